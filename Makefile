@@ -1,0 +1,40 @@
+# firebreak — the two commands a newcomer needs: `make demo` and `make test`.
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc)
+DATA_DIR ?= firebreak-data
+STAMP := $(BUILD_DIR)/.deps-ok
+
+.PHONY: all deps configure build test demo console clean
+
+all: build
+
+$(STAMP): scripts/install-deps.sh
+	./scripts/install-deps.sh
+	mkdir -p $(BUILD_DIR) && touch $(STAMP)
+
+deps: $(STAMP)
+
+$(BUILD_DIR)/build.ninja: $(STAMP) CMakeLists.txt
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+	  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
+
+configure: $(BUILD_DIR)/build.ninja
+
+build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 300
+
+demo: build
+	mkdir -p $(DATA_DIR)
+	rm -f $(DATA_DIR)/demo.sqlite $(DATA_DIR)/demo.sqlite-wal $(DATA_DIR)/demo.sqlite-shm
+	$(BUILD_DIR)/firebreak demo --data-dir $(DATA_DIR)
+
+console: build
+	mkdir -p $(DATA_DIR)
+	$(BUILD_DIR)/firebreak console --data-dir $(DATA_DIR)
+
+clean:
+	rm -rf $(BUILD_DIR)

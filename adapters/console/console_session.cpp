@@ -1,0 +1,161 @@
+#include "adapters/console/console_session.hpp"
+
+#include <fmt/format.h>
+
+namespace firebreak {
+
+namespace {
+std::string_view trim_ws(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    return s;
+}
+
+// Splits "word rest of line".
+std::pair<std::string, std::string> head(std::string_view s) {
+    s = trim_ws(s);
+    auto sp = s.find(' ');
+    if (sp == std::string_view::npos) return {std::string(s), {}};
+    return {std::string(s.substr(0, sp)), std::string(trim_ws(s.substr(sp + 1)))};
+}
+
+bool valid_name(std::string_view s) {
+    if (s.empty() || s.size() > 80) return false;
+    for (unsigned char c : s)
+        if (c <= ' ' || c == '@' || c == '#') return false;
+    return true;
+}
+}  // namespace
+
+console_session::console_session(console_adapter& adapter, const clock& clk, std::ostream& out, room_finder find_room,
+                                 advancer advance, std::string session_tag)
+    : adapter_(adapter), clock_(clk), out_(out), find_room_(std::move(find_room)), advance_(std::move(advance)),
+      tag_(std::move(session_tag)) {
+    adapter_.ensure_room(room_);
+}
+
+std::string console_session::help() {
+    return "Type a message to say it in the current room; `!incident help` lists the bot's commands.\n"
+           "  /user NAME          speak as NAME\n"
+           "  /room NAME|INC-n    switch room (an incident's room by its id)\n"
+           "  /rooms              list rooms and their topics\n"
+           "  /react ID [emoji]   react to message ID (default 📌 pushpin, default ID the last message)\n"
+           "  /edit ID TEXT       edit message ID\n"
+           "  /delete ID          delete message ID\n"
+           "  /reply ID TEXT      reply in the thread of message ID\n"
+           "  /wait DURATION      move the clock forward (e.g. /wait 30m)\n"
+           "  /quit               leave\n";
+}
+
+std::string console_session::prompt() const { return fmt::format("{}@#{}> ", user_, room_); }
+
+chat_event console_session::base_event(event_kind kind) {
+    chat_event ev;
+    ev.kind = kind;
+    ev.event_id = fmt::format("console:{}:{}", tag_, ++seq_);
+    ev.room = room_ref{"console", room_};
+    ev.user = user_ref{user_};
+    ev.at = clock_.now();
+    return ev;
+}
+
+bool console_session::feed(const std::string& raw, const sink& deliver) {
+    std::string_view line = trim_ws(raw);
+    if (line.empty()) return true;
+    if (line[0] != '/') {
+        auto ev = base_event(event_kind::message);
+        ev.text = std::string(line);
+        ev.msg = message_id{fmt::format("m{}", seq_)};
+        last_msg_ = ev.msg.id;
+        out_ << fmt::format("[{}] [#{}] {} ({}): {}\n", format_hhmm(ev.at), room_, user_, ev.msg.id, ev.text);
+        deliver(ev);
+        return true;
+    }
+    auto [cmd, rest] = head(line);
+    if (cmd == "/quit" || cmd == "/exit") return false;
+    if (cmd == "/help") {
+        out_ << help();
+    } else if (cmd == "/user") {
+        auto name = rest.size() > 1 && rest[0] == '@' ? rest.substr(1) : rest;
+        if (!valid_name(name)) {
+            out_ << "usage: /user NAME (no spaces, @ or #)\n";
+        } else {
+            user_ = name;
+        }
+    } else if (cmd == "/room") {
+        auto name = !rest.empty() && rest[0] == '#' ? rest.substr(1) : rest;
+        std::optional<std::string> found;
+        if ((name.rfind("INC-", 0) == 0 || name.rfind("inc-", 0) == 0) && name.size() > 4 &&
+            name.find_first_not_of("0123456789", 4) == std::string::npos && name.size() < 15) {
+            found = find_room_(std::stoll(name.substr(4)));
+            if (!found) {
+                out_ << fmt::format("{} has no room here.\n", name);
+                return true;
+            }
+        }
+        if (!found && !valid_name(name)) {
+            out_ << "usage: /room NAME or /room INC-n\n";
+            return true;
+        }
+        room_ = found ? *found : name;
+        adapter_.ensure_room(room_);
+        out_ << fmt::format("* you are in #{}\n", room_);
+    } else if (cmd == "/rooms") {
+        for (const auto& [id, topic] : adapter_.rooms())
+            out_ << fmt::format("  #{}{}\n", id, topic.empty() ? "" : " — " + topic);
+    } else if (cmd == "/react" || cmd == "/unreact") {
+        auto [id, emoji] = head(rest);
+        if (id.empty()) id = last_msg_;
+        if (id.empty()) {
+            out_ << "usage: /react ID [emoji]\n";
+            return true;
+        }
+        auto ev = base_event(event_kind::reaction);
+        ev.msg = message_id{id};
+        ev.reaction = emoji.empty() ? "pushpin" : emoji;
+        ev.reaction_added = cmd == "/react";
+        deliver(ev);
+    } else if (cmd == "/edit" || cmd == "/reply") {
+        auto [id, text] = head(rest);
+        if (id.empty() || text.empty()) {
+            out_ << fmt::format("usage: {} ID TEXT\n", cmd);
+            return true;
+        }
+        if (cmd == "/edit") {
+            auto ev = base_event(event_kind::edit);
+            ev.msg = message_id{id};
+            ev.text = text;
+            deliver(ev);
+        } else {
+            auto ev = base_event(event_kind::message);
+            ev.msg = message_id{fmt::format("m{}", seq_)};
+            ev.thread_parent = message_id{id};
+            ev.text = text;
+            last_msg_ = ev.msg.id;
+            out_ << fmt::format("[{}] [#{}] {} ({}, in thread {}): {}\n", format_hhmm(ev.at), room_, user_, ev.msg.id,
+                                id, ev.text);
+            deliver(ev);
+        }
+    } else if (cmd == "/delete") {
+        if (rest.empty()) {
+            out_ << "usage: /delete ID\n";
+            return true;
+        }
+        auto ev = base_event(event_kind::remove);
+        ev.msg = message_id{rest};
+        deliver(ev);
+    } else if (cmd == "/wait") {
+        auto d = parse_duration(rest);
+        if (!d || *d > std::chrono::hours{48}) {
+            out_ << "usage: /wait DURATION (e.g. 30m, 2h; at most 48h)\n";
+        } else {
+            advance_(*d);
+            out_ << fmt::format("* the clock is now {}\n", format_utc(clock_.now()));
+        }
+    } else {
+        out_ << fmt::format("unknown console command {}; /help lists them\n", cmd.substr(0, 30));
+    }
+    return true;
+}
+
+}  // namespace firebreak

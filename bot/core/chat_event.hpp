@@ -1,0 +1,37 @@
+#pragma once
+// The normalized inbound event every adapter produces.
+#include "bot/core/ids.hpp"
+#include "bot/core/time.hpp"
+
+#include <string>
+
+namespace firebreak {
+
+/// What happened on the platform.
+enum class event_kind {
+    message,     ///< a person said something (text may start with the command prefix)
+    edit,        ///< a person edited message `msg`
+    remove,      ///< message `msg` was deleted
+    reaction,    ///< a reaction was added to (or removed from) message `msg`
+    command,     ///< a slash command; `text` is everything after "/incident"
+    room_bound,  ///< the runtime opened `room` for `incident` (delivery of an open_room)
+    member_joined,
+};
+
+/// One inbound event, already translated from the platform's wire format.
+struct chat_event {
+    event_kind kind = event_kind::message;
+    std::string event_id;        ///< platform-unique id; the store de-duplicates on it
+    room_ref room;
+    user_ref user;
+    instant at{};                ///< the platform's timestamp (UTC, ms)
+    std::string text;
+    message_id msg;              ///< the message itself, or the one edited/removed/reacted to
+    message_id thread_parent;
+    std::string reaction;        ///< normalized name: "pushpin" for 📌
+    bool reaction_added = true;
+    bool direct = false;         ///< a direct message to the bot
+    incident_id incident;        ///< for room_bound
+};
+
+}  // namespace firebreak

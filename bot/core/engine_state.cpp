@@ -1,0 +1,43 @@
+#include "bot/core/engine_state.hpp"
+
+namespace firebreak {
+
+const incident* engine_state::by_room(const room_ref& r) const {
+    auto it = room_index.find(r);
+    if (it == room_index.end()) return nullptr;
+    return find(it->second.n);
+}
+
+const incident* engine_state::find(std::int64_t n) const {
+    auto it = incidents.find(n);
+    return it == incidents.end() ? nullptr : &it->second;
+}
+
+void fold(engine_state& state, const change& c, const engine_settings& settings) {
+    for (const auto& inc : c.incidents) {
+        state.incidents[inc.id.n] = inc;
+        for (const auto& r : inc.rooms) state.room_index[r] = inc.id;
+    }
+    if (c.next_number != 0) state.next_number = c.next_number;
+    for (const auto& [room, id] : c.rooms_bound) state.room_index[room] = id;
+    for (const auto& e : c.entries) {
+        auto& tail = state.recent[e.incident.n];
+        tail.push_back(e);
+        while (tail.size() > settings.timeline_tail) tail.pop_front();
+    }
+    for (const auto& a : c.amendments) {
+        auto it = state.recent.find(a.incident.n);
+        if (it == state.recent.end()) continue;
+        for (auto& e : it->second) {
+            if (e.kind != entry_kind::message || e.room != a.room || e.msg != a.msg) continue;
+            switch (a.op) {
+                case timeline_amendment::what::edit: e.text = a.new_text; e.edited = true; break;
+                case timeline_amendment::what::remove: e.text.clear(); e.deleted = true; break;
+                case timeline_amendment::what::highlight: e.highlight = true; break;
+                case timeline_amendment::what::unhighlight: e.highlight = false; break;
+            }
+        }
+    }
+}
+
+}  // namespace firebreak

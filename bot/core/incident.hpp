@@ -1,0 +1,153 @@
+#pragma once
+// The incident model: lifecycle, severity, milestones, roles as shifts,
+// hypotheses, typed notes, action items, status updates.
+#include "bot/core/ids.hpp"
+#include "bot/core/time.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace firebreak {
+
+/// SEV1 (worst) .. SEV4.
+enum class severity { sev1 = 1, sev2 = 2, sev3 = 3, sev4 = 4 };
+/// "SEV2".
+std::string to_string(severity s);
+/// Reads "1", "sev1", "SEV1"; nullopt otherwise.
+std::optional<severity> parse_severity(std::string_view text);
+
+/// Lifecycle; forward skips are allowed, `reopen` returns to investigating.
+enum class status { investigating, identified, mitigated, resolved, closed };
+/// "investigating".
+std::string to_string(status s);
+/// "Investigating".
+std::string to_title(status s);
+/// Reads a status name; nullopt otherwise.
+std::optional<status> parse_status(std::string_view text);
+
+/// The roles a person can hold in an incident.
+enum class role { commander, scribe, sme };
+/// "commander".
+std::string to_string(role r);
+/// Reads a role name; nullopt otherwise.
+std::optional<role> parse_role(std::string_view text);
+
+/// One person holding one role for a span of time.
+struct shift {
+    role held = role::commander;
+    user_ref user;
+    std::string area;                 ///< SME area, e.g. "database"
+    instant start{};
+    std::optional<instant> end;       ///< open while unset
+    user_ref assigned_by;
+    user_ref ended_by;
+    bool operator==(const shift&) const = default;
+    bool open() const { return !end.has_value(); }
+};
+
+/// The stored UTC instants of an incident's life.
+struct milestones {
+    std::optional<instant> impact_started;
+    std::optional<instant> detected;
+    instant declared{};
+    std::optional<instant> commander_assigned;
+    std::optional<instant> identified;
+    std::optional<instant> mitigated;
+    std::optional<instant> resolved;
+    std::optional<instant> closed;
+    bool operator==(const milestones&) const = default;
+};
+
+/// How a hypothesis ended.
+enum class outcome { open, confirmed, ruled_out };
+/// "open", "confirmed", "ruled out".
+std::string to_string(outcome o);
+
+/// A hypothesis H<n>.
+struct hypothesis {
+    int n = 0;
+    std::string text;
+    user_ref opened_by;
+    instant opened_at{};
+    outcome result = outcome::open;
+    std::optional<instant> closed_at;
+    user_ref closed_by;
+    std::string evidence;
+    bool operator==(const hypothesis&) const = default;
+};
+
+/// Kinds of typed entry a scribe records.
+enum class note_kind { decision, deadend, change, impact, mitigation };
+/// "decision", "deadend", ...
+std::string to_string(note_kind k);
+/// Reads a note kind name; nullopt otherwise.
+std::optional<note_kind> parse_note_kind(std::string_view text);
+
+/// A typed entry (decision, dead end, change, impact, mitigation).
+struct note {
+    note_kind kind = note_kind::decision;
+    std::string text;
+    user_ref author;
+    instant at{};
+    bool operator==(const note&) const = default;
+};
+
+/// A follow-up action item A<n>.
+struct action_item {
+    int n = 0;
+    std::string text;
+    user_ref owner;                ///< may be empty
+    std::string due;               ///< YYYY-MM-DD or empty
+    user_ref created_by;
+    instant at{};
+    bool operator==(const action_item&) const = default;
+};
+
+/// A templated status update as posted.
+struct status_update {
+    instant at{};
+    user_ref author;
+    std::string impact;
+    std::string actions;
+    std::string needs;
+    instant next_at{};
+    bool operator==(const status_update&) const = default;
+};
+
+/// One incident and everything the core needs to decide about it.
+struct incident {
+    incident_id id;
+    std::string title;
+    severity sev = severity::sev2;
+    status state = status::investigating;
+    bool is_private = false;
+    user_ref declared_by;
+    room_ref declared_in;                       ///< where `declare` was typed
+    std::vector<room_ref> rooms;                ///< dedicated rooms, one per platform
+    milestones times;
+    std::vector<shift> shifts;                  ///< full history, in order of start
+    std::vector<hypothesis> hypotheses;
+    std::vector<note> notes;
+    std::vector<action_item> actions;
+    std::vector<status_update> updates;
+    std::map<std::string, instant> snoozed_until;  ///< nudge kind -> until
+    std::optional<instant> next_update_due;
+    std::int64_t message_count = 0;             ///< human messages recorded
+    bool operator==(const incident&) const = default;
+
+    /// The open shift of the commander, if any.
+    const shift* commander() const;
+    /// The open shift of the scribe, if any.
+    const shift* scribe() const;
+    /// Open SME shifts.
+    std::vector<const shift*> smes() const;
+    /// Whether the incident is past `resolved`-or-earlier (i.e. closed).
+    bool is_closed() const { return state == status::closed; }
+    /// The room of this incident on a platform, if it has one there.
+    std::optional<room_ref> room_on(std::string_view platform) const;
+};
+
+}  // namespace firebreak

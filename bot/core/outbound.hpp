@@ -1,0 +1,43 @@
+#pragma once
+// What the core asks the runtime to send. Each becomes one outbox row.
+#include "bot/core/ids.hpp"
+#include "bot/core/rich_text.hpp"
+
+#include <string>
+#include <vector>
+
+namespace firebreak {
+
+/// Where an outbound message goes.
+enum class target_kind {
+    room,           ///< a concrete room (`room`)
+    incident_room,  ///< the incident's dedicated room on `platform`, resolved at delivery
+    announcement,   ///< the configured announcement room of `platform`
+};
+
+/// What to do.
+enum class outbound_op {
+    post,        ///< post `body` (in thread `thread` if set)
+    ephemeral,   ///< show `body` only to `to_user` where supported, else post as a reply
+    set_topic,   ///< set the room topic to body.plain()
+    open_room,   ///< create the incident room named `room_name`, inviting `invite`
+    postmortem,  ///< render the postmortem draft of `incident` and post it (file where supported)
+};
+
+/// One thing to deliver.
+struct outbound {
+    outbound_op op = outbound_op::post;
+    target_kind target = target_kind::room;
+    std::string platform;
+    room_ref room;
+    incident_id incident;
+    user_ref to_user;
+    rich_text body;
+    message_id thread;
+    std::string room_name;
+    std::vector<user_ref> invite;
+    bool is_private = false;
+    bool operator==(const outbound&) const = default;
+};
+
+}  // namespace firebreak

@@ -1,0 +1,147 @@
+#pragma once
+// The ports between the core and the outside: clock, chat adapter, store.
+// Implementations live in bot/runtime, adapters/* and storage/.
+#include "bot/core/chat_event.hpp"
+#include "bot/core/engine_state.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace firebreak {
+
+/// A source of the current time. The system clock lives in bot/runtime; tests and
+/// replays use a manual one.
+class clock {
+public:
+    virtual ~clock() = default;
+    /// The current UTC instant.
+    virtual instant now() const = 0;
+};
+
+/// A clock that moves only when told to.
+class manual_clock final : public clock {
+public:
+    explicit manual_clock(instant start = instant{}) : now_(start) {}
+    instant now() const override { return now_; }
+    /// Sets the time (never backwards).
+    void set(instant t) { if (t > now_) now_ = t; }
+    /// Moves the time forward.
+    void advance(duration d) { now_ += d; }
+private:
+    instant now_;
+};
+
+/// The few error kinds every platform error maps onto.
+enum class error_kind { none, retry_after, auth, not_found, invalid, transient };
+/// "retry-after", "auth", ...
+std::string to_string(error_kind k);
+
+/// What a platform can do; the runtime and renderers adapt to it.
+struct capabilities {
+    bool ephemeral = false;    ///< messages only one user sees
+    bool threads = false;
+    bool files = false;        ///< file upload into a room
+    bool topics = false;
+    bool rich_text = false;    ///< styled output (mrkdwn, HTML)
+    bool forms = false;        ///< modal forms (Slack views)
+    bool reactions = false;
+    bool create_rooms = false;
+};
+
+/// The outcome of one delivery.
+struct delivery {
+    error_kind error = error_kind::none;
+    std::string detail;        ///< one line, no secrets
+    message_id id;             ///< platform id of the posted message
+    room_ref room;             ///< for open_room: the room created
+    duration retry_after{0};
+    bool ok() const { return error == error_kind::none; }
+};
+
+/// A request to open an incident room.
+struct room_request {
+    std::string name;          ///< already valid for the platform where possible
+    std::string topic;
+    std::vector<user_ref> invite;
+    user_ref moderator;        ///< the commander
+    bool is_private = false;
+    std::string idempotency_key;
+};
+
+/// A chat platform as the runtime sees it. Every call completes through its
+/// callback exactly once, possibly before returning.
+class chat_adapter {
+public:
+    using done = std::function<void(delivery)>;
+    virtual ~chat_adapter() = default;
+    /// "console", "slack", "matrix".
+    virtual std::string platform() const = 0;
+    /// What this platform supports.
+    virtual capabilities caps() const = 0;
+    /// Creates a room.
+    virtual void open_room(const room_request& req, done cb) = 0;
+    /// Posts a message; `key` makes a retried send idempotent where the platform allows.
+    virtual void post(const room_ref& room, const rich_text& body, const message_id& thread,
+                      const std::string& key, done cb) = 0;
+    /// Shows a message to one user (callers check caps().ephemeral first).
+    virtual void post_ephemeral(const room_ref& room, const user_ref& user, const rich_text& body,
+                                done cb) = 0;
+    /// Sets a room's topic.
+    virtual void set_topic(const room_ref& room, const std::string& topic, done cb) = 0;
+    /// Uploads a file into a room with a short comment.
+    virtual void post_file(const room_ref& room, const std::string& filename,
+                           const std::string& content, const rich_text& comment, done cb) = 0;
+};
+
+/// One row of the persisted outbox.
+struct outbox_row {
+    std::int64_t id = 0;
+    outbound msg;
+    int attempts = 0;
+    instant created_at{};
+    std::optional<instant> not_before;
+};
+
+/// What was restored from the store at start.
+struct restored_state {
+    engine_state state;
+    std::int64_t timeline_rows = 0;
+};
+
+/// Durable storage of incidents, timeline, outbox and processed events.
+class incident_store {
+public:
+    virtual ~incident_store() = default;
+    /// Loads every incident, the room index and each incident's timeline tail.
+    virtual restored_state load(std::size_t tail) = 0;
+    /// Whether an event id has already been handled.
+    virtual bool processed(const std::string& event_id) = 0;
+    /// Writes a change, the processed event id and (if given) an adapter cursor in one
+    /// durable transaction, and sets the `seq` of each entry in `c.entries` to the row it
+    /// became. Returns false, writing nothing, when the event id was already processed.
+    /// An empty event id is never de-duplicated (internal events).
+    virtual bool commit(change& c, const std::string& event_id, instant now,
+                        const std::optional<std::pair<std::string, std::string>>& cursor) = 0;
+    /// Undelivered outbox rows in insertion order.
+    virtual std::vector<outbox_row> pending_outbox(std::size_t limit) = 0;
+    /// Marks a row delivered, with the platform's id for what was sent.
+    virtual void mark_sent(std::int64_t id, const message_id& platform_id, instant at) = 0;
+    /// Records a failed attempt; `give_up` ends retries for this row.
+    virtual void mark_failed(std::int64_t id, const std::string& detail, bool give_up,
+                             std::optional<instant> not_before) = 0;
+    /// Timeline rows of one incident in order (seq ascending), `limit` 0 = all.
+    virtual std::vector<timeline_entry> timeline(incident_id inc, std::size_t limit = 0) = 0;
+    /// Earlier texts of an edited message row, oldest first (at, text).
+    virtual std::vector<std::pair<instant, std::string>> edit_history(std::int64_t seq) = 0;
+    /// An adapter cursor (Matrix next_batch, ...).
+    virtual std::optional<std::string> cursor(const std::string& key) = 0;
+    /// Stores a generated document (postmortem draft) for an incident.
+    virtual void put_document(incident_id inc, const std::string& format, const std::string& body,
+                              instant at) = 0;
+    /// The latest stored document of a format.
+    virtual std::optional<std::string> document(incident_id inc, const std::string& format) = 0;
+};
+
+}  // namespace firebreak

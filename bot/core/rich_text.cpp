@@ -1,0 +1,105 @@
+#include "bot/core/rich_text.hpp"
+
+#include <charconv>
+
+namespace firebreak {
+
+namespace {
+void push(std::vector<span>& spans, span::style look, std::string_view s) {
+    if (s.empty()) return;
+    // Merge adjacent runs of one style so renderers see fewer spans.
+    if (!spans.empty() && spans.back().look == look && look != span::style::mention && spans.back().text != "\n" && s != "\n") {
+        spans.back().text.append(s);
+        return;
+    }
+    spans.push_back(span{look, std::string(s)});
+}
+
+char code_of(span::style s) {
+    switch (s) {
+        case span::style::plain: return 'p';
+        case span::style::bold: return 'b';
+        case span::style::italic: return 'i';
+        case span::style::code: return 'c';
+        case span::style::mention: return 'm';
+    }
+    return 'p';
+}
+}  // namespace
+
+rich_text& rich_text::text(std::string_view s) { push(spans_, span::style::plain, s); return *this; }
+rich_text& rich_text::bold(std::string_view s) { push(spans_, span::style::bold, s); return *this; }
+rich_text& rich_text::italic(std::string_view s) { push(spans_, span::style::italic, s); return *this; }
+rich_text& rich_text::code(std::string_view s) { push(spans_, span::style::code, s); return *this; }
+rich_text& rich_text::mention(std::string_view id) {
+    spans_.push_back(span{span::style::mention, std::string(id)});
+    return *this;
+}
+rich_text& rich_text::line() { spans_.push_back(span{span::style::plain, "\n"}); return *this; }
+
+rich_text& rich_text::bullet() {
+    if (!spans_.empty() && spans_.back().text != "\n") line();
+    return text("• ");
+}
+
+rich_text& rich_text::append(const rich_text& other) {
+    for (const auto& s : other.spans_) {
+        if (s.text == "\n")
+            line();
+        else if (s.look == span::style::mention)
+            mention(s.text);
+        else
+            push(spans_, s.look, s.text);
+    }
+    return *this;
+}
+
+std::string rich_text::plain() const {
+    std::string out;
+    for (const auto& s : spans_) {
+        if (s.look == span::style::mention) out += '@';
+        out += s.text;
+    }
+    return out;
+}
+
+std::string rich_text::encode() const {
+    std::string out;
+    for (const auto& s : spans_) {
+        out += code_of(s.look);
+        out += std::to_string(s.text.size());
+        out += ':';
+        out += s.text;
+    }
+    return out;
+}
+
+rich_text rich_text::decode(std::string_view in) {
+    rich_text r;
+    std::size_t pos = 0;
+    while (pos < in.size()) {
+        span::style look;
+        switch (in[pos]) {
+            case 'p': look = span::style::plain; break;
+            case 'b': look = span::style::bold; break;
+            case 'i': look = span::style::italic; break;
+            case 'c': look = span::style::code; break;
+            case 'm': look = span::style::mention; break;
+            default: r.spans_ = {span{span::style::plain, std::string(in)}}; return r;
+        }
+        ++pos;
+        std::size_t len = 0;
+        auto [p, ec] = std::from_chars(in.data() + pos, in.data() + in.size(), len);
+        if (ec != std::errc{} || p == in.data() + in.size() || *p != ':' ||
+            std::size_t(in.data() + in.size() - (p + 1)) < len) {
+            r.spans_ = {span{span::style::plain, std::string(in)}};
+            return r;
+        }
+        pos = std::size_t(p - in.data()) + 1;
+        r.spans_.push_back(span{look, std::string(in.substr(pos, len))});
+        pos += len;
+    }
+    return r;
+}
+
+}  // namespace firebreak

@@ -1,0 +1,57 @@
+#pragma once
+// Bot output as styled spans: adapters render it (Slack mrkdwn, Matrix HTML,
+// console plain text) and every platform gets a plain fallback from the same value.
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace firebreak {
+
+/// One run of text with one style. A newline is a span of its own ("\n", plain).
+struct span {
+    enum class style { plain, bold, italic, code, mention };  // mention: text is a user id
+    style look = style::plain;
+    std::string text;
+    bool operator==(const span&) const = default;
+};
+
+/// A message firebreak posts: styled spans, with a plain-text rendering.
+class rich_text {
+public:
+    /// Appends unstyled text.
+    rich_text& text(std::string_view s);
+    /// Appends bold text.
+    rich_text& bold(std::string_view s);
+    /// Appends italic text.
+    rich_text& italic(std::string_view s);
+    /// Appends inline code.
+    rich_text& code(std::string_view s);
+    /// Appends a mention of a user id (plain form "@id"; adapters render a platform mention).
+    rich_text& mention(std::string_view user_id);
+    /// Ends the current line.
+    rich_text& line();
+    /// Starts a bullet item on a new line.
+    rich_text& bullet();
+    /// Appends another rich text.
+    rich_text& append(const rich_text& other);
+
+    /// The spans in order.
+    const std::vector<span>& spans() const { return spans_; }
+    /// Replaces the spans (used when loading from the store).
+    void assign(std::vector<span> s) { spans_ = std::move(s); }
+    /// Plain text: styles dropped, text kept exactly.
+    std::string plain() const;
+    /// Whether nothing has been added.
+    bool empty() const { return spans_.empty(); }
+    bool operator==(const rich_text&) const = default;
+
+    /// A compact, lossless encoding for storage ("<style><len>:<text>" per span).
+    std::string encode() const;
+    /// Reverses encode(); a malformed input yields its whole text as one plain span.
+    static rich_text decode(std::string_view s);
+
+private:
+    std::vector<span> spans_;
+};
+
+}  // namespace firebreak

@@ -1,0 +1,109 @@
+#include "bot/core/text.hpp"
+
+#include <cctype>
+
+namespace firebreak {
+
+namespace {
+
+// Length of the UTF-8 sequence starting at s[i], or 0 when it is not valid.
+std::size_t utf8_len(std::string_view s, std::size_t i, char32_t& cp) {
+    auto b = static_cast<unsigned char>(s[i]);
+    if (b < 0x80) { cp = b; return 1; }
+    std::size_t n;
+    char32_t min;
+    if ((b & 0xE0) == 0xC0) { n = 2; cp = b & 0x1F; min = 0x80; }
+    else if ((b & 0xF0) == 0xE0) { n = 3; cp = b & 0x0F; min = 0x800; }
+    else if ((b & 0xF8) == 0xF0) { n = 4; cp = b & 0x07; min = 0x10000; }
+    else return 0;
+    if (i + n > s.size()) return 0;
+    for (std::size_t k = 1; k < n; ++k) {
+        auto c = static_cast<unsigned char>(s[i + k]);
+        if ((c & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (c & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    return n;
+}
+
+constexpr std::string_view replacement = "\xEF\xBF\xBD";
+constexpr std::string_view cut_marker = "… [cut]";
+
+std::string clean(std::string_view in, std::size_t max_bytes, bool one_line) {
+    std::string out;
+    out.reserve(std::min(in.size(), max_bytes) + 8);
+    bool cut = false;
+    for (std::size_t i = 0; i < in.size();) {
+        char32_t cp = 0;
+        std::size_t n = utf8_len(in, i, cp);
+        std::string_view piece;
+        std::string tmp;
+        if (n == 0) {
+            piece = replacement;
+            n = 1;
+        } else if (cp == '\n' || cp == '\t' || cp == '\r') {
+            if (cp == '\r') { i += n; continue; }
+            tmp = one_line ? " " : std::string(1, char(cp));
+            piece = tmp;
+        } else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) || cp == 0x2028 || cp == 0x2029 ||
+                   (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) {
+            // C0/C1 controls, line separators and bidi overrides can hide or reorder text.
+            i += n;
+            continue;
+        } else {
+            piece = in.substr(i, n);
+        }
+        if (out.size() + piece.size() > max_bytes) {
+            cut = true;
+            break;
+        }
+        out.append(piece);
+        i += n;
+    }
+    if (one_line) {
+        std::size_t b = out.find_first_not_of(' ');
+        std::size_t e = out.find_last_not_of(' ');
+        out = b == std::string::npos ? std::string{} : out.substr(b, e - b + 1);
+        std::string squeezed;
+        for (char c : out)
+            if (!(c == ' ' && !squeezed.empty() && squeezed.back() == ' ')) squeezed += c;
+        out = std::move(squeezed);
+    }
+    if (cut) out.append(cut_marker);
+    return out;
+}
+
+}  // namespace
+
+std::string clean_text(std::string_view in, std::size_t max_bytes) { return clean(in, max_bytes, false); }
+std::string clean_line(std::string_view in, std::size_t max_bytes) { return clean(in, max_bytes, true); }
+
+bool valid_utf8(std::string_view s) {
+    for (std::size_t i = 0; i < s.size();) {
+        char32_t cp;
+        auto n = utf8_len(s, i, cp);
+        if (n == 0) return false;
+        i += n;
+    }
+    return true;
+}
+
+std::string slugify(std::string_view title, std::size_t max_len) {
+    std::string out;
+    bool dash = false;
+    for (unsigned char c : title) {
+        if (std::isalnum(c) && c < 0x80) {
+            if (dash && !out.empty()) out += '-';
+            dash = false;
+            if (out.size() >= max_len) break;
+            out += char(std::tolower(c));
+        } else {
+            dash = true;
+        }
+    }
+    while (out.size() > max_len) out.pop_back();
+    while (!out.empty() && out.back() == '-') out.pop_back();
+    return out;
+}
+
+}  // namespace firebreak

@@ -1,0 +1,25 @@
+#pragma once
+// Cleaning of outside text before it enters the model: valid UTF-8, no control
+// characters, bounded length. And slugs for room names.
+#include <string>
+#include <string_view>
+
+namespace firebreak {
+
+/// Replaces invalid UTF-8 with U+FFFD, drops control characters other than
+/// newline and tab, and cuts at `max_bytes` on a character boundary with a
+/// "… [cut]" marker. Returns the cleaned text.
+std::string clean_text(std::string_view in, std::size_t max_bytes);
+
+/// Same as clean_text, and also folds newlines and tabs to spaces and trims
+/// (for titles, names and one-line fields).
+std::string clean_line(std::string_view in, std::size_t max_bytes);
+
+/// A lowercase ASCII slug of `title`: letters and digits joined by single '-',
+/// at most `max_len` characters, never ending in '-'. May be empty.
+std::string slugify(std::string_view title, std::size_t max_len);
+
+/// Whether `s` is valid UTF-8.
+bool valid_utf8(std::string_view s);
+
+}  // namespace firebreak

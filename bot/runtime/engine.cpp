@@ -1,0 +1,198 @@
+#include "bot/runtime/engine.hpp"
+
+#include "commands/dispatcher.hpp"
+
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <spdlog/spdlog.h>
+
+namespace firebreak {
+
+engine::engine(incident_store& store, engine_settings settings, const clock& clk)
+    : store_(store), settings_(std::move(settings)), clock_(clk) {
+    state_ = store_.load(settings_.timeline_tail).state;
+}
+
+void engine::add_adapter(chat_adapter& adapter) { adapters_[adapter.platform()] = &adapter; }
+
+handled engine::handle(const chat_event& ev, const std::optional<std::pair<std::string, std::string>>& cursor) {
+    if (!ev.event_id.empty() && store_.processed(ev.event_id)) {
+        spdlog::debug("event {} already handled; skipped", ev.event_id);
+        return handled::duplicate;
+    }
+    auto now = clock_.now();
+    change c = apply(state_, ev, now, settings_);
+    bool empty = c.empty();
+    // Even an event that changes nothing is recorded as processed (with the cursor), so a
+    // redelivery is recognised and the cursor moves.
+    if (!store_.commit(c, ev.event_id, now, cursor)) return handled::duplicate;
+    fold(state_, c, settings_);
+    spdlog::debug("event {} ({}) handled: {} entries, {} outbound", ev.event_id, int(ev.kind), c.entries.size(),
+                  c.outbox.size());
+    if (!c.outbox.empty()) deliver();
+    return empty ? handled::nothing : handled::committed;
+}
+
+void engine::deliver() {
+    // Completions may arrive synchronously (console) or later (network adapters);
+    // one row is in flight at a time so every room keeps its order.
+    if (delivering_) {
+        again_ = true;
+        return;
+    }
+    delivering_ = true;
+    for (;;) {
+        again_ = false;
+        auto rows = store_.pending_outbox(1);
+        if (rows.empty()) break;
+        const auto& row = rows.front();
+        if (row.not_before && *row.not_before > clock_.now()) break;
+        bool sync_done = false, proceed = false, async = false;
+        deliver_row(row, [this, &sync_done, &proceed, &async](bool ok) {
+            if (async) {
+                // Completed later: continue the queue from here.
+                delivering_ = false;
+                if (ok) deliver();
+                return;
+            }
+            sync_done = true;
+            proceed = ok;
+        });
+        if (!sync_done) {
+            async = true;
+            return;  // delivering_ stays set until the completion arrives
+        }
+        if (!proceed) break;
+    }
+    delivering_ = false;
+}
+
+void engine::deliver_row(const outbox_row& row, std::function<void(bool)> next) {
+    const auto& m = row.msg;
+    auto it = adapters_.find(m.platform);
+    if (it == adapters_.end()) {
+        store_.mark_failed(row.id, fmt::format("no adapter for platform {}", m.platform), true, std::nullopt);
+        spdlog::error("outbox row {}: no adapter for platform {}; dropped", row.id, m.platform);
+        return next(true);
+    }
+    chat_adapter& a = *it->second;
+    const incident* inc = m.incident.n ? state_.find(m.incident.n) : nullptr;
+
+    if (m.op == outbound_op::open_room) {
+        if (inc && inc->room_on(m.platform)) {
+            store_.mark_sent(row.id, message_id{inc->room_on(m.platform)->id}, clock_.now());
+            return next(true);
+        }
+        room_request req;
+        req.name = m.room_name;
+        req.topic = m.body.plain();
+        req.invite = m.invite;
+        req.is_private = m.is_private;
+        req.idempotency_key = fmt::format("fb-{}", row.id);
+        if (inc && inc->commander()) req.moderator = inc->commander()->user;
+        return a.open_room(req, [this, row, next](delivery d) {
+            if (d.ok()) {
+                chat_event bound;
+                bound.kind = event_kind::room_bound;
+                bound.event_id = fmt::format("room-bound:{}", row.id);
+                bound.room = d.room;
+                bound.incident = row.msg.incident;
+                bound.at = clock_.now();
+                auto now = clock_.now();
+                change c = apply(state_, bound, now, settings_);
+                if (store_.commit(c, bound.event_id, now, std::nullopt)) fold(state_, c, settings_);
+                d.id = message_id{d.room.id};
+            }
+            finish_row(row, d, next);
+        });
+    }
+
+    room_ref room;
+    switch (m.target) {
+        case target_kind::room: room = m.room; break;
+        case target_kind::incident_room:
+            if (inc) {
+                if (auto r = inc->room_on(m.platform)) room = *r;
+            }
+            if (room.empty()) {
+                // The room is not open yet (its open_room row failed and waits): keep order.
+                spdlog::warn("outbox row {}: {} has no room on {} yet; waiting", row.id, m.incident.str(), m.platform);
+                return next(false);
+            }
+            break;
+        case target_kind::announcement: {
+            auto an = settings_.announcement_rooms.find(m.platform);
+            if (an == settings_.announcement_rooms.end()) {
+                store_.mark_sent(row.id, message_id{}, clock_.now());
+                return next(true);
+            }
+            room = an->second;
+            break;
+        }
+    }
+    auto done = [this, row, next](delivery d) { finish_row(row, d, next); };
+    switch (m.op) {
+        case outbound_op::post: return a.post(room, m.body, m.thread, fmt::format("fb-{}", row.id), done);
+        case outbound_op::ephemeral:
+            if (a.caps().ephemeral) return a.post_ephemeral(room, m.to_user, m.body, done);
+            return a.post(room, rich_text{}.mention(m.to_user.id).text(" ").append(m.body), m.thread,
+                          fmt::format("fb-{}", row.id), done);
+        case outbound_op::set_topic:
+            if (!a.caps().topics) {
+                store_.mark_sent(row.id, message_id{}, clock_.now());
+                return next(true);
+            }
+            return a.set_topic(room, m.body.plain(), done);
+        case outbound_op::postmortem: return render_postmortem(row, a, room, next);
+        case outbound_op::open_room: break;
+    }
+}
+
+void engine::render_postmortem(const outbox_row& row, chat_adapter& a, const room_ref& room,
+                               const std::function<void(bool)>& next) {
+    const incident* inc = state_.find(row.msg.incident.n);
+    if (!inc || !renderer_) {
+        store_.mark_failed(row.id, "no renderer or incident for postmortem", true, std::nullopt);
+        return next(true);
+    }
+    auto doc = renderer_(*inc, store_);
+    store_.put_document(inc->id, doc.format, doc.content, clock_.now());
+    rich_text comment = doc.summary;
+    if (!documents_dir_.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(documents_dir_, ec);
+        auto path = std::filesystem::path(documents_dir_) / doc.filename;
+        std::ofstream f(path, std::ios::binary | std::ios::trunc);
+        f << doc.content;
+        if (f) comment.line().text("Saved at ").code(path.string());
+        else spdlog::error("postmortem: cannot write {}", path.string());
+    }
+    auto done = [this, row, next](delivery d) { finish_row(row, d, next); };
+    if (a.caps().files) return a.post_file(room, doc.filename, doc.content, comment, done);
+    a.post(room, comment, message_id{}, fmt::format("fb-{}", row.id), done);
+}
+
+void engine::finish_row(const outbox_row& row, const delivery& d, const std::function<void(bool)>& next) {
+    auto now = clock_.now();
+    if (d.ok()) {
+        store_.mark_sent(row.id, d.id, now);
+        ++delivered_;
+        return next(true);
+    }
+    switch (d.error) {
+        case error_kind::retry_after:
+        case error_kind::transient: {
+            auto wait = d.retry_after.count() > 0 ? d.retry_after : duration{std::chrono::seconds{1}};
+            store_.mark_failed(row.id, d.detail, false, now + wait);
+            spdlog::warn("outbox row {}: {} ({}); retry in {}", row.id, to_string(d.error), d.detail, format_span(wait));
+            return next(false);
+        }
+        default:
+            store_.mark_failed(row.id, d.detail, true, std::nullopt);
+            spdlog::error("outbox row {}: {} ({}); dropped", row.id, to_string(d.error), d.detail);
+            return next(true);
+    }
+}
+
+}  // namespace firebreak

@@ -1,0 +1,74 @@
+#pragma once
+// The engine loop: one event at a time, decided by the pure core, committed in
+// one transaction, then delivered through the persisted outbox.
+#include "bot/core/ports.hpp"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace firebreak {
+
+/// How handling one event ended.
+enum class handled { committed, duplicate, nothing };
+
+/// Renders the postmortem draft of an incident: (file name, content, summary).
+struct rendered_document {
+    std::string filename;
+    std::string format;
+    std::string content;
+    rich_text summary;
+};
+using document_renderer = std::function<rendered_document(const incident&, incident_store&)>;
+
+/// Owns the in-memory state and drives store and adapters. Not thread-safe: call it
+/// from one strand.
+class engine {
+public:
+    engine(incident_store& store, engine_settings settings, const clock& clk);
+
+    /// Registers an adapter for its platform.
+    void add_adapter(chat_adapter& adapter);
+    /// Sets how postmortem drafts are rendered (a timeline export until then).
+    void set_renderer(document_renderer r) { renderer_ = std::move(r); }
+    /// Where generated documents are also written as files ("" = not written).
+    void set_documents_dir(std::string dir) { documents_dir_ = std::move(dir); }
+
+    /// Handles one event: de-duplicates, applies, commits (with `cursor` if given), and
+    /// then delivers the outbox. The platform may be acknowledged once this returns.
+    handled handle(const chat_event& ev,
+                   const std::optional<std::pair<std::string, std::string>>& cursor = std::nullopt);
+
+    /// Delivers pending outbox rows in order until done or blocked (rate limit, no room yet).
+    void deliver();
+
+    /// The current state.
+    const engine_state& state() const { return state_; }
+    /// The settings in force.
+    const engine_settings& settings() const { return settings_; }
+    /// The store.
+    incident_store& store() { return store_; }
+    /// Outbox rows delivered since start.
+    std::int64_t delivered() const { return delivered_; }
+
+private:
+    void deliver_row(const outbox_row& row, std::function<void(bool)> next);
+    void finish_row(const outbox_row& row, const delivery& d, const std::function<void(bool)>& next);
+    void render_postmortem(const outbox_row& row, chat_adapter& a, const room_ref& room,
+                           const std::function<void(bool)>& next);
+
+    incident_store& store_;
+    engine_settings settings_;
+    const clock& clock_;
+    engine_state state_;
+    std::map<std::string, chat_adapter*> adapters_;
+    document_renderer renderer_;
+    std::string documents_dir_;
+    bool delivering_ = false;
+    bool again_ = false;
+    std::int64_t delivered_ = 0;
+};
+
+}  // namespace firebreak

@@ -1,0 +1,302 @@
+#include "bot/runtime/local_runs.hpp"
+
+#include "adapters/console/console_adapter.hpp"
+#include "adapters/console/console_session.hpp"
+#include "adapters/console/transcript.hpp"
+#include "bot/runtime/engine.hpp"
+#include "bot/runtime/example_transcript.hpp"
+#include "bot/runtime/system_clock.hpp"
+#include "commands/parser.hpp"
+#include "commands/views.hpp"
+#include "postmortem/markdown.hpp"
+#include "storage/sqlite_store.hpp"
+
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <spdlog/spdlog.h>
+
+namespace firebreak {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Opens the store, creating the data directory; nullptr after printing a clear error.
+std::unique_ptr<sqlite_store> open_store(const std::string& path, std::ostream& err) {
+    std::error_code ec;
+    auto dir = fs::path(path).parent_path();
+    if (!dir.empty() && !fs::exists(dir, ec)) {
+        fs::create_directories(dir, ec);
+        if (ec) {
+            err << fmt::format("firebreak: cannot create data directory {}: {}\n", dir.string(), ec.message());
+            return nullptr;
+        }
+    }
+    try {
+        return std::make_unique<sqlite_store>(path);
+    } catch (const std::exception& e) {
+        err << "firebreak: " << e.what() << "\n";
+        return nullptr;
+    }
+}
+
+document_renderer timeline_renderer() {
+    return [](const incident& inc, incident_store& store) {
+        auto entries = store.timeline(inc.id);
+        rendered_document d;
+        d.filename = inc.id.str() + "-timeline.md";
+        d.format = "md";
+        d.content = timeline_markdown(inc, entries);
+        d.summary.bold(inc.id.str() + " — " + inc.title)
+            .line()
+            .text(fmt::format("Full timeline ({} entries) written for the postmortem.", entries.size()));
+        return d;
+    };
+}
+
+void print_room_by_room(const console_adapter& adapter, std::ostream& out) {
+    for (const auto& [room, posts] : adapter.posts_by_room()) {
+        out << fmt::format("\n══ #{} ══\n", room);
+        for (const auto& p : posts) out << fmt::format("[{}] {}\n", format_utc(p.at), p.text);
+    }
+}
+
+struct replay_stats {
+    std::size_t events = 0;
+    std::size_t duplicates = 0;
+    std::size_t errors = 0;
+};
+
+// Feeds a transcript through the engine on `clk`. Bad lines are reported on `err` and skipped.
+replay_stats replay(engine& eng, manual_clock& clk, const transcript& t, std::ostream& err) {
+    replay_stats s;
+    for (const auto& e : t.errors) {
+        err << fmt::format("line {}: {}; skipped\n", e.line_no, e.message);
+        ++s.errors;
+    }
+    for (const auto& line : t.lines) {
+        chat_event ev = line.event;
+        clk.set(ev.at);
+        if (line.incident) {
+            const incident* inc = eng.state().find(*line.incident);
+            auto room = inc ? inc->room_on("console") : std::nullopt;
+            if (!room) {
+                err << fmt::format("line {}: INC-{} has no room yet; skipped\n", line.line_no, *line.incident);
+                ++s.errors;
+                continue;
+            }
+            ev.room = *room;
+        } else if (!ev.room.id.empty() && ev.room.id[0] == '#') {
+            ev.room.id.erase(0, 1);
+        }
+        if (eng.handle(ev) == handled::duplicate) ++s.duplicates;
+        ++s.events;
+    }
+    return s;
+}
+
+void configure_logging(const local_options& o) {
+    spdlog::set_level(spdlog::level::from_str(o.log_level));
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+}
+
+}  // namespace
+
+std::string database_path(const local_options& o) {
+    if (!o.db_path.empty()) return o.db_path;
+    return (fs::path(o.data_dir) / "firebreak.sqlite").string();
+}
+
+int run_console(const local_options& o, std::istream& in, std::ostream& out, bool interactive) {
+    configure_logging(o);
+    auto store = open_store(database_path(o), std::cerr);
+    if (!store) return 2;
+    system_clock clk;
+    console_adapter adapter(out, clk, fs::path(o.data_dir) / "documents");
+    engine_settings settings;
+    settings.announcement_rooms["console"] = room_ref{"console", "announcements"};
+    engine eng(*store, settings, clk);
+    eng.add_adapter(adapter);
+    eng.set_renderer(timeline_renderer());
+    eng.set_documents_dir((fs::path(o.data_dir) / "documents").string());
+    // Rooms of incidents from earlier sessions exist again.
+    for (const auto& [n, inc] : eng.state().incidents)
+        if (auto r = inc.room_on("console")) adapter.ensure_room(r->id);
+    adapter.ensure_room("announcements");
+    eng.deliver();  // anything a previous session left undelivered
+
+    auto finder = [&eng](std::int64_t n) -> std::optional<std::string> {
+        const incident* inc = eng.state().find(n);
+        if (!inc) return std::nullopt;
+        if (auto r = inc->room_on("console")) return r->id;
+        return std::nullopt;
+    };
+    console_session session(adapter, clk, out, finder, [&clk](duration d) { clk.advance(d); },
+                            std::to_string(to_unix_ms(clk.now())));
+    out << "firebreak console — a local chat. Type /help for console commands, !incident help for the bot's.\n";
+    out << fmt::format("Database: {}\n", database_path(o));
+    std::string line;
+    for (;;) {
+        if (interactive) out << session.prompt() << std::flush;
+        if (!std::getline(in, line)) break;
+        bool go_on = true;
+        try {
+            go_on = session.feed(line, [&eng](const chat_event& ev) { eng.handle(ev); });
+        } catch (const std::exception& e) {
+            // The store failed: nothing more can be accepted safely.
+            std::cerr << "firebreak: " << e.what() << "\n";
+            return 2;
+        }
+        if (!go_on) break;
+    }
+    return 0;
+}
+
+int run_replay(const local_options& o, const std::string& file, std::ostream& out, std::ostream& err) {
+    configure_logging(o);
+    std::ifstream f(file, std::ios::binary);
+    if (!f) {
+        err << fmt::format("firebreak: cannot read transcript {}\n", file);
+        return 2;
+    }
+    auto t = read_transcript(f);
+    auto store = open_store(database_path(o), err);
+    if (!store) return 2;
+    manual_clock clk(t.lines.empty() ? instant{} : t.lines.front().event.at);
+    console_adapter adapter(out, clk, fs::path(o.data_dir) / "documents", true);
+    engine_settings settings;
+    settings.announcement_rooms["console"] = room_ref{"console", "announcements"};
+    engine eng(*store, settings, clk);
+    eng.add_adapter(adapter);
+    eng.set_renderer(timeline_renderer());
+    eng.set_documents_dir((fs::path(o.data_dir) / "documents").string());
+    replay_stats s;
+    try {
+        s = replay(eng, clk, t, err);
+    } catch (const std::exception& e) {
+        err << "firebreak: " << e.what() << "\n";
+        return 2;
+    }
+    print_room_by_room(adapter, out);
+    out << fmt::format("\nReplayed {} events from {} ({} already handled before, {} lines skipped).\n", s.events, file,
+                       s.duplicates, s.errors);
+    return 0;
+}
+
+int run_demo(const local_options& o, std::ostream& out, std::ostream& err) {
+    configure_logging(o);
+    local_options d = o;
+    if (d.db_path.empty()) d.db_path = (fs::path(o.data_dir) / "demo.sqlite").string();
+    std::error_code ec;
+    for (auto suffix : {"", "-wal", "-shm"}) fs::remove(d.db_path + suffix, ec);
+    std::istringstream src{std::string(example_transcript)};
+    auto t = read_transcript(src);
+    auto store = open_store(d.db_path, err);
+    if (!store) return 2;
+    manual_clock clk(t.lines.empty() ? instant{} : t.lines.front().event.at);
+    console_adapter adapter(out, clk, fs::path(o.data_dir) / "documents", true);
+    engine_settings settings;
+    settings.announcement_rooms["console"] = room_ref{"console", "announcements"};
+    engine eng(*store, settings, clk);
+    eng.add_adapter(adapter);
+    eng.set_renderer(timeline_renderer());
+    auto docs = (fs::path(o.data_dir) / "documents").string();
+    eng.set_documents_dir(docs);
+
+    out << "firebreak demo — replaying the bundled example: a checkout outage worked in chat, "
+           "from the first alert to close.\n";
+    replay_stats s;
+    try {
+        s = replay(eng, clk, t, err);
+    } catch (const std::exception& e) {
+        err << "firebreak: " << e.what() << "\n";
+        return 2;
+    }
+    print_room_by_room(adapter, out);
+
+    out << "\n══ What firebreak recorded ══\n";
+    for (const auto& [n, inc] : eng.state().incidents) {
+        auto entries = store->timeline(inc.id);
+        out << fmt::format("{} · {} · {} — {}\n", inc.id.str(), to_string(inc.sev), to_title(inc.state), inc.title);
+        out << fmt::format("  declared {} · mitigated {} · resolved {} · closed {}\n", format_utc(inc.times.declared),
+                           inc.times.mitigated ? format_utc(*inc.times.mitigated) : "—",
+                           inc.times.resolved ? format_utc(*inc.times.resolved) : "—",
+                           inc.times.closed ? format_utc(*inc.times.closed) : "—");
+        for (const auto& sh : inc.shifts)
+            out << fmt::format("  {:<9} @{:<8} {} → {}\n", to_string(sh.held), sh.user.id, format_hhmm(sh.start),
+                               sh.end ? format_hhmm(*sh.end) : "now");
+        for (const auto& h : inc.hypotheses) out << fmt::format("  H{} {}: {}\n", h.n, to_string(h.result), h.text);
+        std::size_t decisions = 0, deadends = 0;
+        for (const auto& nte : inc.notes) {
+            decisions += nte.kind == note_kind::decision;
+            deadends += nte.kind == note_kind::deadend;
+        }
+        out << fmt::format("  {} messages, {} timeline entries, {} decisions, {} dead ends, {} status updates, {} action items\n",
+                           inc.message_count, entries.size(), decisions, deadends, inc.updates.size(), inc.actions.size());
+        out << fmt::format("  timeline written to {}\n", (fs::path(docs) / (inc.id.str() + "-timeline.md")).string());
+    }
+    out << fmt::format("\nDatabase: {}  ({} events replayed, {} skipped)\n", d.db_path, s.events, s.errors);
+    out << fmt::format("Next: `build/firebreak export INC-1 --format md --db {}` or `make console`.\n", d.db_path);
+    return s.errors == 0 ? 0 : 1;
+}
+
+int run_list(const local_options& o, bool all, std::ostream& out) {
+    auto store = open_store(database_path(o), std::cerr);
+    if (!store) return 2;
+    auto st = store->load(1).state;
+    std::size_t shown = 0;
+    for (const auto& [n, inc] : st.incidents) {
+        if (!all && inc.is_closed()) continue;
+        const shift* c = inc.commander();
+        out << fmt::format("{:<8} {:<5} {:<14} {:<12} {}  (declared {}{})\n", inc.id.str(), to_string(inc.sev),
+                           to_string(inc.state), c ? "@" + c->user.id : "-", inc.title, format_utc(inc.times.declared),
+                           inc.updates.empty() ? "" : ", last update " + format_utc(inc.updates.back().at));
+        ++shown;
+    }
+    if (shown == 0) out << (all ? "No incidents.\n" : "No open incidents (use --all to include closed ones).\n");
+    return 0;
+}
+
+int run_export(const local_options& o, const std::string& which, const std::string& format, const std::string& out_file,
+               std::ostream& out, std::ostream& err) {
+    auto n = parse_incident_ref(which);
+    if (!n) {
+        err << fmt::format("firebreak: \"{}\" is not an incident id like INC-3\n", which.substr(0, 40));
+        return 2;
+    }
+    if (format != "md") {
+        err << fmt::format("firebreak: unknown format \"{}\" (supported: md)\n", format.substr(0, 20));
+        return 2;
+    }
+    if (!fs::exists(database_path(o))) {
+        err << fmt::format("firebreak: no database at {}\n", database_path(o));
+        return 2;
+    }
+    auto store = open_store(database_path(o), err);
+    if (!store) return 2;
+    auto st = store->load(1).state;
+    const incident* inc = st.find(*n);
+    if (!inc) {
+        err << fmt::format("firebreak: there is no INC-{} in {}\n", *n, database_path(o));
+        return 2;
+    }
+    auto text = timeline_markdown(*inc, store->timeline(inc->id));
+    if (out_file.empty() || out_file == "-") {
+        out << text;
+        return 0;
+    }
+    std::ofstream f(out_file, std::ios::binary | std::ios::trunc);
+    f << text;
+    f.close();
+    if (!f) {
+        err << fmt::format("firebreak: cannot write {}\n", out_file);
+        return 2;
+    }
+    out << fmt::format("wrote {}\n", out_file);
+    return 0;
+}
+
+}  // namespace firebreak

@@ -1,0 +1,31 @@
+#pragma once
+// The local subcommands of the firebreak binary: console, replay, demo, list,
+// export. Each returns the process exit code.
+#include <iosfwd>
+#include <string>
+
+namespace firebreak {
+
+/// Options shared by the local subcommands.
+struct local_options {
+    std::string data_dir = "firebreak-data";   ///< where the database and documents live
+    std::string db_path;                        ///< defaults to <data_dir>/firebreak.sqlite
+    std::string log_level = "warn";
+};
+
+/// Resolves db_path from data_dir when unset.
+std::string database_path(const local_options& o);
+
+/// Interactive local chat on `in`/`out`.
+int run_console(const local_options& o, std::istream& in, std::ostream& out, bool interactive);
+/// Replays a JSONL transcript file on a virtual clock; prints the bot's output room by room.
+int run_replay(const local_options& o, const std::string& file, std::ostream& out, std::ostream& err);
+/// Replays the bundled example into <data_dir>/demo.sqlite and shows the result.
+int run_demo(const local_options& o, std::ostream& out, std::ostream& err);
+/// Lists incidents in the store.
+int run_list(const local_options& o, bool all, std::ostream& out);
+/// Exports one incident ("INC-3") in a format ("md") to `out_file` or `out`.
+int run_export(const local_options& o, const std::string& incident, const std::string& format,
+               const std::string& out_file, std::ostream& out, std::ostream& err);
+
+}  // namespace firebreak

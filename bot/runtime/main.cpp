@@ -1,0 +1,56 @@
+// firebreak: the one binary. Subcommands are thin wrappers over local_runs.
+#include "bot/runtime/local_runs.hpp"
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <unistd.h>
+
+int main(int argc, char** argv) {
+    using namespace firebreak;
+    CLI::App app{"firebreak — a ChatOps incident bot for Slack, Matrix and the console"};
+    app.require_subcommand(1);
+    local_options opts;
+    auto common = [&opts](CLI::App* sub) {
+        sub->add_option("--data-dir", opts.data_dir, "where the database and documents live")->capture_default_str();
+        sub->add_option("--db", opts.db_path, "the SQLite database (default <data-dir>/firebreak.sqlite)");
+        sub->add_option("--log-level", opts.log_level, "trace, debug, info, warn, error")->capture_default_str();
+    };
+
+    auto* console = app.add_subcommand("console", "chat with firebreak locally (several users and rooms)");
+    common(console);
+
+    std::string transcript;
+    auto* replay = app.add_subcommand("replay", "replay a JSONL transcript on a virtual clock");
+    replay->add_option("file", transcript, "transcript: one JSON object per line")->required();
+    common(replay);
+
+    auto* demo = app.add_subcommand("demo", "replay the bundled example incident, from declaration to close");
+    common(demo);
+
+    bool all = false;
+    auto* list = app.add_subcommand("list", "list open incidents in the store");
+    list->add_flag("--all", all, "include closed incidents");
+    common(list);
+
+    std::string which, format = "md", out_file;
+    auto* exp = app.add_subcommand("export", "export one incident");
+    exp->add_option("incident", which, "e.g. INC-3")->required();
+    exp->add_option("--format", format, "md")->capture_default_str();
+    exp->add_option("-o,--output", out_file, "write to a file instead of standard output");
+    common(exp);
+
+    auto* version = app.add_subcommand("version", "print the version");
+
+    CLI11_PARSE(app, argc, argv);
+
+    if (*console) return run_console(opts, std::cin, std::cout, isatty(0) == 1);
+    if (*replay) return run_replay(opts, transcript, std::cout, std::cerr);
+    if (*demo) return run_demo(opts, std::cout, std::cerr);
+    if (*list) return run_list(opts, all, std::cout);
+    if (*exp) return run_export(opts, which, format, out_file, std::cout, std::cerr);
+    if (*version) {
+        std::cout << "firebreak " << FIREBREAK_VERSION << "\n";
+        return 0;
+    }
+    return 0;
+}

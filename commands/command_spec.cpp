@@ -1,0 +1,87 @@
+#include "commands/command_spec.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+
+namespace firebreak {
+
+const std::vector<command_spec>& command_specs() {
+    static const std::vector<command_spec> specs = {
+        {"declare", "declare <title> [--sev N] [--commander @user] [--private]",
+         "open an incident with its own room; you become commander unless told otherwise",
+         permission::anyone, false, false, {}},
+        {"commander", "commander @user", "make @user the incident commander (ends the previous shift)",
+         permission::anyone, true, false, {"ic"}},
+        {"scribe", "scribe @user", "make @user the scribe (ends the previous shift)", permission::anyone,
+         true, false, {}},
+        {"sme", "sme @user [area]", "add @user as a subject-matter expert, e.g. `sme @dana database`",
+         permission::anyone, true, false, {}},
+        {"handoff", "handoff @user", "hand the commander role to @user with a briefing",
+         permission::commander_or_admin, true, false, {}},
+        {"unassign", "unassign scribe|sme @user", "end a scribe or SME shift", permission::anyone, true,
+         false, {}},
+        {"sev", "sev <1-4> <reason>", "change severity; a reason is required", permission::anyone, true,
+         false, {"severity"}},
+        {"status", "status identified|mitigated|resolved", "move the incident forward in its lifecycle",
+         permission::anyone, true, false, {}},
+        {"update", "update impact: … ; actions: … ; needs: … ; next: 30m",
+         "post the templated status update (fields separated by ';' or one per line)",
+         permission::anyone, true, false, {}},
+        {"impact-started", "impact-started <HH:MM | HH:MM+02:00 | YYYY-MM-DD HH:MM>",
+         "record when impact started (UTC unless an offset is given)", permission::anyone, true, false,
+         {}},
+        {"detected", "detected <HH:MM | HH:MM+02:00 | YYYY-MM-DD HH:MM>",
+         "record when the problem was detected (UTC unless an offset is given)", permission::anyone, true,
+         false, {}},
+        {"hypothesis", "hypothesis <text>", "record a hypothesis (H1, H2, …)", permission::anyone, true,
+         false, {}},
+        {"confirm", "confirm H<n> [evidence]", "mark a hypothesis confirmed", permission::anyone, true,
+         false, {}},
+        {"rule-out", "rule-out H<n> [evidence]", "mark a hypothesis ruled out (also a dead end)",
+         permission::anyone, true, false, {"ruleout", "rule_out"}},
+        {"decision", "decision <text>", "record a decision", permission::anyone, true, false, {}},
+        {"deadend", "deadend <text>", "record a dead end", permission::anyone, true, false,
+         {"dead-end"}},
+        {"change", "change <text>", "record a change made to production", permission::anyone, true,
+         false, {}},
+        {"action", "action <text> [@owner] [due YYYY-MM-DD]", "record a follow-up action item",
+         permission::anyone, true, true, {}},
+        {"timeline", "timeline [N]", "show the last N timeline entries (default 10, at most 50)",
+         permission::anyone, true, true, {}},
+        {"roles", "roles", "who holds which role, and for how long", permission::anyone, true, true, {}},
+        {"snooze", "snooze <commander|scribe|update|rotation|hypothesis|rollback|close> <duration>",
+         "quiet one kind of nudge for this incident, e.g. `snooze update 30m`", permission::anyone, true,
+         false, {}},
+        {"close", "close", "close a resolved incident and draft the postmortem",
+         permission::commander_or_admin, true, false, {}},
+        {"reopen", "reopen <reason>", "return a resolved or closed incident to investigating",
+         permission::commander_or_admin, true, true, {}},
+        {"postmortem", "postmortem", "(re)generate and post the postmortem draft", permission::anyone,
+         true, true, {}},
+        {"list", "list", "open incidents: id, severity, status, commander, age, last update",
+         permission::anyone, false, true, {}},
+        {"help", "help [command]", "show commands, or the usage of one", permission::anyone, false, true,
+         {}},
+    };
+    return specs;
+}
+
+const command_spec* find_command(std::string_view name) {
+    std::string n(name);
+    std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    for (const auto& s : command_specs()) {
+        if (s.name == n) return &s;
+        for (auto a : s.aliases)
+            if (a == n) return &s;
+    }
+    return nullptr;
+}
+
+const std::vector<std::string_view>& nudge_kinds() {
+    static const std::vector<std::string_view> kinds = {"commander", "scribe",  "update", "rotation",
+                                                        "hypothesis", "rollback", "close"};
+    return kinds;
+}
+
+}  // namespace firebreak

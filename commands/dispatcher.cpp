@@ -1,0 +1,938 @@
+#include "commands/dispatcher.hpp"
+
+#include "bot/core/text.hpp"
+#include "commands/parser.hpp"
+#include "commands/update_fields.hpp"
+#include "commands/views.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <fmt/format.h>
+
+namespace firebreak {
+
+namespace {
+
+constexpr std::size_t max_title_bytes = 200;
+constexpr std::size_t max_field_bytes = 1000;
+constexpr std::size_t max_user_bytes = 255;
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    return out;
+}
+
+bool is_pin(std::string_view reaction) {
+    return reaction == "pushpin" || reaction == "📌" || reaction == ":pushpin:" ||
+           reaction == "round_pushpin" || reaction == "📍";
+}
+
+// Everything one handler needs, and the change it builds.
+struct context {
+    const engine_state& st;
+    const chat_event& ev;
+    instant now;
+    const engine_settings& cfg;
+    change out;
+    std::optional<incident> inc;     // working copy of the incident the command is about
+    bool inc_dirty = false;
+    bool in_incident_room = false;
+
+    user_ref actor() const { return ev.user; }
+
+    bool is_admin(const user_ref& u) const { return cfg.admins.count(u.id) > 0; }
+
+    // Answer in the room the event came from (everyone sees it).
+    void reply(rich_text body) {
+        outbound o;
+        o.op = outbound_op::post;
+        o.target = target_kind::room;
+        o.platform = ev.room.platform;
+        o.room = ev.room;
+        o.body = std::move(body);
+        o.thread = ev.thread_parent;
+        out.outbox.push_back(std::move(o));
+    }
+
+    // Answer only the person who typed it, where the platform allows.
+    void tell(rich_text body) {
+        outbound o;
+        o.op = outbound_op::ephemeral;
+        o.target = target_kind::room;
+        o.platform = ev.room.platform;
+        o.room = ev.room;
+        o.to_user = ev.user;
+        o.body = std::move(body);
+        o.thread = ev.thread_parent;
+        out.outbox.push_back(std::move(o));
+    }
+
+    void tell(const std::string& text) { tell(rich_text{}.text(text)); }
+
+    // Post in the incident's own room on the event's platform.
+    void to_incident_room(rich_text body, outbound_op op = outbound_op::post) {
+        outbound o;
+        o.op = op;
+        o.platform = ev.room.platform;
+        o.incident = inc->id;
+        if (auto r = inc->room_on(ev.room.platform)) {
+            o.target = target_kind::room;
+            o.room = *r;
+        } else {
+            o.target = target_kind::incident_room;
+        }
+        o.body = std::move(body);
+        out.outbox.push_back(std::move(o));
+    }
+
+    // A mutating command's confirmation: in the incident room, and in the room it was
+    // typed in when that is somewhere else.
+    void announce_here(rich_text body) {
+        if (!in_incident_room) reply(body);
+        to_incident_room(std::move(body));
+    }
+
+    void to_announcement(rich_text body) {
+        if (!cfg.announcement_rooms.count(ev.room.platform)) return;
+        outbound o;
+        o.op = outbound_op::post;
+        o.target = target_kind::announcement;
+        o.platform = ev.room.platform;
+        o.incident = inc ? inc->id : incident_id{};
+        o.body = std::move(body);
+        out.outbox.push_back(std::move(o));
+    }
+
+    void refresh_topic() {
+        to_incident_room(rich_text{}.text(status_line(*inc)), outbound_op::set_topic);
+    }
+
+    // A system entry in the incident's timeline.
+    void system(const std::string& tag, const std::string& text) {
+        timeline_entry e;
+        e.incident = inc->id;
+        e.at = now;
+        e.kind = entry_kind::system;
+        e.tag = tag;
+        e.author = ev.user;
+        e.text = text;
+        e.room = ev.room;
+        out.entries.push_back(std::move(e));
+        inc_dirty = true;
+    }
+
+    void usage(const command_spec& spec, const std::string& problem = {}) {
+        tell(usage_view(spec, cfg.command_prefix, problem));
+    }
+
+    duration cadence(severity s) const { return cfg.update_cadence[std::size_t(int(s) - 1)]; }
+
+    void finish() {
+        if (inc && inc_dirty) out.incidents.push_back(*inc);
+    }
+};
+
+// ---- roles -------------------------------------------------------------------------
+
+void end_shift(incident&, shift& s, const user_ref& by, instant now) {
+    s.end = now;
+    s.ended_by = by;
+}
+
+shift* open_shift(incident& inc, role r, const user_ref* user = nullptr) {
+    for (auto it = inc.shifts.rbegin(); it != inc.shifts.rend(); ++it)
+        if (it->held == r && it->open() && (!user || it->user == *user)) return &*it;
+    return nullptr;
+}
+
+void start_shift(incident& inc, role r, const user_ref& u, std::string area, const user_ref& by, instant now) {
+    shift s;
+    s.held = r;
+    s.user = u;
+    s.area = std::move(area);
+    s.start = now;
+    s.assigned_by = by;
+    inc.shifts.push_back(std::move(s));
+    if (r == role::commander && !inc.times.commander_assigned) inc.times.commander_assigned = now;
+}
+
+std::optional<user_ref> mention_arg(const parsed_command& c, std::size_t i) {
+    if (i >= c.args.size()) return {};
+    auto m = parse_user_mention(c.args[i]);
+    if (!m) return {};
+    return user_ref{clean_line(*m, max_user_bytes)};
+}
+
+// ---- declare -----------------------------------------------------------------------
+
+std::string room_name_for(const engine_settings& cfg, const incident& inc) {
+    std::string name = cfg.room_name_template;
+    auto n = std::to_string(inc.id.n);
+    for (auto p = name.find("{n}"); p != std::string::npos; p = name.find("{n}")) name.replace(p, 3, n);
+    auto slot = name.find("{slug}");
+    if (slot != std::string::npos) {
+        std::size_t room = name.size() > 74 ? 6 : 80 - (name.size() - 6);
+        auto slug = slugify(inc.title, room);
+        if (slug.empty()) slug = "incident";
+        name.replace(slot, 6, slug);
+    }
+    return name;
+}
+
+void cmd_declare(context& cx, const parsed_command& c) {
+    std::string title;
+    severity sev = cx.cfg.default_severity;
+    user_ref commander = cx.actor();
+    bool is_private = false;
+    const auto& spec = *c.spec;
+    for (std::size_t i = 0; i < c.args.size(); ++i) {
+        const auto& a = c.args[i];
+        auto la = lower(a);
+        if (la == "--sev" || la == "--severity") {
+            if (i + 1 >= c.args.size()) return cx.usage(spec, "--sev needs a number from 1 to 4.");
+            auto s = parse_severity(c.args[++i]);
+            if (!s) return cx.usage(spec, fmt::format("\"{}\" is not a severity (1-4).", clean_line(c.args[i], 20)));
+            sev = *s;
+        } else if (la.rfind("--sev=", 0) == 0) {
+            auto s = parse_severity(a.substr(6));
+            if (!s) return cx.usage(spec, "--sev needs a number from 1 to 4.");
+            sev = *s;
+        } else if (la == "--commander") {
+            if (i + 1 >= c.args.size()) return cx.usage(spec, "--commander needs a @user.");
+            auto m = parse_user_mention(c.args[++i]);
+            if (!m) return cx.usage(spec, "--commander needs a @user.");
+            commander = user_ref{clean_line(*m, max_user_bytes)};
+        } else if (la == "--private") {
+            is_private = true;
+        } else if (la.rfind("--", 0) == 0 && la.size() > 2) {
+            return cx.usage(spec, fmt::format("Unknown option \"{}\".", clean_line(a, 30)));
+        } else {
+            if (!title.empty()) title += ' ';
+            title += a;
+        }
+    }
+    title = clean_line(title, max_title_bytes);
+    if (title.empty()) return cx.usage(spec, "A title is needed.");
+
+    incident inc;
+    inc.id = incident_id{cx.st.next_number};
+    inc.title = title;
+    inc.sev = sev;
+    inc.state = status::investigating;
+    inc.is_private = is_private;
+    inc.declared_by = cx.actor();
+    inc.declared_in = cx.ev.room;
+    inc.times.declared = cx.now;
+    start_shift(inc, role::commander, commander, {}, cx.actor(), cx.now);
+    if (auto cad = cx.cadence(sev); cad.count() > 0) inc.next_update_due = cx.now + cad;
+    cx.inc = inc;
+    cx.inc_dirty = true;
+    cx.out.next_number = cx.st.next_number + 1;
+
+    cx.system("declared", fmt::format("{} declared {} — {} (commander @{})", "@" + cx.actor().id, to_string(sev),
+                                      title, commander.id));
+
+    outbound open;
+    open.op = outbound_op::open_room;
+    open.target = target_kind::incident_room;
+    open.platform = cx.ev.room.platform;
+    open.incident = inc.id;
+    open.room_name = room_name_for(cx.cfg, inc);
+    open.invite.push_back(cx.actor());
+    if (commander != cx.actor()) open.invite.push_back(commander);
+    open.is_private = is_private;
+    open.body = rich_text{}.text(status_line(inc));
+    cx.out.outbox.push_back(std::move(open));
+    cx.refresh_topic();
+    cx.to_incident_room(kickoff_view(inc, cx.now, cx.cfg.command_prefix));
+
+    rich_text ack;
+    ack.bold(inc.id.str()).text(fmt::format(" declared ({}): {} — commander ", to_string(sev), title)).mention(commander.id);
+    ack.text(". Join the incident room to work it.");
+    cx.reply(ack);
+    rich_text ann;
+    ann.text("🔥 ").bold(inc.id.str()).text(fmt::format(" declared · {} — {} · commander ", to_string(sev), title));
+    ann.mention(commander.id);
+    cx.to_announcement(ann);
+}
+
+// ---- role commands ---------------------------------------------------------------------
+
+void assign_commander(context& cx, const user_ref& to, bool handoff) {
+    auto& inc = *cx.inc;
+    shift* cur = open_shift(inc, role::commander);
+    if (cur && cur->user == to) {
+        cx.tell(fmt::format("@{} is already the commander of {}.", to.id, inc.id.str()));
+        return;
+    }
+    if (cur && cur->user != cx.actor() && !cx.is_admin(cx.actor())) {
+        cx.tell(fmt::format("@{} is commander of {}; only they or an admin can hand over (try `handoff`).",
+                            cur->user.id, inc.id.str()));
+        return;
+    }
+    if (handoff) cx.to_incident_room(briefing_view(inc, cx.now));
+    // start_shift may reallocate the shift list: keep what is needed of the old shift first.
+    std::optional<user_ref> previous;
+    if (cur) {
+        previous = cur->user;
+        end_shift(inc, *cur, cx.actor(), cx.now);
+    }
+    start_shift(inc, role::commander, to, {}, cx.actor(), cx.now);
+    cx.system(handoff ? "handoff" : "role",
+              fmt::format("commander: {} → @{} (by @{})", previous ? "@" + previous->id : std::string("nobody"), to.id,
+                          cx.actor().id));
+    rich_text r;
+    r.mention(to.id).text(fmt::format(" is now commander of {}", inc.id.str()));
+    if (previous) r.text(" (taking over from ").mention(previous->id).text(")");
+    r.text(".");
+    cx.announce_here(r);
+    cx.refresh_topic();
+}
+
+void cmd_commander(context& cx, const parsed_command& c) {
+    auto u = mention_arg(cx.inc ? c : c, 0);
+    if (!u || c.args.size() != 1) return cx.usage(*c.spec, "Name one @user.");
+    assign_commander(cx, *u, false);
+}
+
+void cmd_handoff(context& cx, const parsed_command& c) {
+    auto u = mention_arg(c, 0);
+    if (!u || c.args.size() != 1) return cx.usage(*c.spec, "Name the @user taking over.");
+    auto* cur = cx.inc->commander();
+    if (!cur) {
+        cx.tell(fmt::format("{} has no commander to hand off from; use `commander @user`.", cx.inc->id.str()));
+        return;
+    }
+    assign_commander(cx, *u, true);
+}
+
+void cmd_scribe(context& cx, const parsed_command& c) {
+    auto u = mention_arg(c, 0);
+    if (!u || c.args.size() != 1) return cx.usage(*c.spec, "Name one @user.");
+    auto& inc = *cx.inc;
+    shift* cur = open_shift(inc, role::scribe);
+    if (cur && cur->user == *u) return cx.tell(fmt::format("@{} is already the scribe.", u->id));
+    std::string from = cur ? "@" + cur->user.id : std::string("nobody");
+    if (cur) end_shift(inc, *cur, cx.actor(), cx.now);
+    start_shift(inc, role::scribe, *u, {}, cx.actor(), cx.now);
+    cx.system("role", fmt::format("scribe: {} → @{} (by @{})", from, u->id, cx.actor().id));
+    cx.announce_here(rich_text{}.mention(u->id).text(fmt::format(" is now scribe of {}.", inc.id.str())));
+    cx.refresh_topic();
+}
+
+void cmd_sme(context& cx, const parsed_command& c) {
+    auto u = mention_arg(c, 0);
+    if (!u) return cx.usage(*c.spec, "Name the @user.");
+    std::string area;
+    if (c.args.size() > 1) {
+        auto pos = c.rest.find(c.args[0]);
+        area = clean_line(std::string_view(c.rest).substr(pos + c.args[0].size()), 80);
+    }
+    auto& inc = *cx.inc;
+    if (shift* cur = open_shift(inc, role::sme, &*u)) {
+        if (cur->area == area) return cx.tell(fmt::format("@{} is already an SME here.", u->id));
+        end_shift(inc, *cur, cx.actor(), cx.now);
+    }
+    start_shift(inc, role::sme, *u, area, cx.actor(), cx.now);
+    cx.system("role", fmt::format("sme: @{}{} (by @{})", u->id, area.empty() ? "" : " for " + area, cx.actor().id));
+    cx.announce_here(rich_text{}.mention(u->id).text(
+        fmt::format(" joins {} as SME{}.", inc.id.str(), area.empty() ? "" : " (" + area + ")")));
+}
+
+void cmd_unassign(context& cx, const parsed_command& c) {
+    if (c.args.size() != 2) return cx.usage(*c.spec);
+    auto r = parse_role(c.args[0]);
+    auto u = mention_arg(c, 1);
+    if (!r || !u) return cx.usage(*c.spec);
+    if (*r == role::commander)
+        return cx.tell("A commander is replaced, not removed: use `handoff @user` or `commander @user`.");
+    auto& inc = *cx.inc;
+    shift* s = open_shift(inc, *r, &*u);
+    if (!s) return cx.tell(fmt::format("@{} holds no {} shift in {}.", u->id, to_string(*r), inc.id.str()));
+    end_shift(inc, *s, cx.actor(), cx.now);
+    cx.system("role", fmt::format("{} shift of @{} ended (by @{})", to_string(*r), u->id, cx.actor().id));
+    cx.announce_here(rich_text{}.mention(u->id).text(fmt::format(" is no longer {}.", to_string(*r))));
+    if (*r == role::scribe) cx.refresh_topic();
+}
+
+// ---- severity, status ------------------------------------------------------------------
+
+void cmd_sev(context& cx, const parsed_command& c) {
+    if (c.args.empty()) return cx.usage(*c.spec);
+    auto s = parse_severity(c.args[0]);
+    if (!s) return cx.usage(*c.spec, fmt::format("\"{}\" is not a severity (1-4).", clean_line(c.args[0], 20)));
+    std::string reason = clean_line(std::string_view(c.rest).substr(std::min(c.rest.size(), c.args[0].size())), max_field_bytes);
+    if (reason.empty()) return cx.usage(*c.spec, "A reason is required to change severity.");
+    auto& inc = *cx.inc;
+    if (inc.sev == *s) return cx.tell(fmt::format("{} is already {}.", inc.id.str(), to_string(*s)));
+    auto old = inc.sev;
+    inc.sev = *s;
+    // A new cadence applies from now when it would ask for the next update sooner.
+    if (auto cad = cx.cadence(*s); cad.count() > 0) {
+        if (!inc.next_update_due || cx.now + cad < *inc.next_update_due) inc.next_update_due = cx.now + cad;
+    }
+    cx.system("severity", fmt::format("{} → {}: {}", to_string(old), to_string(*s), reason));
+    rich_text r;
+    r.bold(fmt::format("{} severity {} → {}", inc.id.str(), to_string(old), to_string(*s)))
+        .text(" (by ").mention(cx.actor().id).text("): " + reason);
+    cx.announce_here(r);
+    cx.to_announcement(rich_text{}.bold(inc.id.str()).text(
+        fmt::format(" is now {} (was {}) — {}: {}", to_string(*s), to_string(old), inc.title, reason)));
+    cx.refresh_topic();
+}
+
+void set_status(context& cx, status to) {
+    auto& inc = *cx.inc;
+    auto from = inc.state;
+    inc.state = to;
+    switch (to) {
+        case status::identified: if (!inc.times.identified) inc.times.identified = cx.now; break;
+        case status::mitigated: if (!inc.times.mitigated) inc.times.mitigated = cx.now; break;
+        case status::resolved:
+            inc.times.resolved = cx.now;
+            if (!inc.times.mitigated) inc.times.mitigated = cx.now;
+            inc.next_update_due.reset();
+            break;
+        case status::closed: inc.times.closed = cx.now; inc.next_update_due.reset(); break;
+        case status::investigating: break;
+    }
+    cx.system("status", fmt::format("{} → {} (by @{})", to_string(from), to_string(to), cx.actor().id));
+}
+
+void cmd_status(context& cx, const parsed_command& c) {
+    if (c.args.size() != 1) return cx.usage(*c.spec);
+    auto to = parse_status(c.args[0]);
+    if (!to || *to == status::investigating || *to == status::closed) {
+        std::string hint = to == status::closed ? " Use `close` to close." : to == status::investigating ? " Use `reopen <reason>` to go back." : "";
+        return cx.usage(*c.spec, fmt::format("\"{}\" is not a status you can set here.{}", clean_line(c.args[0], 20), hint));
+    }
+    auto& inc = *cx.inc;
+    if (*to == inc.state) return cx.tell(fmt::format("{} is already {}.", inc.id.str(), to_string(*to)));
+    if (*to < inc.state)
+        return cx.tell(fmt::format("{} is {}; the lifecycle only moves forward. Use `reopen <reason>` to go back.",
+                                   inc.id.str(), to_string(inc.state)));
+    set_status(cx, *to);
+    rich_text r;
+    r.bold(fmt::format("{} is now {}", inc.id.str(), to_title(*to))).text(" (by ").mention(cx.actor().id).text(")");
+    if (*to == status::resolved)
+        r.text(". Close it with ").code(cx.cfg.command_prefix + " close").text(" when you are done.");
+    cx.announce_here(r);
+    if (*to == status::resolved)
+        cx.to_announcement(rich_text{}.text("✅ ").bold(inc.id.str()).text(fmt::format(" resolved — {} (open {})", inc.title,
+                                                                                  format_span(cx.now - inc.times.declared))));
+    cx.refresh_topic();
+}
+
+// ---- update, milestones ------------------------------------------------------------
+
+void cmd_update(context& cx, const parsed_command& c) {
+    auto& inc = *cx.inc;
+    if (trim(c.rest).empty()) return cx.usage(*c.spec, "Give at least `impact:`.");
+    auto f = parse_update_fields(c.rest, cx.now);
+    if (!f.error.empty()) return cx.usage(*c.spec, f.error);
+    status_update u;
+    u.at = cx.now;
+    u.author = cx.actor();
+    u.impact = f.impact;
+    u.actions = f.actions;
+    u.needs = f.needs;
+    if (f.next_at) {
+        u.next_at = *f.next_at;
+    } else {
+        auto cad = cx.cadence(inc.sev);
+        u.next_at = cx.now + (cad.count() > 0 ? cad : duration{std::chrono::hours{1}});
+    }
+    inc.updates.push_back(u);
+    inc.next_update_due = u.next_at;
+    cx.system("update", fmt::format("status update: impact: {} | actions: {} | needs: {} | next at {}", u.impact,
+                                    u.actions.empty() ? "-" : u.actions, u.needs.empty() ? "-" : u.needs,
+                                    format_utc(u.next_at)));
+    auto body = update_view(inc, u);
+    cx.announce_here(body);
+    cx.to_announcement(body);
+    cx.refresh_topic();
+}
+
+void cmd_milestone(context& cx, const parsed_command& c, bool impact) {
+    auto& inc = *cx.inc;
+    if (trim(c.rest).empty()) return cx.usage(*c.spec);
+    auto t = parse_user_time(trim(c.rest), cx.now);
+    if (!t.value) return cx.usage(*c.spec, t.error + ".");
+    if (*t.value > cx.now + std::chrono::minutes{1})
+        return cx.tell(fmt::format("{} is in the future; nothing recorded.", format_utc(*t.value)));
+    if (*t.value < inc.times.declared - std::chrono::days{30})
+        return cx.tell(fmt::format("{} is more than 30 days before the declaration; nothing recorded.",
+                                   format_utc(*t.value)));
+    (impact ? inc.times.impact_started : inc.times.detected) = *t.value;
+    auto what = impact ? "impact started" : "detected";
+    cx.system("milestone", fmt::format("{} at {}", what, format_utc(*t.value)));
+    cx.announce_here(rich_text{}.text(fmt::format("Recorded for {}: {} at {}.", inc.id.str(), what,
+                                                  format_utc(*t.value))));
+}
+
+// ---- hypotheses and typed notes ---------------------------------------------------
+
+void add_hypothesis(context& cx, const std::string& text, bool from_tag) {
+    auto& inc = *cx.inc;
+    hypothesis h;
+    h.n = int(inc.hypotheses.size()) + 1;
+    h.text = text;
+    h.opened_by = cx.actor();
+    h.opened_at = cx.now;
+    inc.hypotheses.push_back(h);
+    cx.inc_dirty = true;
+    if (!from_tag) cx.system("hypothesis", fmt::format("H{} opened: {}", h.n, text));
+    rich_text r;
+    r.text(fmt::format("Recorded hypothesis ")).bold(fmt::format("H{}", h.n)).text(": " + text);
+    cx.to_incident_room(r);
+}
+
+std::optional<int> parse_h(std::string_view w) {
+    if (w.size() < 2 || (w[0] != 'H' && w[0] != 'h')) return {};
+    int n = 0;
+    for (char ch : w.substr(1)) {
+        if (ch < '0' || ch > '9' || n > 100000) return {};
+        n = n * 10 + (ch - '0');
+    }
+    return n;
+}
+
+// Closes hypothesis `n` with an outcome. Returns an error line or empty on success.
+std::string close_hypothesis(context& cx, int n, outcome result, const std::string& evidence, bool from_tag) {
+    auto& inc = *cx.inc;
+    if (n < 1 || std::size_t(n) > inc.hypotheses.size())
+        return fmt::format("There is no H{} in {} (it has {} hypotheses).", n, inc.id.str(), inc.hypotheses.size());
+    auto& h = inc.hypotheses[std::size_t(n - 1)];
+    if (h.result != outcome::open)
+        return fmt::format("H{} is already {}.", n, to_string(h.result));
+    h.result = result;
+    h.closed_at = cx.now;
+    h.closed_by = cx.actor();
+    h.evidence = evidence;
+    cx.inc_dirty = true;
+    // A ruled-out hypothesis is a dead end: views and the postmortem list it with them.
+    if (!from_tag)
+        cx.system("hypothesis", fmt::format("H{} {}{}", n, to_string(result), evidence.empty() ? "" : ": " + evidence));
+    rich_text r;
+    r.bold(fmt::format("H{} {}", n, to_string(result))).text(": " + h.text);
+    if (!evidence.empty()) r.line().italic("Evidence: ").text(evidence);
+    cx.to_incident_room(r);
+    return {};
+}
+
+void cmd_close_hypothesis(context& cx, const parsed_command& c, outcome result) {
+    if (c.args.empty()) return cx.usage(*c.spec);
+    auto n = parse_h(c.args[0]);
+    if (!n) return cx.usage(*c.spec, fmt::format("\"{}\" is not a hypothesis id like H2.", clean_line(c.args[0], 20)));
+    auto evidence = clean_line(std::string_view(c.rest).substr(std::min(c.rest.size(), c.args[0].size())), max_field_bytes);
+    auto err = close_hypothesis(cx, *n, result, evidence, false);
+    if (!err.empty()) cx.tell(err);
+}
+
+void cmd_hypothesis(context& cx, const parsed_command& c) {
+    auto text = clean_line(c.rest, max_field_bytes);
+    if (text.empty()) return cx.usage(*c.spec, "Say what you suspect.");
+    add_hypothesis(cx, text, false);
+}
+
+void add_note(context& cx, note_kind k, const std::string& text, bool from_tag) {
+    cx.inc->notes.push_back(note{k, text, cx.actor(), cx.now});
+    cx.inc_dirty = true;
+    if (!from_tag) cx.system(to_string(k), text);
+}
+
+void cmd_note(context& cx, const parsed_command& c, note_kind k) {
+    auto text = clean_line(c.rest, max_field_bytes);
+    if (text.empty()) return cx.usage(*c.spec, "The text is missing.");
+    add_note(cx, k, text, false);
+    std::string label = k == note_kind::deadend ? "Dead end" : to_string(k);
+    label[0] = char(std::toupper(static_cast<unsigned char>(label[0])));
+    cx.to_incident_room(rich_text{}.text("Recorded ").bold(label).text(": " + text));
+}
+
+bool valid_date(std::string_view d) {
+    if (d.size() != 10 || d[4] != '-' || d[7] != '-') return false;
+    return parse_iso(std::string(d) + "T00:00Z").has_value();
+}
+
+// Reads "text [@owner] [due YYYY-MM-DD]". Returns an error line or empty.
+std::string parse_action(std::string_view rest, action_item& a) {
+    auto words = split_words(rest);
+    std::vector<std::string> text;
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        auto lw = lower(words[i]);
+        if (lw == "due" && i + 1 < words.size() && (valid_date(words[i + 1]) || words[i + 1].size() == 10)) {
+            if (!valid_date(words[i + 1]))
+                return fmt::format("\"{}\" is not a date (YYYY-MM-DD).", clean_line(words[i + 1], 20));
+            a.due = words[++i];
+        } else if (lw.rfind("due:", 0) == 0 && lw.size() == 14) {
+            if (!valid_date(words[i].substr(4))) return "the due date must be YYYY-MM-DD.";
+            a.due = words[i].substr(4);
+        } else if (auto m = parse_user_mention(words[i]); m && a.owner.empty()) {
+            a.owner = user_ref{clean_line(*m, max_user_bytes)};
+        } else {
+            text.push_back(words[i]);
+        }
+    }
+    std::string joined;
+    for (auto& w : text) joined += (joined.empty() ? "" : " ") + w;
+    a.text = clean_line(joined, max_field_bytes);
+    if (a.text.empty()) return "Say what needs doing.";
+    return {};
+}
+
+void record_action(context& cx, action_item a, bool from_tag) {
+    auto& inc = *cx.inc;
+    a.n = int(inc.actions.size()) + 1;
+    a.created_by = cx.actor();
+    a.at = cx.now;
+    inc.actions.push_back(a);
+    cx.inc_dirty = true;
+    if (!from_tag)
+        cx.system("action", fmt::format("A{} {}{}{}", a.n, a.text, a.owner.empty() ? "" : " — @" + a.owner.id,
+                                        a.due.empty() ? "" : " due " + a.due));
+    rich_text r;
+    r.text("Recorded action ").bold(fmt::format("A{}", a.n)).text(": " + a.text);
+    if (!a.owner.empty()) r.text(" — ").mention(a.owner.id);
+    if (!a.due.empty()) r.text(" due " + a.due);
+    cx.to_incident_room(r);
+}
+
+void cmd_action(context& cx, const parsed_command& c) {
+    action_item a;
+    auto err = parse_action(c.rest, a);
+    if (!err.empty()) return cx.usage(*c.spec, err);
+    record_action(cx, std::move(a), false);
+}
+
+// ---- views -------------------------------------------------------------------------
+
+void cmd_timeline(context& cx, const parsed_command& c) {
+    std::size_t n = 10;
+    if (c.args.size() > 1) return cx.usage(*c.spec);
+    if (c.args.size() == 1) {
+        const auto& a = c.args[0];
+        if (a.empty() || a.size() > 4 || !std::all_of(a.begin(), a.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+            return cx.usage(*c.spec, fmt::format("\"{}\" is not a count.", clean_line(a, 20)));
+        n = std::stoul(a);
+        if (n == 0) return cx.usage(*c.spec, "Ask for at least one entry.");
+        n = std::min<std::size_t>(n, std::min<std::size_t>(50, cx.cfg.timeline_tail));
+    }
+    static const std::deque<timeline_entry> none;
+    auto it = cx.st.recent.find(cx.inc->id.n);
+    cx.tell(timeline_view(*cx.inc, it == cx.st.recent.end() ? none : it->second, n));
+}
+
+void cmd_snooze(context& cx, const parsed_command& c) {
+    if (c.args.size() != 2) return cx.usage(*c.spec);
+    auto kind = lower(c.args[0]);
+    const auto& kinds = nudge_kinds();
+    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end())
+        return cx.usage(*c.spec, fmt::format("\"{}\" is not a nudge kind.", clean_line(c.args[0], 20)));
+    auto d = parse_duration(c.args[1]);
+    if (!d) return cx.usage(*c.spec, fmt::format("\"{}\" is not a duration like 30m or 2h.", clean_line(c.args[1], 20)));
+    if (*d > std::chrono::hours{24}) return cx.usage(*c.spec, "Snooze for at most 24h.");
+    auto until = cx.now + *d;
+    cx.inc->snoozed_until[kind] = until;
+    cx.system("snooze", fmt::format("{} nudges snoozed until {} (by @{})", kind, format_utc(until), cx.actor().id));
+    cx.announce_here(rich_text{}.text(fmt::format("{} nudges for {} snoozed until {} UTC.", kind, cx.inc->id.str(),
+                                                  format_hhmm(until))));
+}
+
+// ---- close, reopen, postmortem --------------------------------------------------------
+
+bool may_lead(const context& cx) {
+    const shift* cmd = cx.inc->commander();
+    return cx.is_admin(cx.actor()) || (cmd && cmd->user == cx.actor()) || (!cmd && cx.inc->declared_by == cx.actor());
+}
+
+void request_postmortem(context& cx) {
+    outbound o;
+    o.op = outbound_op::postmortem;
+    o.platform = cx.ev.room.platform;
+    o.incident = cx.inc->id;
+    if (auto r = cx.inc->room_on(cx.ev.room.platform)) {
+        o.target = target_kind::room;
+        o.room = *r;
+    } else {
+        o.target = target_kind::incident_room;
+    }
+    cx.out.outbox.push_back(std::move(o));
+}
+
+void cmd_close(context& cx, const parsed_command& c) {
+    auto& inc = *cx.inc;
+    if (!c.args.empty()) return cx.usage(*c.spec);
+    if (!may_lead(cx)) return cx.tell("Only the current commander or an admin can close an incident.");
+    if (inc.state != status::resolved)
+        return cx.tell(fmt::format("{} is {}; mark it resolved first (`status resolved`).", inc.id.str(), to_string(inc.state)));
+    // Shifts end with the incident.
+    for (auto& s : inc.shifts)
+        if (s.open()) end_shift(inc, s, cx.actor(), cx.now);
+    set_status(cx, status::closed);
+    cx.announce_here(rich_text{}.bold(inc.id.str() + " closed").text(" by ").mention(cx.actor().id).text(
+        fmt::format(" after {}. Drafting the postmortem…", format_span(cx.now - inc.times.declared))));
+    cx.to_announcement(rich_text{}.text("🧾 ").bold(inc.id.str()).text(" closed — " + inc.title + ". Postmortem draft to follow."));
+    cx.refresh_topic();
+    request_postmortem(cx);
+}
+
+void cmd_reopen(context& cx, const parsed_command& c) {
+    auto& inc = *cx.inc;
+    auto reason = clean_line(c.rest, max_field_bytes);
+    if (reason.empty()) return cx.usage(*c.spec, "A reason is required.");
+    if (!may_lead(cx)) return cx.tell("Only the current commander or an admin can reopen an incident.");
+    if (inc.state != status::resolved && inc.state != status::closed)
+        return cx.tell(fmt::format("{} is still {}; only resolved or closed incidents are reopened.", inc.id.str(), to_string(inc.state)));
+    bool was_closed = inc.is_closed();
+    auto from = inc.state;
+    inc.state = status::investigating;
+    inc.times.resolved.reset();
+    inc.times.closed.reset();
+    if (auto cad = cx.cadence(inc.sev); cad.count() > 0) inc.next_update_due = cx.now + cad;
+    // A closed incident ended every shift; whoever reopens it leads until told otherwise.
+    if (was_closed && !inc.commander()) start_shift(inc, role::commander, cx.actor(), {}, cx.actor(), cx.now);
+    cx.system("status", fmt::format("{} → investigating (reopened by @{}): {}", to_string(from), cx.actor().id, reason));
+    cx.announce_here(rich_text{}.bold(inc.id.str() + " reopened").text(" by ").mention(cx.actor().id).text(": " + reason));
+    cx.to_announcement(rich_text{}.text("⚠️ ").bold(inc.id.str()).text(" reopened — " + inc.title + ": " + reason));
+    cx.refresh_topic();
+}
+
+void cmd_postmortem(context& cx, const parsed_command& c) {
+    if (!c.args.empty()) return cx.usage(*c.spec);
+    cx.system("postmortem", fmt::format("postmortem draft requested by @{}", cx.actor().id));
+    request_postmortem(cx);
+}
+
+// ---- dispatch ------------------------------------------------------------------------
+
+void run_command(context& cx, std::string_view text) {
+    auto parsed = parse_command(text);
+    if (!parsed.command) {
+        rich_text r;
+        r.text(parsed.error);
+        return cx.tell(r);
+    }
+    auto& c = *parsed.command;
+    const auto& spec = *c.spec;
+    if (spec.name == "help") {
+        const command_spec* one = c.args.empty() ? nullptr : find_command(c.args[0]);
+        if (!c.args.empty() && !one)
+            return cx.tell(fmt::format("No command \"{}\". Try `help`.", clean_line(c.args[0], 40)));
+        return cx.tell(help_view(one, cx.cfg.command_prefix));
+    }
+    if (spec.name == "list") return cx.tell(list_view(cx.st, cx.now));
+    if (spec.name == "declare") return cmd_declare(cx, c);
+
+    // Every other command is about one incident: the room's, or the one named.
+    const incident* target = nullptr;
+    if (c.incident) {
+        target = cx.st.find(*c.incident);
+        if (!target) return cx.tell(fmt::format("There is no INC-{}.", *c.incident));
+    } else {
+        target = cx.st.by_room(cx.ev.room);
+        if (!target)
+            return cx.usage(spec, "Outside an incident room, name the incident (e.g. `" + cx.cfg.command_prefix + " " +
+                                      std::string(spec.name) + " INC-7 …`).");
+    }
+    cx.inc = *target;
+    cx.in_incident_room = cx.st.by_room(cx.ev.room) == target;
+    if (cx.inc->is_closed() && !spec.on_closed)
+        return cx.tell(fmt::format("{} is closed; `reopen <reason>` it first.", cx.inc->id.str()));
+    if (spec.who == permission::commander_or_admin && spec.name != "handoff" && !may_lead(cx) && spec.name != "close" &&
+        spec.name != "reopen")
+        return cx.tell("Only the current commander or an admin can do that.");
+
+    auto n = spec.name;
+    if (n == "commander") cmd_commander(cx, c);
+    else if (n == "handoff") cmd_handoff(cx, c);
+    else if (n == "scribe") cmd_scribe(cx, c);
+    else if (n == "sme") cmd_sme(cx, c);
+    else if (n == "unassign") cmd_unassign(cx, c);
+    else if (n == "sev") cmd_sev(cx, c);
+    else if (n == "status") cmd_status(cx, c);
+    else if (n == "update") cmd_update(cx, c);
+    else if (n == "impact-started") cmd_milestone(cx, c, true);
+    else if (n == "detected") cmd_milestone(cx, c, false);
+    else if (n == "hypothesis") cmd_hypothesis(cx, c);
+    else if (n == "confirm") cmd_close_hypothesis(cx, c, outcome::confirmed);
+    else if (n == "rule-out") cmd_close_hypothesis(cx, c, outcome::ruled_out);
+    else if (n == "decision") cmd_note(cx, c, note_kind::decision);
+    else if (n == "deadend") cmd_note(cx, c, note_kind::deadend);
+    else if (n == "change") cmd_note(cx, c, note_kind::change);
+    else if (n == "action") cmd_action(cx, c);
+    else if (n == "timeline") cmd_timeline(cx, c);
+    else if (n == "roles") cx.tell(roles_view(*cx.inc, cx.now));
+    else if (n == "snooze") cmd_snooze(cx, c);
+    else if (n == "close") cmd_close(cx, c);
+    else if (n == "reopen") cmd_reopen(cx, c);
+    else if (n == "postmortem") cmd_postmortem(cx, c);
+}
+
+// ---- inline tags -----------------------------------------------------------------
+
+// The first inline tag of a message, and the text with the tag word removed.
+struct found_tag {
+    std::string tag;
+    std::string rest;
+};
+
+std::optional<found_tag> find_tag(std::string_view text) {
+    static const std::string_view tags[] = {"#decision", "#deadend", "#hypothesis", "#action", "#change",
+                                            "#impact",   "#mitigation", "#ruledout", "#confirmed"};
+    auto words = split_words(text);
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        auto w = lower(words[i]);
+        while (!w.empty() && (w.back() == ':' || w.back() == ',' || w.back() == '.')) w.pop_back();
+        if (w == "#dead-end") w = "#deadend";
+        if (w == "#ruled-out") w = "#ruledout";
+        for (auto t : tags) {
+            if (w != t) continue;
+            found_tag f;
+            f.tag = std::string(t.substr(1));
+            for (std::size_t k = 0; k < words.size(); ++k)
+                if (k != i) f.rest += (f.rest.empty() ? "" : " ") + words[k];
+            return f;
+        }
+    }
+    return {};
+}
+
+void apply_tag(context& cx, const found_tag& t) {
+    auto text = clean_line(t.rest, max_field_bytes);
+    if (t.tag == "hypothesis") {
+        if (!text.empty()) add_hypothesis(cx, text, true);
+    } else if (t.tag == "ruledout" || t.tag == "confirmed") {
+        auto words = split_words(text);
+        std::optional<int> n = words.empty() ? std::nullopt : parse_h(words[0]);
+        if (!n) return cx.tell(fmt::format("#{} needs a hypothesis id, e.g. #{} H1 <evidence>.", t.tag, t.tag));
+        auto evidence = clean_line(std::string_view(text).substr(words[0].size()), max_field_bytes);
+        auto err = close_hypothesis(cx, *n, t.tag == "confirmed" ? outcome::confirmed : outcome::ruled_out, evidence, true);
+        if (!err.empty()) cx.tell(err);
+    } else if (t.tag == "action") {
+        action_item a;
+        auto err = parse_action(text, a);
+        if (!err.empty()) return cx.tell("#action: " + err);
+        record_action(cx, std::move(a), true);
+    } else if (auto k = parse_note_kind(t.tag)) {
+        if (!text.empty()) add_note(cx, *k, text, true);
+    }
+}
+
+std::string tag_of(const std::optional<found_tag>& t) {
+    if (!t) return {};
+    if (t->tag == "ruledout") return "ruled-out";
+    return t->tag;
+}
+
+// A person's message in a room: recorded if the room is an incident room, and read for tags.
+void on_message(context& cx) {
+    const auto& ev = cx.ev;
+    std::string_view text = ev.text;
+    std::string_view prefix = cx.cfg.command_prefix;
+    bool is_command = text.size() >= prefix.size() && lower(text.substr(0, prefix.size())) == prefix &&
+                      (text.size() == prefix.size() || text[prefix.size()] == ' ' || text[prefix.size()] == '\n');
+    const incident* in_room = cx.st.by_room(ev.room);
+    std::optional<found_tag> tag;
+    if (in_room && !is_command) tag = find_tag(text);
+    if (in_room) {
+        cx.inc = *in_room;
+        cx.in_incident_room = true;
+        timeline_entry e;
+        e.incident = in_room->id;
+        e.at = ev.at;
+        e.kind = entry_kind::message;
+        e.tag = tag_of(tag);
+        e.author = ev.user;
+        e.text = clean_text(text, cx.cfg.max_text_bytes);
+        e.room = ev.room;
+        e.msg = ev.msg;
+        e.thread_parent = ev.thread_parent;
+        cx.out.entries.push_back(std::move(e));
+        cx.inc->message_count += 1;
+        cx.inc_dirty = true;
+    }
+    if (is_command) {
+        // The command works on its own copy; keep the recorded message with it.
+        auto recorded = cx.inc;
+        auto dirty = cx.inc_dirty;
+        auto entries = cx.out.entries;
+        cx.inc.reset();
+        cx.inc_dirty = false;
+        cx.out.entries.clear();
+        auto cmd_text = clean_text(text.substr(prefix.size()), cx.cfg.max_text_bytes);
+        run_command(cx, cmd_text);
+        // Merge: the message entry first, then what the command did.
+        entries.insert(entries.end(), cx.out.entries.begin(), cx.out.entries.end());
+        cx.out.entries = std::move(entries);
+        if (recorded) {
+            if (cx.inc && cx.inc->id == recorded->id) {
+                cx.inc->message_count = recorded->message_count;
+                cx.inc_dirty = true;
+            } else {
+                // The command was about another incident (or none): keep both.
+                if (cx.inc && cx.inc_dirty) cx.out.incidents.push_back(*cx.inc);
+                cx.inc = recorded;
+                cx.inc_dirty = dirty;
+            }
+        }
+        return;
+    }
+    if (in_room && tag) apply_tag(cx, *tag);
+    if (!in_room && ev.direct) run_command(cx, clean_text(text, cx.cfg.max_text_bytes));
+}
+
+void on_amend(context& cx, timeline_amendment::what op) {
+    const incident* in_room = cx.st.by_room(cx.ev.room);
+    if (!in_room || cx.ev.msg.empty()) return;
+    timeline_amendment a;
+    a.op = op;
+    a.incident = in_room->id;
+    a.room = cx.ev.room;
+    a.msg = cx.ev.msg;
+    a.actor = cx.ev.user;
+    a.at = cx.ev.at;
+    if (op == timeline_amendment::what::edit) a.new_text = clean_text(cx.ev.text, cx.cfg.max_text_bytes);
+    cx.out.amendments.push_back(std::move(a));
+}
+
+void on_room_bound(context& cx) {
+    const incident* inc = cx.st.find(cx.ev.incident.n);
+    if (!inc || cx.ev.room.empty()) return;
+    cx.inc = *inc;
+    if (cx.inc->room_on(cx.ev.room.platform)) return;  // already bound: a redelivery
+    cx.inc->rooms.push_back(cx.ev.room);
+    cx.out.rooms_bound.emplace_back(cx.ev.room, inc->id);
+    timeline_entry e;
+    e.incident = inc->id;
+    e.at = cx.now;
+    e.kind = entry_kind::system;
+    e.tag = "room";
+    e.text = fmt::format("incident room opened on {}: {}", cx.ev.room.platform, cx.ev.room.id);
+    e.room = cx.ev.room;
+    cx.out.entries.push_back(std::move(e));
+    cx.inc_dirty = true;
+}
+
+}  // namespace
+
+change apply(const engine_state& state, const chat_event& ev, instant now, const engine_settings& settings) {
+    context cx{state, ev, now, settings, {}, {}, false, false};
+    switch (ev.kind) {
+        case event_kind::message: on_message(cx); break;
+        case event_kind::command: run_command(cx, clean_text(ev.text, settings.max_text_bytes)); break;
+        case event_kind::edit: on_amend(cx, timeline_amendment::what::edit); break;
+        case event_kind::remove: on_amend(cx, timeline_amendment::what::remove); break;
+        case event_kind::reaction:
+            if (is_pin(ev.reaction))
+                on_amend(cx, ev.reaction_added ? timeline_amendment::what::highlight : timeline_amendment::what::unhighlight);
+            break;
+        case event_kind::room_bound: on_room_bound(cx); break;
+        case event_kind::member_joined: break;
+    }
+    cx.finish();
+    return std::move(cx.out);
+}
+
+}  // namespace firebreak

@@ -1,0 +1,142 @@
+#include "commands/update_fields.hpp"
+
+#include "bot/core/text.hpp"
+#include "commands/parser.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <fmt/format.h>
+#include <vector>
+
+namespace firebreak {
+
+namespace {
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    return out;
+}
+
+
+// Canonical field name for what a person typed, or empty.
+std::string canonical(std::string_view name) {
+    auto n = lower(trim(name));
+    if (n == "impact") return "impact";
+    if (n == "actions" || n == "action" || n == "current actions" || n == "doing") return "actions";
+    if (n == "needs" || n == "need" || n == "asks") return "needs";
+    if (n == "next" || n == "next update") return "next";
+    return {};
+}
+}  // namespace
+
+update_fields parse_update_fields(std::string_view text, instant now) {
+    update_fields out;
+    // Fields are separated by ';' or newlines; a piece without "name:" continues the previous field.
+    std::vector<std::string> pieces;
+    std::string cur;
+    for (char c : text) {
+        if (c == ';' || c == '\n') {
+            pieces.push_back(cur);
+            cur.clear();
+        } else {
+            cur += c;
+        }
+    }
+    pieces.push_back(cur);
+
+    std::string* last = nullptr;
+    std::vector<std::string> unknown, empty;
+    std::string next_text;
+    bool saw_any = false;
+    for (auto& raw : pieces) {
+        auto piece = trim(raw);
+        if (piece.empty()) continue;
+        auto colon = piece.find(':');
+        std::string name = colon == std::string_view::npos ? std::string{} : canonical(piece.substr(0, colon));
+        if (name.empty()) {
+            bool looks_named = colon != std::string_view::npos && colon < 24 &&
+                               piece.substr(0, colon).find(' ') == std::string_view::npos;
+            if (looks_named) {
+                unknown.emplace_back(clean_line(piece.substr(0, colon), 24));
+                continue;
+            }
+            if (last) {
+                *last += "; ";
+                *last += clean_line(piece, 1000);
+                continue;
+            }
+            unknown.emplace_back(clean_line(piece.substr(0, 24), 24));
+            continue;
+        }
+        saw_any = true;
+        auto value = clean_line(piece.substr(colon + 1), 1000);
+        if (value.empty()) {
+            empty.push_back(name);
+            last = nullptr;
+            continue;
+        }
+        if (name == "impact") { out.impact = value; last = &out.impact; }
+        else if (name == "actions") { out.actions = value; last = &out.actions; }
+        else if (name == "needs") { out.needs = value; last = &out.needs; }
+        else { next_text = value; last = nullptr; }
+    }
+
+    auto understood = [&] {
+        std::vector<std::string> got;
+        if (!out.impact.empty()) got.push_back("impact");
+        if (!out.actions.empty()) got.push_back("actions");
+        if (!out.needs.empty()) got.push_back("needs");
+        if (!next_text.empty()) got.push_back("next");
+        return got.empty() ? std::string("nothing") : fmt::format("{}", fmt::join(got, ", "));
+    };
+
+    if (!unknown.empty()) {
+        out.error = fmt::format("Unknown field \"{}\" (fields are impact, actions, needs, next); understood: {}.",
+                                unknown.front(), understood());
+        return out;
+    }
+    if (!empty.empty()) {
+        out.error = fmt::format("Field \"{}\" is empty; understood: {}.", empty.front(), understood());
+        return out;
+    }
+    if (!saw_any || out.impact.empty()) {
+        out.error = fmt::format("An update needs at least `impact:`; understood: {}.", understood());
+        return out;
+    }
+    if (!next_text.empty()) {
+        if (auto d = parse_duration(next_text)) {
+            if (*d > std::chrono::hours{24}) {
+                out.error = fmt::format("`next: {}` is more than 24 h away; promise an update within a day.", next_text);
+                return out;
+            }
+            out.next_at = now + *d;
+        } else {
+            auto t = parse_user_time(next_text, now + std::chrono::hours{24});
+            // parse_user_time resolves clock times backwards from its reference; with the
+            // reference a day ahead, "15:00" means the next 15:00 from now.
+            if (!t.value) {
+                out.error = fmt::format("Could not read `next: {}` (use 30m, 1h or a time like 15:30 / 15:30+01:00).",
+                                        next_text);
+                return out;
+            }
+            instant at = *t.value;
+            bool has_date = next_text.size() >= 10 && next_text[4] == '-';
+            if (!has_date) {
+                while (at - std::chrono::hours{24} > now) at -= std::chrono::hours{24};
+            }
+            if (at <= now) {
+                out.error = fmt::format("`next: {}` is in the past ({} UTC); give a time ahead, e.g. next: 30m.",
+                                        next_text, format_utc(at));
+                return out;
+            }
+            if (at > now + std::chrono::hours{24}) {
+                out.error = fmt::format("`next: {}` is more than 24 h away; promise an update within a day.", next_text);
+                return out;
+            }
+            out.next_at = at;
+        }
+    }
+    return out;
+}
+
+}  // namespace firebreak

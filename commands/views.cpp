@@ -1,0 +1,216 @@
+#include "commands/views.hpp"
+
+#include <fmt/format.h>
+
+namespace firebreak {
+
+namespace {
+
+std::string holder(const shift* s) { return s ? "@" + s->user.id : "none"; }
+
+void mention_or_none(rich_text& r, const shift* s) {
+    if (s)
+        r.mention(s->user.id);
+    else
+        r.italic("none");
+}
+
+std::string next_update_text(const incident& inc) {
+    if (!inc.next_update_due) return "none scheduled";
+    return format_hhmm(*inc.next_update_due) + " UTC";
+}
+
+rich_text header(const incident& inc) {
+    rich_text r;
+    r.bold(fmt::format("{} · {} · {} — ", inc.id.str(), to_string(inc.sev), to_title(inc.state)));
+    r.bold(inc.title);
+    return r;
+}
+
+}  // namespace
+
+std::string status_line(const incident& inc) {
+    return fmt::format("{} · {} · {} — {} | Commander {} | Scribe {} | Next update {}", inc.id.str(),
+                       to_string(inc.sev), to_title(inc.state), inc.title, holder(inc.commander()),
+                       holder(inc.scribe()), next_update_text(inc));
+}
+
+rich_text kickoff_view(const incident& inc, instant now, const std::string& prefix) {
+    rich_text r = header(inc);
+    r.line().text("Declared by ").mention(inc.declared_by.id).text(" at " + format_utc(inc.times.declared));
+    r.line().text("Commander: ");
+    mention_or_none(r, inc.commander());
+    r.text(" · Scribe: ");
+    mention_or_none(r, inc.scribe());
+    r.line().bold("First steps");
+    if (!inc.scribe()) r.bullet().text("Name a scribe: ").code(prefix + " scribe @someone");
+    r.bullet().text("Say when impact started: ").code(prefix + " impact-started HH:MM");
+    r.bullet().text("Write down what you suspect: ").code(prefix + " hypothesis …").text(" or tag ").code("#hypothesis");
+    r.bullet().text("Ask what changed, and whether a rollback would stop the harm");
+    r.bullet().text("Tell stakeholders: ").code(prefix + " update impact: … ; actions: … ; next: 30m");
+    if (inc.next_update_due)
+        r.line().text(fmt::format("First status update due at {} UTC (in {}).", format_hhmm(*inc.next_update_due),
+                                  format_span(*inc.next_update_due - now)));
+    return r;
+}
+
+rich_text update_view(const incident& inc, const status_update& u) {
+    rich_text r = header(inc);
+    r.line().bold("Impact: ").text(u.impact);
+    r.line().bold("Current actions: ").text(u.actions.empty() ? "—" : u.actions);
+    r.line().bold("Needs: ").text(u.needs.empty() ? "nothing right now" : u.needs);
+    r.line().bold("Commander: ");
+    mention_or_none(r, inc.commander());
+    r.line().bold("Next update at ")
+        .text(fmt::format("{} UTC (in {})", format_hhmm(u.next_at), format_span(u.next_at - u.at)));
+    return r;
+}
+
+rich_text briefing_view(const incident& inc, instant now) {
+    rich_text r;
+    r.bold("Handoff briefing — ").bold(inc.id.str()).bold(" — ").bold(inc.title);
+    r.line().text(fmt::format("Status: {} · Severity: {} · Open for {}", to_title(inc.state), to_string(inc.sev),
+                              format_span(now - inc.times.declared)));
+    std::string impact = inc.updates.empty() ? std::string{} : inc.updates.back().impact;
+    for (auto it = inc.notes.rbegin(); impact.empty() && it != inc.notes.rend(); ++it)
+        if (it->kind == note_kind::impact) impact = it->text;
+    r.line().bold("Impact: ").text(impact.empty() ? "not yet described" : impact);
+
+    r.line().bold("Open hypotheses:");
+    bool any = false;
+    for (const auto& h : inc.hypotheses)
+        if (h.result == outcome::open) {
+            r.bullet().text(fmt::format("H{} {} (open {})", h.n, h.text, format_span(now - h.opened_at)));
+            any = true;
+        }
+    if (!any) r.text(" none");
+    r.line().bold("Ruled out and dead ends:");
+    any = false;
+    for (const auto& h : inc.hypotheses)
+        if (h.result == outcome::ruled_out) {
+            r.bullet().text(fmt::format("H{} {}", h.n, h.text));
+            if (!h.evidence.empty()) r.text(" — " + h.evidence);
+            any = true;
+        }
+    for (const auto& n : inc.notes)
+        if (n.kind == note_kind::deadend) {
+            r.bullet().text("Dead end: " + n.text);
+            any = true;
+        }
+    if (!any) r.text(" nothing yet");
+    for (const auto& h : inc.hypotheses)
+        if (h.result == outcome::confirmed) {
+            r.line().bold("Confirmed: ").text(fmt::format("H{} {}", h.n, h.text));
+        }
+    r.line().bold("Decisions:");
+    any = false;
+    for (const auto& n : inc.notes)
+        if (n.kind == note_kind::decision) {
+            r.bullet().text(format_hhmm(n.at) + " " + n.text);
+            any = true;
+        }
+    if (!any) r.text(" none yet");
+    r.line().bold("Roles:");
+    for (const auto& s : inc.shifts)
+        if (s.open()) {
+            r.bullet().text(to_string(s.held) + (s.area.empty() ? "" : " (" + s.area + ")") + " ").mention(s.user.id);
+            r.text(fmt::format(" since {} UTC ({})", format_hhmm(s.start), format_span(now - s.start)));
+        }
+    r.line().bold("Open action items:");
+    if (inc.actions.empty()) r.text(" none");
+    for (const auto& a : inc.actions) {
+        r.bullet().text(fmt::format("A{} {}", a.n, a.text));
+        if (!a.owner.empty()) r.text(" — ").mention(a.owner.id);
+        if (!a.due.empty()) r.text(" due " + a.due);
+    }
+    r.line().bold("Next update due: ").text(next_update_text(inc));
+    return r;
+}
+
+rich_text roles_view(const incident& inc, instant now) {
+    rich_text r;
+    r.bold(inc.id.str() + " roles");
+    bool any = false;
+    for (const auto& s : inc.shifts)
+        if (s.open()) {
+            any = true;
+            r.bullet().text(to_string(s.held) + (s.area.empty() ? "" : " (" + s.area + ")") + ": ").mention(s.user.id);
+            r.text(fmt::format(" since {} UTC ({})", format_hhmm(s.start), format_span(now - s.start)));
+        }
+    if (!any) r.line().text("Nobody holds a role.");
+    if (!inc.commander()) r.line().text("No commander: take it with ").code("commander @you");
+    if (!inc.scribe()) r.line().text("No scribe yet.");
+    std::size_t ended = 0;
+    for (const auto& s : inc.shifts)
+        if (!s.open()) ++ended;
+    if (ended) r.line().italic(fmt::format("{} earlier shift{} in the history.", ended, ended == 1 ? "" : "s"));
+    return r;
+}
+
+rich_text list_view(const engine_state& state, instant now) {
+    rich_text r;
+    std::size_t open = 0;
+    for (const auto& [n, inc] : state.incidents)
+        if (!inc.is_closed()) ++open;
+    if (open == 0) {
+        r.text("No open incidents.");
+        return r;
+    }
+    r.bold(fmt::format("{} open incident{}", open, open == 1 ? "" : "s"));
+    for (const auto& [n, inc] : state.incidents) {
+        if (inc.is_closed()) continue;
+        r.bullet().bold(inc.id.str()).text(fmt::format(" · {} · {} — {} · commander ", to_string(inc.sev),
+                                                          to_title(inc.state), inc.title));
+        mention_or_none(r, inc.commander());
+        r.text(fmt::format(" · age {} · last update {}", format_span(now - inc.times.declared),
+                           inc.updates.empty() ? std::string("never")
+                                               : format_span(now - inc.updates.back().at) + " ago"));
+    }
+    return r;
+}
+
+rich_text timeline_view(const incident& inc, const std::deque<timeline_entry>& tail, std::size_t n) {
+    rich_text r;
+    if (tail.empty()) {
+        r.text(inc.id.str() + " has no timeline entries yet.");
+        return r;
+    }
+    std::size_t start = tail.size() > n ? tail.size() - n : 0;
+    r.bold(fmt::format("{} — last {} timeline entr{}", inc.id.str(), tail.size() - start,
+                       tail.size() - start == 1 ? "y" : "ies"));
+    for (std::size_t i = start; i < tail.size(); ++i) {
+        const auto& e = tail[i];
+        r.line().code(format_utc(e.at)).text(" ");
+        if (e.highlight) r.text("📌 ");
+        if (e.kind == entry_kind::system) r.italic("[" + (e.tag.empty() ? std::string("system") : e.tag) + "] ");
+        else if (!e.tag.empty()) r.bold("[" + e.tag + "] ");
+        if (!e.author.empty()) r.mention(e.author.id).text(": ");
+        if (e.deleted) r.italic("(message deleted)");
+        else r.text(e.text);
+        if (e.edited && !e.deleted) r.italic(" (edited)");
+    }
+    return r;
+}
+
+rich_text help_view(const command_spec* spec, const std::string& prefix) {
+    rich_text r;
+    if (spec) {
+        r.code(prefix + " " + std::string(spec->usage)).line().text(std::string(spec->summary));
+        if (spec->who == permission::commander_or_admin) r.line().italic("Only the current commander or an admin.");
+        return r;
+    }
+    r.bold("firebreak commands").text(" (inside an incident room the incident is implicit; elsewhere add INC-n)");
+    for (const auto& s : command_specs()) r.bullet().code(std::string(s.usage)).text(" — " + std::string(s.summary));
+    r.line().text("Inline tags: #decision #deadend #hypothesis #action #change #impact #mitigation, "
+                  "#ruledout Hn, #confirmed Hn. React with 📌 to highlight a message.");
+    return r;
+}
+
+rich_text usage_view(const command_spec& spec, const std::string& prefix, const std::string& problem) {
+    rich_text r;
+    if (!problem.empty()) r.text(problem + " ");
+    r.text("Usage: ").code(prefix + " " + std::string(spec.usage));
+    return r;
+}
+
+}  // namespace firebreak

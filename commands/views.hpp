@@ -1,0 +1,42 @@
+#pragma once
+// How firebreak's messages read: kickoff, status update template, handoff
+// briefing, roles, list, timeline, help. Pure functions over the model.
+#include "bot/core/engine_state.hpp"
+#include "bot/core/rich_text.hpp"
+#include "commands/command_spec.hpp"
+
+#include <deque>
+#include <string>
+
+namespace firebreak {
+
+/// The one-line status mirrored into the room topic:
+/// "INC-42 · SEV1 · Mitigated — Checkout errors | Commander @a | Scribe @b | Next update 15:10 UTC".
+std::string status_line(const incident& inc);
+
+/// The kickoff message posted in a new incident room.
+rich_text kickoff_view(const incident& inc, instant now, const std::string& prefix);
+
+/// The fixed status-update template a manager reads in seconds.
+rich_text update_view(const incident& inc, const status_update& u);
+
+/// The handoff briefing: status, severity, impact, hypotheses, ruled-out paths,
+/// decisions, roles, open action items, next update due.
+rich_text briefing_view(const incident& inc, instant now);
+
+/// Who holds which role, since when and for how long.
+rich_text roles_view(const incident& inc, instant now);
+
+/// Open incidents across the deployment.
+rich_text list_view(const engine_state& state, instant now);
+
+/// The last entries of a timeline.
+rich_text timeline_view(const incident& inc, const std::deque<timeline_entry>& tail, std::size_t n);
+
+/// The command list, or one command's usage.
+rich_text help_view(const command_spec* spec, const std::string& prefix);
+
+/// "Usage: !incident sev <1-4> <reason>".
+rich_text usage_view(const command_spec& spec, const std::string& prefix, const std::string& problem);
+
+}  // namespace firebreak
