@@ -64,14 +64,9 @@ void print_room_by_room(const console_adapter& adapter, std::ostream& out) {
     }
 }
 
-struct replay_stats {
-    std::size_t events = 0;
-    std::size_t duplicates = 0;
-    std::size_t errors = 0;
-};
+}  // namespace
 
-// Feeds a transcript through the engine on `clk`. Bad lines are reported on `err` and skipped.
-replay_stats replay(engine& eng, manual_clock& clk, const transcript& t, std::ostream& err) {
+replay_stats replay_transcript(engine& eng, manual_clock& clk, const transcript& t, std::ostream& err) {
     replay_stats s;
     for (const auto& e : t.errors) {
         err << fmt::format("line {}: {}; skipped\n", e.line_no, e.message);
@@ -97,6 +92,8 @@ replay_stats replay(engine& eng, manual_clock& clk, const transcript& t, std::os
     }
     return s;
 }
+
+namespace {
 
 void configure_logging(const local_options& o) {
     spdlog::set_level(spdlog::level::from_str(o.log_level));
@@ -175,7 +172,7 @@ int run_replay(const local_options& o, const std::string& file, std::ostream& ou
     eng.set_documents_dir((fs::path(o.data_dir) / "documents").string());
     replay_stats s;
     try {
-        s = replay(eng, clk, t, err);
+        s = replay_transcript(eng, clk, t, err);
     } catch (const std::exception& e) {
         err << "firebreak: " << e.what() << "\n";
         return 2;
@@ -210,7 +207,7 @@ int run_demo(const local_options& o, std::ostream& out, std::ostream& err) {
            "from the first alert to close.\n";
     replay_stats s;
     try {
-        s = replay(eng, clk, t, err);
+        s = replay_transcript(eng, clk, t, err);
     } catch (const std::exception& e) {
         err << "firebreak: " << e.what() << "\n";
         return 2;

@@ -1,10 +1,26 @@
 #pragma once
 // The local subcommands of the firebreak binary: console, replay, demo, list,
 // export. Each returns the process exit code.
+#include "adapters/console/transcript.hpp"
+#include "bot/core/ports.hpp"
+
 #include <iosfwd>
 #include <string>
 
 namespace firebreak {
+
+class engine;
+
+/// What a replay did.
+struct replay_stats {
+    std::size_t events = 0;       ///< lines fed to the engine
+    std::size_t duplicates = 0;   ///< of those, already handled in this store
+    std::size_t errors = 0;       ///< lines skipped, each reported on `err` with its number
+};
+
+/// Feeds a transcript through `eng`, setting `clk` to each line's time. Rooms written as
+/// "INC-n" resolve to that incident's console room; "#name" to the room "name".
+replay_stats replay_transcript(engine& eng, manual_clock& clk, const transcript& t, std::ostream& err);
 
 /// Options shared by the local subcommands.
 struct local_options {
