@@ -124,7 +124,7 @@ public:
     /// An empty event id is never de-duplicated (internal events).
     virtual bool commit(change& c, const std::string& event_id, instant now,
                         const std::optional<std::pair<std::string, std::string>>& cursor) = 0;
-    /// Undelivered outbox rows in insertion order.
+    /// Undelivered, not given-up outbox rows in insertion order; `limit` 0 = all.
     virtual std::vector<outbox_row> pending_outbox(std::size_t limit) = 0;
     /// Marks a row delivered, with the platform's id for what was sent.
     virtual void mark_sent(std::int64_t id, const message_id& platform_id, instant at) = 0;
@@ -133,7 +133,8 @@ public:
                              std::optional<instant> not_before) = 0;
     /// Timeline rows of one incident in order (seq ascending), `limit` 0 = all.
     virtual std::vector<timeline_entry> timeline(incident_id inc, std::size_t limit = 0) = 0;
-    /// Earlier texts of an edited message row, oldest first (at, text).
+    /// Earlier texts of a message row, oldest first (at, text): each edit's previous text,
+    /// and the text a deletion blanked.
     virtual std::vector<std::pair<instant, std::string>> edit_history(std::int64_t seq) = 0;
     /// An adapter cursor (Matrix next_batch, ...).
     virtual std::optional<std::string> cursor(const std::string& key) = 0;

@@ -1,0 +1,291 @@
+#include "storage/migrations.hpp"
+
+#include "storage/sqlite_store.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Exception.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+#include <fmt/format.h>
+
+namespace firebreak::detail {
+namespace {
+
+// Conventions of the schema:
+// - instants are INTEGER unix milliseconds (UTC); optional ones are NULL when unset;
+// - enums are stored by stable lowercase names (checked by CHECK constraints) so an
+//   operator reading the file with sqlite3 understands it and display strings can
+//   change without a migration;
+// - absent ids and texts are '' rather than NULL, mirroring the empty strings of the
+//   core types, so a load gives back exactly what was committed;
+// - vectors keep their order in an `ord` column; the core compares whole vectors.
+// Column names avoid SQL keywords (start_at/end_at rather than start/end) so no
+// statement needs quoting.
+constexpr std::string_view v1_sql = R"sql(
+CREATE TABLE incidents (
+    number                INTEGER PRIMARY KEY CHECK (number > 0),
+    title                 TEXT    NOT NULL,
+    severity              INTEGER NOT NULL CHECK (severity BETWEEN 1 AND 4),
+    status                TEXT    NOT NULL CHECK (status IN
+                              ('investigating', 'identified', 'mitigated', 'resolved', 'closed')),
+    is_private            INTEGER NOT NULL CHECK (is_private IN (0, 1)),
+    declared_by           TEXT    NOT NULL,
+    declared_in_platform  TEXT    NOT NULL,
+    declared_in_room      TEXT    NOT NULL,
+    impact_started_at     INTEGER,
+    detected_at           INTEGER,
+    declared_at           INTEGER NOT NULL,
+    commander_assigned_at INTEGER,
+    identified_at         INTEGER,
+    mitigated_at          INTEGER,
+    resolved_at           INTEGER,
+    closed_at             INTEGER,
+    next_update_due       INTEGER,
+    message_count         INTEGER NOT NULL DEFAULT 0
+);
+
+-- The room index. A room belongs to at most one incident. `ord` is the room's
+-- position in the incident's list of dedicated rooms, NULL for a room that is
+-- only bound (indexed) without being one of them.
+CREATE TABLE incident_rooms (
+    incident INTEGER NOT NULL REFERENCES incidents(number) ON DELETE CASCADE,
+    platform TEXT    NOT NULL,
+    room_id  TEXT    NOT NULL,
+    ord      INTEGER,
+    UNIQUE (platform, room_id)
+);
+CREATE INDEX incident_rooms_by_incident ON incident_rooms(incident);
+
+CREATE TABLE shifts (
+    incident    INTEGER NOT NULL REFERENCES incidents(number) ON DELETE CASCADE,
+    ord         INTEGER NOT NULL,
+    role        TEXT    NOT NULL CHECK (role IN ('commander', 'scribe', 'sme')),
+    user_id     TEXT    NOT NULL,
+    area        TEXT    NOT NULL,
+    start_at    INTEGER NOT NULL,
+    end_at      INTEGER,
+    assigned_by TEXT    NOT NULL,
+    ended_by    TEXT    NOT NULL,
+    PRIMARY KEY (incident, ord)
+) WITHOUT ROWID;
+
+CREATE TABLE hypotheses (
+    incident  INTEGER NOT NULL REFERENCES incidents(number) ON DELETE CASCADE,
+    ord       INTEGER NOT NULL,
+    n         INTEGER NOT NULL,
+    text      TEXT    NOT NULL,
+    opened_by TEXT    NOT NULL,
+    opened_at INTEGER NOT NULL,
+    outcome   TEXT    NOT NULL CHECK (outcome IN ('open', 'confirmed', 'ruled_out')),
+    closed_at INTEGER,
+    closed_by TEXT    NOT NULL,
+    evidence  TEXT    NOT NULL,
+    PRIMARY KEY (incident, ord)
+) WITHOUT ROWID;
+
+CREATE TABLE notes (
+    incident INTEGER NOT NULL REFERENCES incidents(number) ON DELETE CASCADE,
+    ord      INTEGER NOT NULL,
+    kind     TEXT    NOT NULL CHECK (kind IN
+                 ('decision', 'deadend', 'change', 'impact', 'mitigation')),
+    text     TEXT    NOT NULL,
+    author   TEXT    NOT NULL,
+    at       INTEGER NOT NULL,
+    PRIMARY KEY (incident, ord)
+) WITHOUT ROWID;
+
+CREATE TABLE actions (
+    incident   INTEGER NOT NULL REFERENCES incidents(number) ON DELETE CASCADE,
+    ord        INTEGER NOT NULL,
+    n          INTEGER NOT NULL,
+    text       TEXT    NOT NULL,
+    owner      TEXT    NOT NULL,
+    due        TEXT    NOT NULL,
+    created_by TEXT    NOT NULL,
+    at         INTEGER NOT NULL,
+    PRIMARY KEY (incident, ord)
+) WITHOUT ROWID;
+
+CREATE TABLE status_updates (
+    incident INTEGER NOT NULL REFERENCES incidents(number) ON DELETE CASCADE,
+    ord      INTEGER NOT NULL,
+    at       INTEGER NOT NULL,
+    author   TEXT    NOT NULL,
+    impact   TEXT    NOT NULL,
+    actions  TEXT    NOT NULL,
+    needs    TEXT    NOT NULL,
+    next_at  INTEGER NOT NULL,
+    PRIMARY KEY (incident, ord)
+) WITHOUT ROWID;
+
+CREATE TABLE snoozes (
+    incident INTEGER NOT NULL REFERENCES incidents(number) ON DELETE CASCADE,
+    nudge    TEXT    NOT NULL,
+    until_at INTEGER NOT NULL,
+    PRIMARY KEY (incident, nudge)
+) WITHOUT ROWID;
+
+-- AUTOINCREMENT so a seq is never reused, even after the newest row is
+-- deleted by hand: edit history and exports refer to rows by seq.
+CREATE TABLE timeline (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    incident      INTEGER NOT NULL REFERENCES incidents(number) ON DELETE CASCADE,
+    at            INTEGER NOT NULL,
+    kind          TEXT    NOT NULL CHECK (kind IN ('message', 'system')),
+    tag           TEXT    NOT NULL,
+    author        TEXT    NOT NULL,
+    text          TEXT    NOT NULL,
+    room_platform TEXT    NOT NULL,
+    room_id       TEXT    NOT NULL,
+    msg_id        TEXT    NOT NULL,
+    thread_parent TEXT    NOT NULL,
+    highlight     INTEGER NOT NULL CHECK (highlight IN (0, 1)),
+    edited        INTEGER NOT NULL CHECK (edited IN (0, 1)),
+    deleted       INTEGER NOT NULL CHECK (deleted IN (0, 1))
+);
+-- Edits, deletes and reactions address a row by its platform message id.
+CREATE INDEX timeline_by_message ON timeline(room_platform, room_id, msg_id);
+-- `timeline N` and the restart tail read the newest rows of one incident.
+CREATE INDEX timeline_by_incident ON timeline(incident, seq);
+
+CREATE TABLE timeline_edits (
+    id            INTEGER PRIMARY KEY,
+    seq           INTEGER NOT NULL REFERENCES timeline(seq) ON DELETE CASCADE,
+    at            INTEGER NOT NULL,
+    previous_text TEXT    NOT NULL,
+    editor        TEXT    NOT NULL
+);
+CREATE INDEX timeline_edits_by_seq ON timeline_edits(seq, id);
+
+-- `incident` is 0 for messages outside any incident (help, errors), hence no
+-- foreign key. `invite` holds user ids joined by newlines.
+CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at      INTEGER NOT NULL,
+    op              TEXT    NOT NULL CHECK (op IN
+                        ('post', 'ephemeral', 'set_topic', 'open_room', 'postmortem')),
+    target          TEXT    NOT NULL CHECK (target IN ('room', 'incident_room', 'announcement')),
+    platform        TEXT    NOT NULL,
+    room_platform   TEXT    NOT NULL,
+    room_id         TEXT    NOT NULL,
+    incident        INTEGER NOT NULL,
+    to_user         TEXT    NOT NULL,
+    body            TEXT    NOT NULL,
+    thread          TEXT    NOT NULL,
+    room_name       TEXT    NOT NULL,
+    invite          TEXT    NOT NULL,
+    is_private      INTEGER NOT NULL CHECK (is_private IN (0, 1)),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    not_before      INTEGER,
+    sent_at         INTEGER,
+    platform_msg_id TEXT,
+    failed          INTEGER NOT NULL DEFAULT 0 CHECK (failed IN (0, 1)),
+    last_error      TEXT
+);
+-- Delivered rows accumulate; the delivery loop only ever reads the pending ones.
+CREATE INDEX outbox_pending ON outbox(id) WHERE sent_at IS NULL AND failed = 0;
+
+CREATE TABLE processed_events (
+    event_id TEXT    PRIMARY KEY,
+    at       INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE cursors (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE counters (
+    name  TEXT    PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE documents (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    incident INTEGER NOT NULL REFERENCES incidents(number) ON DELETE CASCADE,
+    format   TEXT    NOT NULL,
+    body     TEXT    NOT NULL,
+    at       INTEGER NOT NULL
+);
+CREATE INDEX documents_by_incident ON documents(incident, format, id);
+)sql";
+
+constexpr migration all_migrations[] = {
+    {1, v1_sql},
+};
+
+// Not part of a numbered step: every step records its version here.
+constexpr const char* meta_sql = "CREATE TABLE IF NOT EXISTS schema_meta (version INTEGER NOT NULL)";
+
+bool table_exists(SQLite::Database& db, const char* name) {
+    SQLite::Statement q(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
+    q.bind(1, name);
+    return q.executeStep();
+}
+
+// Whether the file holds tables although it has no schema version: then it is some
+// other application's database, and running migration 1 over it would damage it.
+bool has_foreign_tables(SQLite::Database& db) {
+    SQLite::Statement q(db,
+                        "SELECT count(*) FROM sqlite_master "
+                        "WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
+    q.executeStep();
+    return q.getColumn(0).getInt64() > 0;
+}
+
+}  // namespace
+
+std::span<const migration> migrations() { return all_migrations; }
+
+int latest_schema_version() { return all_migrations[std::size(all_migrations) - 1].version; }
+
+int read_schema_version(SQLite::Database& db) {
+    SQLite::Statement q(db, "SELECT max(version) FROM schema_meta");
+    if (!q.executeStep() || q.getColumn(0).isNull()) return 0;
+    return q.getColumn(0).getInt();
+}
+
+void migrate(SQLite::Database& db, const std::string& path) {
+    const int latest = latest_schema_version();
+    int current = 0;
+    bool has_meta = false;
+    bool foreign = false;
+    try {
+        // Read before writing anything: a file we refuse must stay untouched.
+        has_meta = table_exists(db, "schema_meta");
+        if (has_meta) current = read_schema_version(db);
+        else foreign = has_foreign_tables(db);
+    } catch (const SQLite::Exception& e) {
+        throw store_error(fmt::format("cannot open database {}: {}", path, e.what()));
+    }
+    if (current > latest) {
+        throw store_error(fmt::format(
+            "database {} has schema version {}, newer than this firebreak ({}); upgrade firebreak",
+            path, current, latest));
+    }
+    if (foreign) {
+        throw store_error(fmt::format(
+            "database {} is not a firebreak database (it has tables but no schema version)", path));
+    }
+    for (const migration& step : all_migrations) {
+        if (step.version <= current) continue;
+        try {
+            // IMMEDIATE takes the write lock up front, so a concurrent writer makes
+            // us wait (busy timeout) instead of failing halfway through the step.
+            SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+            db.exec(meta_sql);
+            db.exec(std::string(step.sql));
+            db.exec("DELETE FROM schema_meta");
+            SQLite::Statement set(db, "INSERT INTO schema_meta(version) VALUES (?1)");
+            set.bind(1, step.version);
+            set.exec();
+            tx.commit();
+        } catch (const SQLite::Exception& e) {
+            throw store_error(fmt::format("cannot migrate database {} to schema version {}: {}",
+                                          path, step.version, e.what()));
+        }
+        current = step.version;
+    }
+}
+
+}  // namespace firebreak::detail

@@ -1,0 +1,78 @@
+#pragma once
+// The SQLite implementation of incident_store: one database file (WAL, durable
+// commits), versioned migrations, one transaction per handled event.
+#include "bot/core/ports.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace firebreak {
+
+/// A storage failure: the database cannot be opened, migrated, read or written.
+/// The message names the database path and the step that failed.
+class store_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// The incident store on one SQLite file (or ":memory:" for tests).
+///
+/// Only one firebreak process may use a file at a time: the constructor takes an
+/// exclusive lock on `<path>.lock` and fails if another process holds it. Not
+/// thread-safe; the runtime calls it from its one engine strand.
+///
+/// Not yet bounded: processed_events grows by one row per handled event (a few
+/// dozen bytes). A later migration/maintenance task should prune ids older than the
+/// platforms' redelivery windows (Slack retries for minutes, Matrix never re-sends a
+/// synced event), keeping the last day or so.
+class sqlite_store final : public incident_store {
+public:
+    /// Opens (creating if needed) and migrates the database at `path`; throws store_error.
+    explicit sqlite_store(const std::string& path);
+    ~sqlite_store() override;
+    sqlite_store(const sqlite_store&) = delete;
+    sqlite_store& operator=(const sqlite_store&) = delete;
+
+    /// The schema version this build writes.
+    static int schema_version();
+    /// The schema version recorded in the open database.
+    int database_version() const;
+    /// The path the store was opened with.
+    const std::string& path() const;
+
+    /// Loads every incident, the room index and each incident's last `tail` timeline rows.
+    restored_state load(std::size_t tail) override;
+    /// Whether an event id has already been committed.
+    bool processed(const std::string& event_id) override;
+    /// Writes a change, the event id (unless empty: internal events are not de-duplicated)
+    /// and the cursor in one durable transaction, then sets each entry's seq; false,
+    /// writing nothing, on a duplicate.
+    bool commit(change& c, const std::string& event_id, instant now,
+                const std::optional<std::pair<std::string, std::string>>& cursor) override;
+    /// Undelivered, not given-up outbox rows in insertion order; `limit` 0 = all.
+    std::vector<outbox_row> pending_outbox(std::size_t limit) override;
+    /// Marks a row delivered with the platform's message id.
+    void mark_sent(std::int64_t id, const message_id& platform_id, instant at) override;
+    /// Counts a failed attempt; `give_up` removes the row from the pending ones.
+    void mark_failed(std::int64_t id, const std::string& detail, bool give_up,
+                     std::optional<instant> not_before) override;
+    /// Timeline rows of one incident, seq ascending; `limit` > 0 keeps the newest `limit`.
+    std::vector<timeline_entry> timeline(incident_id inc, std::size_t limit = 0) override;
+    /// Earlier texts of a timeline row (edits and the text a delete blanked), oldest first.
+    std::vector<std::pair<instant, std::string>> edit_history(std::int64_t seq) override;
+    /// An adapter cursor, if one was stored.
+    std::optional<std::string> cursor(const std::string& key) override;
+    /// Stores a generated document; earlier versions are kept.
+    void put_document(incident_id inc, const std::string& format, const std::string& body,
+                      instant at) override;
+    /// The most recently stored document of a format for an incident.
+    std::optional<std::string> document(incident_id inc, const std::string& format) override;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;  // keeps SQLiteCpp out of every includer's compile
+};
+
+}  // namespace firebreak

@@ -1,0 +1,100 @@
+// Schema versions: a fresh file gets the current schema, a newer file is refused
+// rather than damaged, and someone else's database is left alone.
+#include "storage/migrations.hpp"
+#include "storage/sqlite_store.hpp"
+
+#include "storage_fixtures.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <catch2/catch.hpp>
+
+using namespace firebreak;
+using firebreak::test::at_min;
+using firebreak::test::bare_incident;
+using firebreak::test::temp_path;
+
+namespace {
+
+std::int64_t scalar(const std::string& path, const char* sql) {
+    SQLite::Database raw(path, SQLite::OPEN_READONLY);
+    SQLite::Statement q(raw, sql);
+    q.executeStep();
+    return q.getColumn(0).getInt64();
+}
+
+std::string open_error(const std::string& path) {
+    try {
+        sqlite_store store(path);
+    } catch (const store_error& e) {
+        return e.what();
+    }
+    return "(opened without error)";
+}
+
+}  // namespace
+
+TEST_CASE("migration steps are numbered 1, 2, 3 ... without gaps", "[storage]") {
+    const auto steps = detail::migrations();
+    REQUIRE_FALSE(steps.empty());
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        CHECK(steps[i].version == static_cast<int>(i) + 1);
+        CHECK_FALSE(steps[i].sql.empty());
+    }
+    CHECK(sqlite_store::schema_version() == steps.back().version);
+}
+
+TEST_CASE("a fresh database gets the current schema version", "[storage]") {
+    SECTION("in memory") {
+        sqlite_store store(":memory:");
+        CHECK(store.database_version() == sqlite_store::schema_version());
+    }
+    SECTION("in a file, kept across reopening") {
+        temp_path db;
+        {
+            sqlite_store store(db.str());
+            CHECK(store.database_version() == sqlite_store::schema_version());
+            change c;
+            c.incidents = {bare_incident(1)};
+            REQUIRE(store.commit(c, "ev", at_min(0), std::nullopt));
+        }
+        CHECK(scalar(db.str(), "SELECT count(*) FROM schema_meta") == 1);
+        CHECK(scalar(db.str(), "SELECT version FROM schema_meta") == sqlite_store::schema_version());
+        {
+            SQLite::Database raw(db.str(), SQLite::OPEN_READONLY);
+            CHECK(raw.execAndGet("PRAGMA journal_mode").getString() == "wal");
+        }
+        sqlite_store reopened(db.str());
+        CHECK(reopened.database_version() == sqlite_store::schema_version());
+        CHECK(reopened.load(10).state.incidents.size() == 1);
+    }
+}
+
+TEST_CASE("a database newer than this build is refused", "[storage]") {
+    temp_path db;
+    { sqlite_store store(db.str()); }
+    {
+        SQLite::Database raw(db.str(), SQLite::OPEN_READWRITE);
+        raw.exec("UPDATE schema_meta SET version = 999");
+    }
+    const std::string what = open_error(db.str());
+    INFO(what);
+    CHECK(what == "database " + db.str() + " has schema version 999, newer than this firebreak (" +
+                      std::to_string(sqlite_store::schema_version()) + "); upgrade firebreak");
+    // Refusing must not touch the file.
+    CHECK(scalar(db.str(), "SELECT version FROM schema_meta") == 999);
+}
+
+TEST_CASE("another application's database is not migrated over", "[storage]") {
+    temp_path db;
+    {
+        SQLite::Database raw(db.str(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        raw.exec("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)");
+    }
+    const std::string what = open_error(db.str());
+    INFO(what);
+    CHECK(what.find(db.str()) != std::string::npos);
+    CHECK(what.find("not a firebreak database") != std::string::npos);
+    // Refusing must not add anything to it.
+    CHECK(scalar(db.str(), "SELECT count(*) FROM sqlite_master") == 1);
+}
