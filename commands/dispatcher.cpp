@@ -86,6 +86,22 @@ struct context {
         out.outbox.push_back(std::move(o));
     }
 
+    // Role holders belong in the incident room.
+    void invite_to_room(const user_ref& u) {
+        outbound o;
+        o.op = outbound_op::invite;
+        o.platform = ev.room.platform;
+        o.incident = inc->id;
+        if (auto r = inc->room_on(ev.room.platform)) {
+            o.target = target_kind::room;
+            o.room = *r;
+        } else {
+            o.target = target_kind::incident_room;
+        }
+        o.invite.push_back(u);
+        out.outbox.push_back(std::move(o));
+    }
+
     // A mutating command's confirmation: in the incident room, and in the room it was
     // typed in when that is somewhere else.
     void announce_here(rich_text body) {
@@ -279,6 +295,7 @@ void assign_commander(context& cx, const user_ref& to, bool handoff) {
         end_shift(inc, *cur, cx.actor(), cx.now);
     }
     start_shift(inc, role::commander, to, {}, cx.actor(), cx.now);
+    cx.invite_to_room(to);
     cx.system(handoff ? "handoff" : "role",
               fmt::format("commander: {} → @{} (by @{})", previous ? "@" + previous->id : std::string("nobody"), to.id,
                           cx.actor().id));
@@ -316,6 +333,7 @@ void cmd_scribe(context& cx, const parsed_command& c) {
     std::string from = cur ? "@" + cur->user.id : std::string("nobody");
     if (cur) end_shift(inc, *cur, cx.actor(), cx.now);
     start_shift(inc, role::scribe, *u, {}, cx.actor(), cx.now);
+    cx.invite_to_room(*u);
     cx.system("role", fmt::format("scribe: {} → @{} (by @{})", from, u->id, cx.actor().id));
     cx.announce_here(rich_text{}.mention(u->id).text(fmt::format(" is now scribe of {}.", inc.id.str())));
     cx.refresh_topic();
@@ -335,6 +353,7 @@ void cmd_sme(context& cx, const parsed_command& c) {
         end_shift(inc, *cur, cx.actor(), cx.now);
     }
     start_shift(inc, role::sme, *u, area, cx.actor(), cx.now);
+    cx.invite_to_room(*u);
     cx.system("role", fmt::format("sme: @{}{} (by @{})", u->id, area.empty() ? "" : " for " + area, cx.actor().id));
     cx.announce_here(rich_text{}.mention(u->id).text(
         fmt::format(" joins {} as SME{}.", inc.id.str(), area.empty() ? "" : " (" + area + ")")));

@@ -98,7 +98,9 @@ parse_result parse_command(std::string_view text) {
         return r;
     }
     ++used;
-    if (!inc && used < words.size()) {
+    // Only commands about one incident take "INC-n" after their name; a declare title may
+    // well start with one ("declare INC-5 follow-up: …").
+    if (!inc && spec->needs_incident && used < words.size()) {
         if (auto n = parse_incident_ref(words[used])) {
             inc = n;
             ++used;

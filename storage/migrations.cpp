@@ -163,7 +163,7 @@ CREATE TABLE outbox (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
     created_at      INTEGER NOT NULL,
     op              TEXT    NOT NULL CHECK (op IN
-                        ('post', 'ephemeral', 'set_topic', 'open_room', 'postmortem')),
+                        ('post', 'ephemeral', 'set_topic', 'open_room', 'postmortem', 'invite')),
     target          TEXT    NOT NULL CHECK (target IN ('room', 'incident_room', 'announcement')),
     platform        TEXT    NOT NULL,
     room_platform   TEXT    NOT NULL,

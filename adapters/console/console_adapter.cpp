@@ -56,7 +56,10 @@ void console_adapter::open_room(const room_request& req, done cb) {
     for (int k = 2; topics_.count(id); ++k) id = fmt::format("{}-{}", name, k);
     topics_[id] = req.topic;
     std::string who;
-    for (const auto& u : req.invite) who += (who.empty() ? "@" : ", @") + u.id;
+    for (const auto& u : req.invite) {
+        members_[id].insert(u.id);
+        who += (who.empty() ? "@" : ", @") + u.id;
+    }
     emit(id, fmt::format("* room #{} created{}{}", id, req.is_private ? " (private)" : "",
                          who.empty() ? "" : "; invited " + who));
     delivery d;
@@ -85,6 +88,24 @@ void console_adapter::post_ephemeral(const room_ref& room, const user_ref& user,
     delivery d;
     d.id = message_id{fmt::format("bot-{}", next_id_++)};
     emit(room.id, fmt::format("firebreak (only @{} sees this): {}", user.id, render(body)));
+    cb(d);
+}
+
+void console_adapter::invite(const room_ref& room, const std::vector<user_ref>& users, done cb) {
+    ensure_room(room.id);
+    std::string who;
+    for (const auto& u : users) {
+        if (!members_[room.id].insert(u.id).second) continue;  // already in the room
+        who += (who.empty() ? "@" : ", @") + u.id;
+    }
+    if (!who.empty()) emit(room.id, "* invited " + who);
+    cb(delivery{});
+}
+
+void console_adapter::edit(const room_ref& room, const message_id& id, const rich_text& body, done cb) {
+    delivery d;
+    d.id = id;
+    emit(room.id, fmt::format("firebreak (edited {}): {}", id.id, render(body)));
     cb(d);
 }
 

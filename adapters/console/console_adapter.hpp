@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -33,6 +34,8 @@ public:
               done cb) override;
     void post_ephemeral(const room_ref& room, const user_ref& user, const rich_text& body, done cb) override;
     void set_topic(const room_ref& room, const std::string& topic, done cb) override;
+    void invite(const room_ref& room, const std::vector<user_ref>& users, done cb) override;
+    void edit(const room_ref& room, const message_id& id, const rich_text& body, done cb) override;
     void post_file(const room_ref& room, const std::string& filename, const std::string& content,
                    const rich_text& comment, done cb) override;
 
@@ -58,6 +61,7 @@ private:
     std::filesystem::path files_dir_;
     bool buffer_;
     std::map<std::string, std::string> topics_;
+    std::map<std::string, std::set<std::string>> members_;  // room -> invited users
     std::map<std::string, std::string> keys_;    // idempotency key -> message id
     std::vector<console_post> posts_;
     std::int64_t next_id_ = 1;

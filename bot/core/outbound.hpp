@@ -22,6 +22,7 @@ enum class outbound_op {
     set_topic,   ///< set the room topic to body.plain()
     open_room,   ///< create the incident room named `room_name`, inviting `invite`
     postmortem,  ///< render the postmortem draft of `incident` and post it (file where supported)
+    invite,      ///< invite `invite` to the room (role holders join the incident room)
 };
 
 /// One thing to deliver.

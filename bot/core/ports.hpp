@@ -88,6 +88,10 @@ public:
     /// Shows a message to one user (callers check caps().ephemeral first).
     virtual void post_ephemeral(const room_ref& room, const user_ref& user, const rich_text& body,
                                 done cb) = 0;
+    /// Invites users to a room; already being a member is success.
+    virtual void invite(const room_ref& room, const std::vector<user_ref>& users, done cb) = 0;
+    /// Replaces the text of a message the bot posted earlier.
+    virtual void edit(const room_ref& room, const message_id& id, const rich_text& body, done cb) = 0;
     /// Sets a room's topic.
     virtual void set_topic(const room_ref& room, const std::string& topic, done cb) = 0;
     /// Uploads a file into a room with a short comment.

@@ -121,6 +121,7 @@ std::optional<duration> parse_duration(std::string_view text) {
     bool any = false;
     while (pos < text.size()) {
         std::int64_t v = 0;
+        if (text[pos] < '0' || text[pos] > '9') return {};  // no signs: "1h-5m" is not a duration
         auto [p, ec] = std::from_chars(text.data() + pos, text.data() + text.size(), v);
         if (ec != std::errc{} || p == text.data() + pos) return {};
         pos = std::size_t(p - text.data());
@@ -218,8 +219,10 @@ parsed_time parse_user_time(std::string_view s, instant now) {
     auto day = std::chrono::floor<std::chrono::days>(now);
     instant t = instant{day.time_since_epoch()} + std::chrono::hours{h} + std::chrono::minutes{mi} +
                 std::chrono::seconds{sec} - std::chrono::minutes{off};
-    if (t > now + std::chrono::minutes{5}) t -= std::chrono::days{1};
-    if (t < now - std::chrono::days{1}) t += std::chrono::days{1};
+    // Land in the 24 hours ending five minutes after now, whatever the offset did.
+    const instant latest = now + std::chrono::minutes{5};
+    while (t > latest) t -= std::chrono::days{1};
+    while (t <= latest - std::chrono::days{1}) t += std::chrono::days{1};
     out.value = t;
     return out;
 }

@@ -145,6 +145,7 @@ void engine::deliver_row(const outbox_row& row, std::function<void(bool)> next) 
             }
             return a.set_topic(room, m.body.plain(), done);
         case outbound_op::postmortem: return render_postmortem(row, a, room, next);
+        case outbound_op::invite: return a.invite(room, m.invite, done);
         case outbound_op::open_room: break;
     }
 }
