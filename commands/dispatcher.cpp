@@ -388,7 +388,7 @@ void cmd_sev(context& cx, const parsed_command& c) {
     auto old = inc.sev;
     inc.sev = *s;
     // A new cadence applies from now when it would ask for the next update sooner.
-    if (auto cad = cx.cadence(*s); cad.count() > 0) {
+    if (auto cad = cx.cadence(*s); cad.count() > 0 && inc.state < status::resolved) {
         if (!inc.next_update_due || cx.now + cad < *inc.next_update_due) inc.next_update_due = cx.now + cad;
     }
     cx.system("severity", fmt::format("{} → {}: {}", to_string(old), to_string(*s), reason));
@@ -661,9 +661,14 @@ void cmd_snooze(context& cx, const parsed_command& c) {
 
 // ---- close, reopen, postmortem --------------------------------------------------------
 
+// The commander on shift leads; with nobody on shift (after close), the last commander
+// does, and the declarer only if there never was one.
 bool may_lead(const context& cx) {
-    const shift* cmd = cx.inc->commander();
-    return cx.is_admin(cx.actor()) || (cmd && cmd->user == cx.actor()) || (!cmd && cx.inc->declared_by == cx.actor());
+    if (cx.is_admin(cx.actor())) return true;
+    if (const shift* cmd = cx.inc->commander()) return cmd->user == cx.actor();
+    for (auto it = cx.inc->shifts.rbegin(); it != cx.inc->shifts.rend(); ++it)
+        if (it->held == role::commander) return it->user == cx.actor();
+    return cx.inc->declared_by == cx.actor();
 }
 
 void request_postmortem(context& cx) {

@@ -28,7 +28,7 @@ struct parse_result {
 /// that lists the closest commands and points to `help`.
 parse_result parse_command(std::string_view text);
 
-/// Reads "INC-7" (any case) or "7" prefixed with '#'; nullopt otherwise.
+/// Reads "INC-7" (any case); nullopt otherwise.
 std::optional<std::int64_t> parse_incident_ref(std::string_view word);
 
 /// Reads "@user" (also "<@U123>" and "<@U123|name>" as Slack writes them); nullopt otherwise.

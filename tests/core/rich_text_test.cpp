@@ -1,0 +1,126 @@
+// rich_text: building styled messages, their plain fallback, and the storage
+// encoding that must survive any text a person can type.
+#include "bot/core/rich_text.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace firebreak;
+using style = span::style;
+
+TEST_CASE("rich_text builds spans and a plain fallback", "[core]") {
+    rich_text r;
+    r.bold("INC-1 · SEV1").text(" — ").text("DB down").line().text("Commander: ").mention("maya");
+    r.bullet().text("first").bullet().code("!incident help");
+
+    CHECK(r.plain() == "INC-1 · SEV1 — DB down\nCommander: @maya\n• first\n• !incident help");
+    const auto& s = r.spans();
+    REQUIRE(s.size() >= 6);
+    CHECK(s[0] == span{style::bold, "INC-1 · SEV1"});
+    CHECK(s[1] == span{style::plain, " — DB down"});  // adjacent plain runs merge
+    CHECK(s[2] == span{style::plain, "\n"});           // a newline is a span of its own
+    CHECK(s[3] == span{style::plain, "Commander: "});
+    CHECK(s[4] == span{style::mention, "maya"});
+    CHECK(r.spans().back() == span{style::code, "!incident help"});
+}
+
+TEST_CASE("rich_text keeps newlines and mentions as separate spans", "[core]") {
+    rich_text r;
+    r.mention("a").mention("b").line().line().text("x").text("").bold("");
+    REQUIRE(r.spans().size() == 5);
+    CHECK(r.spans()[0] == span{style::mention, "a"});
+    CHECK(r.spans()[1] == span{style::mention, "b"});
+    CHECK(r.spans()[2].text == "\n");
+    CHECK(r.spans()[3].text == "\n");
+    CHECK(r.spans()[4] == span{style::plain, "x"});
+    CHECK(r.plain() == "@a@b\n\nx");
+    CHECK_FALSE(r.empty());
+    CHECK(rich_text{}.empty());
+    CHECK(rich_text{}.text("").empty());
+}
+
+TEST_CASE("a bullet starts on a new line unless one was just started", "[core]") {
+    CHECK(rich_text{}.bullet().text("a").plain() == "• a");
+    CHECK(rich_text{}.text("head").bullet().text("a").plain() == "head\n• a");
+    CHECK(rich_text{}.text("head").line().bullet().text("a").plain() == "head\n• a");
+}
+
+TEST_CASE("append keeps styles, mentions and newlines", "[core]") {
+    rich_text a;
+    a.text("one ");
+    rich_text b;
+    b.text("two").line().mention("sam").bold("!");
+    a.append(b);
+    CHECK(a.plain() == "one two\n@sam!");
+    CHECK(a.spans()[0] == span{style::plain, "one two"});
+    CHECK(a.spans()[2] == span{style::mention, "sam"});
+    CHECK(a.spans()[3] == span{style::bold, "!"});
+}
+
+TEST_CASE("encode/decode round-trips any text, including hostile text", "[core]") {
+    const std::vector<std::string> hostile = {
+        "",
+        "p3:abc",
+        "12:34:56",
+        "b0:",
+        ":",
+        "p",
+        "99999999999999999999:",
+        "line\nbreak",
+        "🔥 データ \xC3\xA9",
+        std::string("nul\0inside", 10),
+        "m4:evil",
+        std::string(5000, '7'),
+    };
+    for (const auto& h : hostile) {
+        rich_text r;
+        r.text(h).bold(h).italic(h).code(h).mention(h).line().text("tail " + h);
+        INFO("hostile text of " << h.size() << " bytes");
+        auto enc = r.encode();
+        auto back = rich_text::decode(enc);
+        CHECK(back == r);
+        CHECK(back.plain() == r.plain());
+        CHECK(back.encode() == enc);
+    }
+}
+
+TEST_CASE("encode writes style, length and text per span", "[core]") {
+    rich_text r;
+    r.text("ab").bold("c:d").mention("U1").line().code("");
+    CHECK(r.encode() == "p2:abb3:c:dm2:U1p1:\n");
+    auto d = rich_text::decode("p2:abb3:c:dm2:U1p1:\ni0:c1:x");
+    REQUIRE(d.spans().size() == 6);
+    CHECK(d.spans()[1] == span{style::bold, "c:d"});
+    CHECK(d.spans()[4] == span{style::italic, ""});
+    CHECK(d.spans()[5] == span{style::code, "x"});
+}
+
+TEST_CASE("decode of malformed input keeps the whole input as plain text", "[core]") {
+    auto in = GENERATE(as<std::string>{}, "x", "p", "p3", "p3ab", "p3:ab", "p-1:a", "p+1:a", "p:abc",
+                       "p99999999999999999999999:a", "p3:abcq", "p3:abcp", "P3:abc", "p18446744073709551615:",
+                       "hello world", "b2:ok\xFF", "p1:a p1:b");
+    auto r = rich_text::decode(in);
+    INFO("\"" << in << "\"");
+    REQUIRE(r.spans().size() == 1);
+    CHECK(r.spans()[0].look == style::plain);
+    CHECK(r.plain() == in);
+}
+
+TEST_CASE("decode of empty input is empty", "[core]") { CHECK(rich_text::decode("").empty()); }
+
+TEST_CASE("decode survives random bytes and stays stable", "[core]") {
+    std::mt19937 rng(12345);
+    const std::string alphabet = "pbicm0123456789:\n\xFFx";
+    for (int i = 0; i < 2000; ++i) {
+        std::string in;
+        auto len = rng() % 40;
+        for (unsigned k = 0; k < len; ++k) in += alphabet[rng() % alphabet.size()];
+        auto r = rich_text::decode(in);
+        auto again = rich_text::decode(r.encode());
+        INFO("input #" << i << ": \"" << in << "\"");
+        REQUIRE(again == r);
+    }
+}
