@@ -48,21 +48,26 @@ void engine::deliver() {
         if (rows.empty()) break;
         const auto& row = rows.front();
         if (row.not_before && *row.not_before > clock_.now()) break;
-        bool sync_done = false, proceed = false, async = false;
-        deliver_row(row, [this, &sync_done, &proceed, &async](bool ok) {
-            if (async) {
+        // The flags outlive this frame when the adapter completes later.
+        struct progress {
+            bool sync_done = false, proceed = false, async = false;
+        };
+        auto p = std::make_shared<progress>();
+        deliver_row(row, [this, p](bool ok) {
+            if (p->async) {
                 // Completed later: continue the queue from here.
                 delivering_ = false;
-                if (ok) deliver();
+                deliver();
                 return;
             }
-            sync_done = true;
-            proceed = ok;
+            p->sync_done = true;
+            p->proceed = ok;
         });
-        if (!sync_done) {
-            async = true;
+        if (!p->sync_done) {
+            p->async = true;
             return;  // delivering_ stays set until the completion arrives
         }
+        bool proceed = p->proceed;
         if (!proceed) break;
     }
     delivering_ = false;

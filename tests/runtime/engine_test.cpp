@@ -1,0 +1,176 @@
+// The engine's outbox delivery with an adapter that completes later, fails, or
+// asks to retry: order kept per incident, nothing sent twice, nothing dropped.
+#include "bot/runtime/engine.hpp"
+#include "storage/sqlite_store.hpp"
+
+#include <catch2/catch.hpp>
+#include <deque>
+
+using namespace firebreak;
+
+namespace {
+
+// An adapter whose completions are released by the test, one at a time.
+class deferred_adapter final : public chat_adapter {
+public:
+    struct call {
+        std::string what;
+        std::string text;
+        done cb;
+    };
+    std::deque<call> pending;
+    std::vector<std::string> completed;  // texts in the order they were accepted
+    int rooms = 0;
+
+    std::string platform() const override { return "test"; }
+    capabilities caps() const override {
+        capabilities c;
+        c.topics = true;
+        c.create_rooms = true;
+        return c;
+    }
+    void open_room(const room_request& req, done cb) override { pending.push_back({"open", req.name, std::move(cb)}); }
+    void post(const room_ref&, const rich_text& body, const message_id&, const std::string&, done cb) override {
+        pending.push_back({"post", body.plain(), std::move(cb)});
+    }
+    void post_ephemeral(const room_ref&, const user_ref&, const rich_text& body, done cb) override {
+        pending.push_back({"ephemeral", body.plain(), std::move(cb)});
+    }
+    void set_topic(const room_ref&, const std::string& topic, done cb) override {
+        pending.push_back({"topic", topic, std::move(cb)});
+    }
+    void invite(const room_ref&, const std::vector<user_ref>&, done cb) override {
+        pending.push_back({"invite", "", std::move(cb)});
+    }
+    void edit(const room_ref&, const message_id&, const rich_text& body, done cb) override {
+        pending.push_back({"edit", body.plain(), std::move(cb)});
+    }
+    void post_file(const room_ref&, const std::string& name, const std::string&, const rich_text&, done cb) override {
+        pending.push_back({"file", name, std::move(cb)});
+    }
+
+    // Completes the oldest call with `d` (a room for open_room when it succeeds).
+    void complete(delivery d = {}) {
+        REQUIRE_FALSE(pending.empty());
+        auto c = std::move(pending.front());
+        pending.pop_front();
+        if (d.ok()) {
+            if (c.what == "open") d.room = room_ref{"test", "room-" + std::to_string(++rooms)};
+            completed.push_back(c.what + ":" + c.text);
+        }
+        c.cb(d);
+    }
+};
+
+chat_event say(const std::string& id, const std::string& room, const std::string& text, instant at) {
+    chat_event ev;
+    ev.kind = event_kind::message;
+    ev.event_id = id;
+    ev.room = room_ref{"test", room};
+    ev.user = user_ref{"maya"};
+    ev.text = text;
+    ev.msg = message_id{id};
+    ev.at = at;
+    return ev;
+}
+
+}  // namespace
+
+TEST_CASE("an adapter that completes later gets one outbox row at a time, in order", "[runtime][outbox]") {
+    sqlite_store store(":memory:");
+    manual_clock clk(from_unix_ms(1'700'000'000'000));
+    deferred_adapter a;
+    engine eng(store, engine_settings{}, clk);
+    eng.add_adapter(a);
+
+    REQUIRE(eng.handle(say("e1", "general", "!incident declare Disk full", clk.now())) == handled::committed);
+    // Only the room creation is in flight; nothing else may overtake it.
+    REQUIRE(a.pending.size() == 1);
+    CHECK(a.pending.front().what == "open");
+    // An event arriving meanwhile is committed but does not start a second delivery.
+    eng.handle(say("e2", "general", "!incident help", clk.now()));
+    CHECK(a.pending.size() == 1);
+
+    std::size_t rows = store.pending_outbox(0).size();
+    for (std::size_t i = 0; i < rows; ++i) {
+        REQUIRE(a.pending.size() == 1);
+        a.complete();
+    }
+    CHECK(a.pending.empty());
+    CHECK(store.pending_outbox(0).empty());
+    REQUIRE(a.completed.size() == rows);
+    CHECK(a.completed[0].rfind("open:inc-1-disk-full", 0) == 0);
+    CHECK(a.completed[1].rfind("topic:INC-1", 0) == 0);
+    CHECK(a.completed[2].rfind("post:INC-1 · SEV2", 0) == 0);  // the kickoff, in the new room
+    CHECK(eng.state().find(1)->room_on("test")->id == "room-1");
+}
+
+TEST_CASE("a rate-limited row holds back the rows after it until it is sent", "[runtime][outbox]") {
+    sqlite_store store(":memory:");
+    manual_clock clk(from_unix_ms(1'700'000'000'000));
+    deferred_adapter a;
+    engine eng(store, engine_settings{}, clk);
+    eng.add_adapter(a);
+    eng.handle(say("e1", "general", "!incident declare Disk full", clk.now()));
+    while (!a.pending.empty()) a.complete();
+    const auto room = eng.state().find(1)->room_on("test")->id;
+    a.completed.clear();
+
+    eng.handle(say("e2", room, "!incident decision clean up /var", clk.now()));
+    eng.handle(say("e3", room, "!incident decision page storage team", clk.now()));
+    delivery limited;
+    limited.error = error_kind::retry_after;
+    limited.retry_after = std::chrono::seconds{5};
+    a.complete(limited);
+    // Nothing else was attempted: the second decision waits behind the first.
+    CHECK(a.pending.empty());
+    CHECK(store.pending_outbox(0).size() == 2);
+    eng.deliver();  // too early: still waiting
+    CHECK(a.pending.empty());
+
+    clk.advance(std::chrono::seconds{5});
+    eng.deliver();
+    a.complete();
+    a.complete();
+    REQUIRE(a.completed.size() == 2);
+    CHECK(a.completed[0] == "post:Recorded Decision: clean up /var");
+    CHECK(a.completed[1] == "post:Recorded Decision: page storage team");
+    CHECK(store.pending_outbox(0).empty());
+}
+
+TEST_CASE("a row the platform refuses for good is dropped and the queue goes on", "[runtime][outbox]") {
+    sqlite_store store(":memory:");
+    manual_clock clk(from_unix_ms(1'700'000'000'000));
+    deferred_adapter a;
+    engine eng(store, engine_settings{}, clk);
+    eng.add_adapter(a);
+    eng.handle(say("e1", "general", "!incident declare Disk full", clk.now()));
+    while (!a.pending.empty()) a.complete();
+    const auto room = eng.state().find(1)->room_on("test")->id;
+    a.completed.clear();
+
+    eng.handle(say("e2", room, "!incident decision one", clk.now()));
+    eng.handle(say("e3", room, "!incident decision two", clk.now()));
+    delivery refused;
+    refused.error = error_kind::invalid;
+    refused.detail = "msg_too_long";
+    a.complete(refused);
+    REQUIRE(a.pending.size() == 1);
+    a.complete();
+    CHECK(a.completed == std::vector<std::string>{"post:Recorded Decision: two"});
+    CHECK(store.pending_outbox(0).empty());
+}
+
+TEST_CASE("an event delivered twice is handled once and posts once", "[runtime][outbox]") {
+    sqlite_store store(":memory:");
+    manual_clock clk(from_unix_ms(1'700'000'000'000));
+    deferred_adapter a;
+    engine eng(store, engine_settings{}, clk);
+    eng.add_adapter(a);
+    auto ev = say("e1", "general", "!incident declare Disk full", clk.now());
+    CHECK(eng.handle(ev) == handled::committed);
+    auto rows = store.pending_outbox(0).size();
+    CHECK(eng.handle(ev) == handled::duplicate);
+    CHECK(store.pending_outbox(0).size() == rows);
+    CHECK(eng.state().next_number == 2);
+}
