@@ -1,5 +1,6 @@
 #include "adapters/console/console_adapter.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <fstream>
 #include <system_error>
@@ -103,6 +104,7 @@ void console_adapter::invite(const room_ref& room, const std::vector<user_ref>& 
 }
 
 void console_adapter::edit(const room_ref& room, const message_id& id, const rich_text& body, done cb) {
+    ensure_room(room.id);
     delivery d;
     d.id = id;
     emit(room.id, fmt::format("firebreak (edited {}): {}", id.id, render(body)));
@@ -125,6 +127,7 @@ void console_adapter::post_file(const room_ref& room, const std::string& filenam
     delivery d;
     std::error_code ec;
     std::filesystem::create_directories(files_dir_, ec);
+    ensure_room(room.id);
     auto path = files_dir_ / std::filesystem::path(filename).filename();
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
     f << content;

@@ -47,6 +47,13 @@ std::string console_session::help() {
            "  /quit               leave\n";
 }
 
+std::string console_session::full_id(const std::string& typed) const {
+    // "m3" is this session's message 3; ids from other sessions are typed in full.
+    if (typed.size() > 1 && typed[0] == 'm' && typed.find_first_not_of("0123456789", 1) == std::string::npos)
+        return tag_ + "." + typed;
+    return typed;
+}
+
 std::string console_session::prompt() const { return fmt::format("{}@#{}> ", user_, room_); }
 
 chat_event console_session::base_event(event_kind kind) {
@@ -65,9 +72,9 @@ bool console_session::feed(const std::string& raw, const sink& deliver) {
     if (line[0] != '/') {
         auto ev = base_event(event_kind::message);
         ev.text = std::string(line);
-        ev.msg = message_id{fmt::format("m{}", seq_)};
+        ev.msg = message_id{full_id(fmt::format("m{}", seq_))};
         last_msg_ = ev.msg.id;
-        out_ << fmt::format("[{}] [#{}] {} ({}): {}\n", format_hhmm(ev.at), room_, user_, ev.msg.id, ev.text);
+        out_ << fmt::format("[{}] [#{}] {} (m{}): {}\n", format_hhmm(ev.at), room_, user_, seq_, ev.text);
         deliver(ev);
         return true;
     }
@@ -86,8 +93,8 @@ bool console_session::feed(const std::string& raw, const sink& deliver) {
         auto name = !rest.empty() && rest[0] == '#' ? rest.substr(1) : rest;
         std::optional<std::string> found;
         if ((name.rfind("INC-", 0) == 0 || name.rfind("inc-", 0) == 0) && name.size() > 4 &&
-            name.find_first_not_of("0123456789", 4) == std::string::npos && name.size() < 15) {
-            found = find_room_(std::stoll(name.substr(4)));
+            name.find_first_not_of("0123456789", 4) == std::string::npos) {
+            if (name.size() < 15) found = find_room_(std::stoll(name.substr(4)));
             if (!found) {
                 out_ << fmt::format("{} has no room here.\n", name);
                 return true;
@@ -98,6 +105,7 @@ bool console_session::feed(const std::string& raw, const sink& deliver) {
             return true;
         }
         room_ = found ? *found : name;
+        last_msg_.clear();  // "the last message" is per room
         adapter_.ensure_room(room_);
         out_ << fmt::format("* you are in #{}\n", room_);
     } else if (cmd == "/rooms") {
@@ -105,7 +113,7 @@ bool console_session::feed(const std::string& raw, const sink& deliver) {
             out_ << fmt::format("  #{}{}\n", id, topic.empty() ? "" : " — " + topic);
     } else if (cmd == "/react" || cmd == "/unreact") {
         auto [id, emoji] = head(rest);
-        if (id.empty()) id = last_msg_;
+        id = id.empty() ? last_msg_ : full_id(id);
         if (id.empty()) {
             out_ << "usage: /react ID [emoji]\n";
             return true;
@@ -123,16 +131,16 @@ bool console_session::feed(const std::string& raw, const sink& deliver) {
         }
         if (cmd == "/edit") {
             auto ev = base_event(event_kind::edit);
-            ev.msg = message_id{id};
+            ev.msg = message_id{full_id(id)};
             ev.text = text;
             deliver(ev);
         } else {
             auto ev = base_event(event_kind::message);
-            ev.msg = message_id{fmt::format("m{}", seq_)};
-            ev.thread_parent = message_id{id};
+            ev.msg = message_id{full_id(fmt::format("m{}", seq_))};
+            ev.thread_parent = message_id{full_id(id)};
             ev.text = text;
             last_msg_ = ev.msg.id;
-            out_ << fmt::format("[{}] [#{}] {} ({}, in thread {}): {}\n", format_hhmm(ev.at), room_, user_, ev.msg.id,
+            out_ << fmt::format("[{}] [#{}] {} (m{}, in thread {}): {}\n", format_hhmm(ev.at), room_, user_, seq_,
                                 id, ev.text);
             deliver(ev);
         }
@@ -142,7 +150,7 @@ bool console_session::feed(const std::string& raw, const sink& deliver) {
             return true;
         }
         auto ev = base_event(event_kind::remove);
-        ev.msg = message_id{rest};
+        ev.msg = message_id{full_id(rest)};
         deliver(ev);
     } else if (cmd == "/wait") {
         auto d = parse_duration(rest);

@@ -37,6 +37,9 @@ public:
 
 private:
     chat_event base_event(event_kind kind);
+    /// The message id for what a person typed: "m3" is this session's message 3
+    /// ("<tag>.m3"), so ids never repeat across sessions in one database.
+    std::string full_id(const std::string& typed) const;
 
     console_adapter& adapter_;
     const clock& clock_;
