@@ -111,6 +111,10 @@ struct context {
 
     void to_announcement(rich_text body) {
         if (!cfg.announcement_rooms.count(ev.room.platform)) return;
+        // A private incident's details stay in its room; stakeholders see only that it moves.
+        if (inc && inc->is_private)
+            body = rich_text{}.text("🔒 ").bold(inc->id.str()).text(
+                fmt::format(" · {} · {} (private incident)", to_string(inc->sev), to_title(inc->state)));
         outbound o;
         o.op = outbound_op::post;
         o.target = target_kind::announcement;
@@ -268,8 +272,12 @@ void cmd_declare(context& cx, const parsed_command& c) {
     ack.text(". Join the incident room to work it.");
     cx.reply(ack);
     rich_text ann;
-    ann.text("🔥 ").bold(inc.id.str()).text(fmt::format(" declared · {} — {} · commander ", to_string(sev), title));
-    ann.mention(commander.id);
+    if (is_private) {
+        ann.text("🔒 ").bold(inc.id.str()).text(fmt::format(" declared · {} · private", to_string(sev)));
+    } else {
+        ann.text("🔥 ").bold(inc.id.str()).text(fmt::format(" declared · {} — {} · commander ", to_string(sev), title));
+        ann.mention(commander.id);
+    }
     cx.to_announcement(ann);
 }
 
@@ -859,7 +867,8 @@ void on_message(context& cx) {
                       (text.size() == prefix.size() || text[prefix.size()] == ' ' || text[prefix.size()] == '\n');
     const incident* in_room = cx.st.by_room(ev.room);
     std::optional<found_tag> tag;
-    if (in_room && !is_command) tag = find_tag(text);
+    // A closed incident keeps recording messages, but typed records wait for `reopen`.
+    if (in_room && !is_command && !in_room->is_closed()) tag = find_tag(text);
     if (in_room) {
         cx.inc = *in_room;
         cx.in_incident_room = true;

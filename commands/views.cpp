@@ -160,7 +160,8 @@ rich_text list_view(const engine_state& state, instant now) {
     for (const auto& [n, inc] : state.incidents) {
         if (inc.is_closed()) continue;
         r.bullet().bold(inc.id.str()).text(fmt::format(" · {} · {} — {} · commander ", to_string(inc.sev),
-                                                          to_title(inc.state), inc.title));
+                                                          to_title(inc.state),
+                                                          inc.is_private ? "(private incident)" : inc.title));
         mention_or_none(r, inc.commander());
         r.text(fmt::format(" · age {} · last update {}", format_span(now - inc.times.declared),
                            inc.updates.empty() ? std::string("never")

@@ -292,7 +292,7 @@ struct sqlite_store::impl {
         SQLite::Statement delete_snoozes, insert_snooze;
         SQLite::Statement put_counter;
         SQLite::Statement insert_entry;
-        SQLite::Statement copy_to_history;
+        SQLite::Statement copy_to_history, forget_history;
         SQLite::Statement apply_edit, apply_remove, apply_highlight;
         SQLite::Statement insert_outbox;
         SQLite::Statement put_cursor, get_cursor;
@@ -388,6 +388,10 @@ sqlite_store::impl::statements::statements(SQLite::Database& db)
                       "SELECT seq, ?4, text, ?5 FROM timeline "
                       "WHERE room_platform = ?1 AND room_id = ?2 AND msg_id = ?3 AND incident = ?6 "
                       "AND kind = 'message'"),
+      forget_history(db,
+                     "DELETE FROM timeline_edits WHERE seq IN (SELECT seq FROM timeline "
+                     "WHERE room_platform = ?1 AND room_id = ?2 AND msg_id = ?3 AND incident = ?6 "
+                     "AND kind = 'message')"),
       apply_edit(db,
                  "UPDATE timeline SET text = ?4, edited = 1 "
                  "WHERE room_platform = ?1 AND room_id = ?2 AND msg_id = ?3 AND incident = ?6 "
@@ -595,12 +599,18 @@ void sqlite_store::impl::apply(const timeline_amendment& a, std::int64_t changed
         s.bind(6, a.incident.n);
     };
     using what = timeline_amendment::what;
-    if (a.op == what::edit || a.op == what::remove) {
+    if (a.op == what::edit) {
         // History first, while the row still holds the text being replaced.
         scoped h(st_.copy_to_history);
         where(*h);
         h->bind(4, changed_at);
         h->bind(5, a.actor.id);
+        h->exec();
+    } else if (a.op == what::remove) {
+        // A deletion removes the words, earlier versions included (a pasted secret must
+        // go); the row itself keeps the fact that something was said and deleted.
+        scoped h(st_.forget_history);
+        where(*h);
         h->exec();
     }
     switch (a.op) {

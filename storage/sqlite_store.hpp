@@ -60,7 +60,7 @@ public:
                      std::optional<instant> not_before) override;
     /// Timeline rows of one incident, seq ascending; `limit` > 0 keeps the newest `limit`.
     std::vector<timeline_entry> timeline(incident_id inc, std::size_t limit = 0) override;
-    /// Earlier texts of a timeline row (edits and the text a delete blanked), oldest first.
+    /// Earlier texts of an edited row, oldest first; a deletion forgets them with the text.
     std::vector<std::pair<instant, std::string>> edit_history(std::int64_t seq) override;
     /// An adapter cursor, if one was stored.
     std::optional<std::string> cursor(const std::string& key) override;

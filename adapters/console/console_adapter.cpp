@@ -51,11 +51,19 @@ void console_adapter::emit(const std::string& room, const std::string& text) {
 void console_adapter::ensure_room(const std::string& id) { topics_.emplace(id, std::string{}); }
 
 void console_adapter::open_room(const room_request& req, done cb) {
+    if (!req.idempotency_key.empty()) {
+        if (auto it = keys_.find(req.idempotency_key); it != keys_.end()) {
+            delivery again;
+            again.room = room_ref{"console", it->second};
+            return cb(again);  // the room this request already created
+        }
+    }
     std::string name = req.name.empty() ? "incident" : req.name;
     // Collisions get a numeric suffix, as a real platform's name rules would force.
     std::string id = name;
     for (int k = 2; topics_.count(id); ++k) id = fmt::format("{}-{}", name, k);
     topics_[id] = req.topic;
+    if (!req.idempotency_key.empty()) keys_[req.idempotency_key] = id;
     std::string who;
     for (const auto& u : req.invite) {
         members_[id].insert(u.id);

@@ -137,8 +137,8 @@ public:
                              std::optional<instant> not_before) = 0;
     /// Timeline rows of one incident in order (seq ascending), `limit` 0 = all.
     virtual std::vector<timeline_entry> timeline(incident_id inc, std::size_t limit = 0) = 0;
-    /// Earlier texts of a message row, oldest first (at, text): each edit's previous text,
-    /// and the text a deletion blanked.
+    /// Earlier texts of an edited message row, oldest first (at, text). A deletion
+    /// forgets them along with the text.
     virtual std::vector<std::pair<instant, std::string>> edit_history(std::int64_t seq) = 0;
     /// An adapter cursor (Matrix next_batch, ...).
     virtual std::optional<std::string> cursor(const std::string& key) = 0;

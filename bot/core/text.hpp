@@ -8,7 +8,7 @@ namespace firebreak {
 
 /// Replaces invalid UTF-8 with U+FFFD, drops control characters other than
 /// newline and tab, and cuts at `max_bytes` on a character boundary with a
-/// "… [cut]" marker. Returns the cleaned text.
+/// "… [cut]" marker after the kept bytes (so at most max_bytes + 9 bytes in all).
 std::string clean_text(std::string_view in, std::size_t max_bytes);
 
 /// Same as clean_text, and also folds newlines and tabs to spaces and trims

@@ -64,15 +64,15 @@ offset_read read_offset(std::string_view s, std::size_t& pos, int& minutes_east)
     ++pos;
     int hh = 0, mm = 0;
     if (!digits(s, pos, 2, hh)) return offset_read::bad;
-    eat(s, pos, ':');
-    if (pos < s.size() && !digits(s, pos, 2, mm)) return offset_read::bad;
+    bool colon = eat(s, pos, ':');
+    if ((colon || pos < s.size()) && !digits(s, pos, 2, mm)) return offset_read::bad;
     if (hh > 14 || mm > 59) return offset_read::bad;
     minutes_east = sign * (hh * 60 + mm);
     return offset_read::ok;
 }
 
 std::optional<instant> make(int y, int mo, int d, int h, int mi, int s, int ms) {
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || ms > 999) return {};
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59 || ms > 999) return {};
     year_month_day ymd{year{y}, month{unsigned(mo)}, day{unsigned(d)}};
     if (!ymd.ok()) return {};
     return instant{sys_days{ymd}.time_since_epoch()} + hours{h} + minutes{mi} + seconds{s} +

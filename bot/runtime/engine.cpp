@@ -42,6 +42,12 @@ void engine::deliver() {
         return;
     }
     delivering_ = true;
+    // A store failure must not leave delivery switched off for the rest of the process.
+    struct reset_on_throw {
+        bool& flag;
+        bool armed = true;
+        ~reset_on_throw() { if (armed) flag = false; }
+    } guard{delivering_};
     for (;;) {
         again_ = false;
         auto rows = store_.pending_outbox(1);
@@ -65,6 +71,7 @@ void engine::deliver() {
         });
         if (!p->sync_done) {
             p->async = true;
+            guard.armed = false;
             return;  // delivering_ stays set until the completion arrives
         }
         bool proceed = p->proceed;
@@ -121,9 +128,11 @@ void engine::deliver_row(const outbox_row& row, std::function<void(bool)> next) 
                 if (auto r = inc->room_on(m.platform)) room = *r;
             }
             if (room.empty()) {
-                // The room is not open yet (its open_room row failed and waits): keep order.
-                spdlog::warn("outbox row {}: {} has no room on {} yet; waiting", row.id, m.incident.str(), m.platform);
-                return next(false);
+                // Rows are delivered in order and an open_room row that can still succeed
+                // blocks the queue, so reaching here means the room was refused for good.
+                store_.mark_failed(row.id, "the incident room could not be opened", true, std::nullopt);
+                spdlog::error("outbox row {}: {} has no room on {}; dropped", row.id, m.incident.str(), m.platform);
+                return next(true);
             }
             break;
         case target_kind::announcement: {

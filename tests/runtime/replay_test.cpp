@@ -139,12 +139,15 @@ TEST_CASE("the example incident replays into the incident it describes", "[runti
     CHECK(count_tag(entries, entry_kind::system, "update") == inc->updates.size());
     for (std::size_t i = 1; i < entries.size(); ++i) CHECK(entries[i - 1].at <= entries[i].at);
 
-    // The deleted message keeps its fact and loses its text; the earlier text is kept.
-    for (const auto& e : entries)
+    // The deleted message keeps its fact and loses its text, earlier versions included;
+    // the edited one keeps its earlier text.
+    for (const auto& e : entries) {
         if (e.deleted) {
             CHECK(e.text.empty());
-            CHECK(r.store.edit_history(e.seq).size() == 1);
+            CHECK(r.store.edit_history(e.seq).empty());
         }
+        if (e.edited) CHECK(r.store.edit_history(e.seq).size() == 1);
+    }
 
     // Everything the bot meant to say was delivered.
     CHECK(r.store.pending_outbox(0).empty());
