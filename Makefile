@@ -3,23 +3,18 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 DATA_DIR ?= firebreak-data
-STAMP := $(BUILD_DIR)/.deps-ok
 
 .PHONY: all deps configure build test demo console clean
 
 all: build
 
-$(STAMP): scripts/install-deps.sh
+# Checks every package each time (a second or so) and installs only what is missing.
+deps:
 	./scripts/install-deps.sh
-	mkdir -p $(BUILD_DIR) && touch $(STAMP)
 
-deps: $(STAMP)
-
-$(BUILD_DIR)/build.ninja: $(STAMP) CMakeLists.txt
-	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
-	  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
-
-configure: $(BUILD_DIR)/build.ninja
+configure: deps
+	@test -f $(BUILD_DIR)/build.ninja || cmake -S . -B $(BUILD_DIR) -G Ninja \
+	  -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
 
 build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)

@@ -42,6 +42,11 @@ std::string timeline_markdown(const incident& inc, const std::vector<timeline_en
     add(fmt::format("- Mitigated: {}\n- Resolved: {}\n- Closed: {}\n\n", opt_time(inc.times.mitigated),
                     opt_time(inc.times.resolved), opt_time(inc.times.closed)));
 
+    auto m = metrics_of(inc);
+    auto span = [](const std::optional<duration>& d) { return d ? format_span(*d) : std::string("—"); };
+    add(fmt::format("## Key metrics\n\n- Time to declare: {}\n- Time to assign a commander: {}\n"
+                    "- Time to mitigate: {}\n- Time to resolve: {}\n- Total duration: {}\n\n",
+                    span(m.to_declare), span(m.to_assign), span(m.to_mitigate), span(m.to_resolve), span(m.total)));
     add("## Roles\n\n| Role | Person | Area | Start (UTC) | End (UTC) |\n|---|---|---|---|---|\n");
     for (const auto& s : inc.shifts)
         add(fmt::format("| {} | @{} | {} | {} | {} |\n", to_string(s.held), md_cell(s.user.id), md_cell(s.area),

@@ -48,6 +48,12 @@ void console_adapter::emit(const std::string& room, const std::string& text) {
     out_.flush();
 }
 
+bool console_adapter::inject(const chat_event& ev) {
+    if (!sink_) return false;
+    sink_(inbound{ev, std::nullopt}, [] {});  // nothing to acknowledge locally
+    return true;
+}
+
 void console_adapter::ensure_room(const std::string& id) { topics_.emplace(id, std::string{}); }
 
 void console_adapter::open_room(const room_request& req, done cb) {

@@ -28,6 +28,14 @@ public:
     console_adapter(std::ostream& out, const clock& clk, std::filesystem::path files_dir, bool buffer = false);
 
     std::string platform() const override { return "console"; }
+    void start(event_sink sink) override { sink_ = std::move(sink); }
+    void stop() override { sink_ = nullptr; }
+    void display_name(const user_ref& user, std::function<void(std::optional<std::string>)> cb) override {
+        cb(user.id);  // console users are their names
+    }
+    /// Hands an event typed or replayed locally to the sink given to start(); false when
+    /// the adapter is not started.
+    bool inject(const chat_event& ev);
     capabilities caps() const override;
     void open_room(const room_request& req, done cb) override;
     void post(const room_ref& room, const rich_text& body, const message_id& thread, const std::string& key,
@@ -56,6 +64,7 @@ public:
 private:
     void emit(const std::string& room, const std::string& text);
 
+    event_sink sink_;
     std::ostream& out_;
     const clock& clock_;
     std::filesystem::path files_dir_;

@@ -39,6 +39,14 @@ std::optional<std::int64_t> incident_room(std::string_view room) {
     return n > 0 ? std::optional<std::int64_t>(n) : std::nullopt;
 }
 
+// Room and user names are printed in terminals and exports: no spaces, no controls.
+bool plain_name(std::string_view s) {
+    if (s.empty() || s.size() > 200) return false;
+    for (unsigned char c : s)
+        if (c <= 0x20 || c == 0x7F) return false;
+    return true;
+}
+
 }  // namespace
 
 transcript read_transcript(std::istream& in, std::string_view platform) {
@@ -90,8 +98,8 @@ transcript read_transcript(std::istream& in, std::string_view platform) {
             fail(fmt::format("\"time\" is not an ISO 8601 time with offset: {}", time->substr(0, 40)));
             continue;
         }
-        if (room->empty() || user->empty() || room->size() > 200 || user->size() > 200) {
-            fail("\"room\" and \"user\" must be 1-200 characters");
+        if (!plain_name(*room) || !plain_name(*user)) {
+            fail("\"room\" and \"user\" must be 1-200 characters without spaces or control characters");
             continue;
         }
         transcript_line tl;

@@ -117,4 +117,20 @@ std::optional<room_ref> incident::room_on(std::string_view platform) const {
     return {};
 }
 
+incident_metrics metrics_of(const incident& inc) {
+    const auto& t = inc.times;
+    instant start = t.impact_started ? *t.impact_started : t.detected ? *t.detected : t.declared;
+    auto since = [](instant from, const std::optional<instant>& to) -> std::optional<duration> {
+        if (!to) return std::nullopt;
+        return *to - from;
+    };
+    incident_metrics m;
+    m.to_declare = t.declared - start;
+    m.to_assign = since(t.declared, t.commander_assigned);
+    m.to_mitigate = since(start, t.mitigated);
+    m.to_resolve = since(start, t.resolved);
+    m.total = since(start, t.closed);
+    return m;
+}
+
 }  // namespace firebreak

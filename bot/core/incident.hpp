@@ -150,4 +150,17 @@ struct incident {
     std::optional<room_ref> room_on(std::string_view platform) const;
 };
 
+/// The derived times of PRODUCT §1. Spans start at impact start when it is known,
+/// else at detection, else at declaration; each is unset until its end milestone is.
+struct incident_metrics {
+    std::optional<duration> to_declare;   ///< start → declared
+    std::optional<duration> to_assign;    ///< declared → commander assigned
+    std::optional<duration> to_mitigate;  ///< start → mitigated
+    std::optional<duration> to_resolve;   ///< start → resolved
+    std::optional<duration> total;        ///< start → closed
+};
+
+/// Computes the derived times of an incident.
+incident_metrics metrics_of(const incident& inc);
+
 }  // namespace firebreak

@@ -70,12 +70,29 @@ struct room_request {
     std::string idempotency_key;
 };
 
+/// One inbound event with the adapter cursor that moves past it (Matrix next_batch);
+/// the store commits both together.
+struct inbound {
+    chat_event event;
+    std::optional<std::pair<std::string, std::string>> cursor;  ///< (key, value)
+};
+
 /// A chat platform as the runtime sees it. Every call completes through its
 /// callback exactly once, possibly before returning.
 class chat_adapter {
 public:
     using done = std::function<void(delivery)>;
+    /// Acknowledges an event to the platform; called only after its effects are committed.
+    using ack_fn = std::function<void()>;
+    /// Where an adapter hands events, one at a time, in platform order.
+    using event_sink = std::function<void(const inbound&, ack_fn)>;
     virtual ~chat_adapter() = default;
+    /// Starts receiving events (connecting where needed).
+    virtual void start(event_sink sink) = 0;
+    /// Stops receiving and closes connections; pending acks are not sent.
+    virtual void stop() = 0;
+    /// A user's display name where the platform has one (adapters cache it).
+    virtual void display_name(const user_ref& user, std::function<void(std::optional<std::string>)> cb) = 0;
     /// "console", "slack", "matrix".
     virtual std::string platform() const = 0;
     /// What this platform supports.

@@ -72,8 +72,24 @@ replay_stats replay_transcript(engine& eng, manual_clock& clk, const transcript&
         err << fmt::format("line {}: {}; skipped\n", e.line_no, e.message);
         ++s.errors;
     }
+    std::optional<instant> previous;
     for (const auto& line : t.lines) {
         chat_event ev = line.event;
+        // The virtual clock only moves forward; a line from the past or far in the
+        // future would put every later event at the wrong time.
+        if (previous && ev.at < *previous) {
+            err << fmt::format("line {}: time {} is before the previous line's {}; skipped\n", line.line_no,
+                               format_utc(ev.at), format_utc(*previous));
+            ++s.errors;
+            continue;
+        }
+        if (previous && ev.at - *previous > std::chrono::days{30}) {
+            err << fmt::format("line {}: time {} is more than 30 days after the previous line; skipped\n",
+                               line.line_no, format_utc(ev.at));
+            ++s.errors;
+            continue;
+        }
+        previous = ev.at;
         clk.set(ev.at);
         if (line.incident) {
             const incident* inc = eng.state().find(*line.incident);
@@ -131,6 +147,10 @@ int run_console(const local_options& o, std::istream& in, std::ostream& out, boo
         if (auto r = inc->room_on("console")) return r->id;
         return std::nullopt;
     };
+    adapter.start([&eng](const inbound& in, const chat_adapter::ack_fn& ack) {
+        eng.handle(in.event, in.cursor);
+        ack();  // only after the commit above
+    });
     console_session session(adapter, clk, out, finder, [&clk](duration d) { clk.advance(d); },
                             std::to_string(to_unix_ms(clk.now())));
     out << "firebreak console — a local chat. Type /help for console commands, !incident help for the bot's.\n";
@@ -141,7 +161,7 @@ int run_console(const local_options& o, std::istream& in, std::ostream& out, boo
         if (!std::getline(in, line)) break;
         bool go_on = true;
         try {
-            go_on = session.feed(line, [&eng](const chat_event& ev) { eng.handle(ev); });
+            go_on = session.feed(line, [&adapter](const chat_event& ev) { adapter.inject(ev); });
         } catch (const std::exception& e) {
             // The store failed: nothing more can be accepted safely.
             std::cerr << "firebreak: " << e.what() << "\n";
@@ -186,9 +206,15 @@ int run_replay(const local_options& o, const std::string& file, std::ostream& ou
 int run_demo(const local_options& o, std::ostream& out, std::ostream& err) {
     configure_logging(o);
     local_options d = o;
-    if (d.db_path.empty()) d.db_path = (fs::path(o.data_dir) / "demo.sqlite").string();
     std::error_code ec;
-    for (auto suffix : {"", "-wal", "-shm"}) fs::remove(d.db_path + suffix, ec);
+    if (d.db_path.empty()) {
+        // The demo's own database starts empty each run; one the user named is never deleted.
+        d.db_path = (fs::path(o.data_dir) / "demo.sqlite").string();
+        for (auto suffix : {"", "-wal", "-shm"}) fs::remove(d.db_path + suffix, ec);
+    } else if (fs::exists(d.db_path, ec)) {
+        err << fmt::format("firebreak: {} exists; the demo only writes into a new database\n", d.db_path);
+        return 2;
+    }
     std::istringstream src{std::string(example_transcript)};
     auto t = read_transcript(src);
     auto store = open_store(d.db_path, err);

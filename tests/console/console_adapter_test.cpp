@@ -383,3 +383,28 @@ TEST_CASE("every call completes through its callback exactly once", "[console]")
         CHECK(failed.got.size() == 1);
     }
 }
+
+TEST_CASE("events reach the engine only through a started adapter", "[console]") {
+    std::ostringstream out;
+    manual_clock clk(from_unix_ms(1'762'180'000'000));
+    console_adapter adapter(out, clk, std::filesystem::temp_directory_path(), true);
+    chat_event ev;
+    ev.event_id = "console:t:1";
+    ev.text = "hello";
+    CHECK_FALSE(adapter.inject(ev));  // not started: refused, not dropped silently
+
+    std::vector<std::string> seen;
+    int acks = 0;
+    adapter.start([&](const inbound& in, const chat_adapter::ack_fn& ack) {
+        seen.push_back(in.event.event_id);
+        CHECK_FALSE(in.cursor.has_value());
+        ack();
+        ++acks;
+    });
+    CHECK(adapter.inject(ev));
+    CHECK(seen == std::vector<std::string>{"console:t:1"});
+    CHECK(acks == 1);
+    adapter.stop();
+    CHECK_FALSE(adapter.inject(ev));
+    CHECK(seen.size() == 1);
+}

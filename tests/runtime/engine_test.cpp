@@ -23,6 +23,9 @@ public:
     int rooms = 0;
 
     std::string platform() const override { return "test"; }
+    void start(event_sink) override {}
+    void stop() override {}
+    void display_name(const user_ref& u, std::function<void(std::optional<std::string>)> cb) override { cb(u.id); }
     capabilities caps() const override {
         capabilities c;
         c.topics = true;

@@ -229,3 +229,25 @@ TEST_CASE("bad transcript lines are reported with their numbers and the rest rep
     REQUIRE(inc->notes.size() == 1);
     CHECK(inc->notes[0].text == "clean /var");
 }
+
+TEST_CASE("transcript times that go backwards or leap ahead are refused", "[runtime][replay]") {
+    temp_dir dir;
+    rig r(dir.file("f.sqlite"), dir.path());
+    std::istringstream in(
+        "{\"time\":\"2026-11-03T10:00:00Z\",\"room\":\"#general\",\"user\":\"ana\",\"text\":\"!incident declare Disk full\"}\n"
+        "{\"time\":\"2099-01-01T00:00:00Z\",\"room\":\"INC-1\",\"user\":\"ana\",\"text\":\"from the future\"}\n"
+        "{\"time\":\"0001-01-01T00:00:00Z\",\"room\":\"INC-1\",\"user\":\"ana\",\"text\":\"from the past\"}\n"
+        "{\"time\":\"2026-11-03T10:05:00Z\",\"room\":\"INC-1\",\"user\":\"bad name\",\"text\":\"spaces\"}\n"
+        "{\"time\":\"2026-11-03T10:06:00Z\",\"room\":\"INC-1\",\"user\":\"ana\",\"text\":\"!incident status mitigated\"}\n");
+    auto t = read_transcript(in);
+    std::ostringstream err;
+    auto s = replay_transcript(r.eng, r.clk, t, err);
+    CHECK(s.errors == 3);
+    CHECK_THAT(err.str(), Catch::Contains("line 2:") && Catch::Contains("30 days"));
+    CHECK_THAT(err.str(), Catch::Contains("line 3:") && Catch::Contains("before the previous"));
+    CHECK_THAT(err.str(), Catch::Contains("line 4:"));
+    const incident* inc = r.eng.state().find(1);
+    REQUIRE(inc);
+    REQUIRE(inc->times.mitigated);
+    CHECK(format_utc(*inc->times.mitigated) == "2026-11-03 10:06:00Z");
+}
