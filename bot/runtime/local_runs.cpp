@@ -257,6 +257,7 @@ int run_demo(const local_options& o, std::ostream& out, std::ostream& err) {
             decisions += nte.kind == note_kind::decision;
             deadends += nte.kind == note_kind::deadend;
         }
+        for (const auto& h : inc.hypotheses) deadends += h.result == outcome::ruled_out;  // also dead ends
         out << fmt::format("  {} messages, {} timeline entries, {} decisions, {} dead ends, {} status updates, {} action items\n",
                            inc.message_count, entries.size(), decisions, deadends, inc.updates.size(), inc.actions.size());
         out << fmt::format("  timeline written to {}\n", (fs::path(docs) / (inc.id.str() + "-timeline.md")).string());
