@@ -231,6 +231,19 @@ private:
     int messages_ = 0;
 };
 
+/// A harness holding one incident declared by maya, its room bound, optionally with an
+/// announcement room ("#incidents").
+struct with_incident {
+    harness h;
+    std::int64_t n = 0;
+    std::string room;
+    explicit with_incident(const std::string& title, bool announce) {
+        if (announce) h.settings.announcement_rooms["console"] = h.room("#incidents");
+        n = h.open("maya", title);
+        room = h.room_of(n);
+    }
+};
+
 /// "!incident <text>" with the default prefix.
 inline std::string cmd(const std::string& text) { return "!incident " + text; }
 

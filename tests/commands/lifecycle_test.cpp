@@ -6,15 +6,8 @@ using namespace firebreak;
 using namespace firebreak::test;
 
 namespace {
-struct fixture {
-    harness h;
-    std::int64_t n;
-    std::string room;
-    fixture() {
-        h.settings.announcement_rooms["console"] = h.room("#incidents");
-        n = h.open("maya", "Checkout 5xx");
-        room = h.room_of(n);
-    }
+struct fixture : with_incident {
+    fixture() : with_incident("Checkout 5xx", true) {}
 };
 }  // namespace
 

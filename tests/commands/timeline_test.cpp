@@ -7,14 +7,8 @@ using namespace firebreak;
 using namespace firebreak::test;
 
 namespace {
-struct fixture {
-    harness h;
-    std::int64_t n;
-    std::string room;
-    fixture() {
-        n = h.open("maya", "DB down");
-        room = h.room_of(n);
-    }
+struct fixture : with_incident {
+    fixture() : with_incident("DB down", false) {}
 };
 }  // namespace
 

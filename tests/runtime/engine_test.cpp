@@ -77,14 +77,27 @@ chat_event say(const std::string& id, const std::string& room, const std::string
     return ev;
 }
 
+// A store, a clock and an engine over the deferred adapter.
+struct rig {
+    sqlite_store store{":memory:"};
+    manual_clock clk{from_unix_ms(1'700'000'000'000)};
+    deferred_adapter a;
+    engine eng{store, engine_settings{}, clk};
+    rig() { eng.add_adapter(a); }
+    // Declares INC-1 and delivers everything; returns its room.
+    std::string declared() {
+        eng.handle(say("e1", "general", "!incident declare Disk full", clk.now()));
+        while (!a.pending.empty()) a.complete();
+        a.completed.clear();
+        return eng.state().find(1)->room_on("test")->id;
+    }
+};
+
 }  // namespace
 
 TEST_CASE("an adapter that completes later gets one outbox row at a time, in order", "[runtime][outbox]") {
-    sqlite_store store(":memory:");
-    manual_clock clk(from_unix_ms(1'700'000'000'000));
-    deferred_adapter a;
-    engine eng(store, engine_settings{}, clk);
-    eng.add_adapter(a);
+    rig r;
+    auto& [store, clk, a, eng] = r;
 
     REQUIRE(eng.handle(say("e1", "general", "!incident declare Disk full", clk.now())) == handled::committed);
     // Only the room creation is in flight; nothing else may overtake it.
@@ -109,15 +122,9 @@ TEST_CASE("an adapter that completes later gets one outbox row at a time, in ord
 }
 
 TEST_CASE("a rate-limited row holds back the rows after it until it is sent", "[runtime][outbox]") {
-    sqlite_store store(":memory:");
-    manual_clock clk(from_unix_ms(1'700'000'000'000));
-    deferred_adapter a;
-    engine eng(store, engine_settings{}, clk);
-    eng.add_adapter(a);
-    eng.handle(say("e1", "general", "!incident declare Disk full", clk.now()));
-    while (!a.pending.empty()) a.complete();
-    const auto room = eng.state().find(1)->room_on("test")->id;
-    a.completed.clear();
+    rig r;
+    auto& [store, clk, a, eng] = r;
+    const auto room = r.declared();
 
     eng.handle(say("e2", room, "!incident decision clean up /var", clk.now()));
     eng.handle(say("e3", room, "!incident decision page storage team", clk.now()));
@@ -142,15 +149,9 @@ TEST_CASE("a rate-limited row holds back the rows after it until it is sent", "[
 }
 
 TEST_CASE("a row the platform refuses for good is dropped and the queue goes on", "[runtime][outbox]") {
-    sqlite_store store(":memory:");
-    manual_clock clk(from_unix_ms(1'700'000'000'000));
-    deferred_adapter a;
-    engine eng(store, engine_settings{}, clk);
-    eng.add_adapter(a);
-    eng.handle(say("e1", "general", "!incident declare Disk full", clk.now()));
-    while (!a.pending.empty()) a.complete();
-    const auto room = eng.state().find(1)->room_on("test")->id;
-    a.completed.clear();
+    rig r;
+    auto& [store, clk, a, eng] = r;
+    const auto room = r.declared();
 
     eng.handle(say("e2", room, "!incident decision one", clk.now()));
     eng.handle(say("e3", room, "!incident decision two", clk.now()));
@@ -165,11 +166,8 @@ TEST_CASE("a row the platform refuses for good is dropped and the queue goes on"
 }
 
 TEST_CASE("an event delivered twice is handled once and posts once", "[runtime][outbox]") {
-    sqlite_store store(":memory:");
-    manual_clock clk(from_unix_ms(1'700'000'000'000));
-    deferred_adapter a;
-    engine eng(store, engine_settings{}, clk);
-    eng.add_adapter(a);
+    rig r;
+    auto& [store, clk, a, eng] = r;
     auto ev = say("e1", "general", "!incident declare Disk full", clk.now());
     CHECK(eng.handle(ev) == handled::committed);
     auto rows = store.pending_outbox(0).size();
