@@ -43,36 +43,21 @@ struct context {
 
     bool is_admin(const user_ref& u) const { return cfg.admins.count(u.id) > 0; }
 
-    // Answer in the room the event came from (everyone sees it).
-    void reply(rich_text body) {
-        outbound o;
-        o.op = outbound_op::post;
+    // A new outbox row for the room the event came from, in its thread.
+    outbound& this_room_row(outbound_op op) {
+        auto& o = out.outbox.emplace_back();
+        o.op = op;
         o.target = target_kind::room;
         o.platform = ev.room.platform;
         o.room = ev.room;
-        o.body = std::move(body);
         o.thread = ev.thread_parent;
-        out.outbox.push_back(std::move(o));
+        return o;
     }
 
-    // Answer only the person who typed it, where the platform allows.
-    void tell(rich_text body) {
-        outbound o;
-        o.op = outbound_op::ephemeral;
-        o.target = target_kind::room;
-        o.platform = ev.room.platform;
-        o.room = ev.room;
-        o.to_user = ev.user;
-        o.body = std::move(body);
-        o.thread = ev.thread_parent;
-        out.outbox.push_back(std::move(o));
-    }
-
-    void tell(const std::string& text) { tell(rich_text{}.text(text)); }
-
-    // Post in the incident's own room on the event's platform.
-    void to_incident_room(rich_text body, outbound_op op = outbound_op::post) {
-        outbound o;
+    // A new outbox row for the incident's own room on the event's platform; before the
+    // room exists it is resolved at delivery.
+    outbound& incident_room_row(outbound_op op) {
+        auto& o = out.outbox.emplace_back();
         o.op = op;
         o.platform = ev.room.platform;
         o.incident = inc->id;
@@ -82,25 +67,28 @@ struct context {
         } else {
             o.target = target_kind::incident_room;
         }
+        return o;
+    }
+
+    // Answer in the room the event came from (everyone sees it).
+    void reply(rich_text body) { this_room_row(outbound_op::post).body = std::move(body); }
+
+    // Answer only the person who typed it, where the platform allows.
+    void tell(rich_text body) {
+        auto& o = this_room_row(outbound_op::ephemeral);
+        o.to_user = ev.user;
         o.body = std::move(body);
-        out.outbox.push_back(std::move(o));
+    }
+
+    void tell(const std::string& text) { tell(rich_text{}.text(text)); }
+
+    // Post in the incident's own room on the event's platform.
+    void to_incident_room(rich_text body, outbound_op op = outbound_op::post) {
+        incident_room_row(op).body = std::move(body);
     }
 
     // Role holders belong in the incident room.
-    void invite_to_room(const user_ref& u) {
-        outbound o;
-        o.op = outbound_op::invite;
-        o.platform = ev.room.platform;
-        o.incident = inc->id;
-        if (auto r = inc->room_on(ev.room.platform)) {
-            o.target = target_kind::room;
-            o.room = *r;
-        } else {
-            o.target = target_kind::incident_room;
-        }
-        o.invite.push_back(u);
-        out.outbox.push_back(std::move(o));
-    }
+    void invite_to_room(const user_ref& u) { incident_room_row(outbound_op::invite).invite.push_back(u); }
 
     // A mutating command's confirmation: in the incident room, and in the room it was
     // typed in when that is somewhere else.
@@ -316,7 +304,7 @@ void assign_commander(context& cx, const user_ref& to, bool handoff) {
 }
 
 void cmd_commander(context& cx, const parsed_command& c) {
-    auto u = mention_arg(cx.inc ? c : c, 0);
+    auto u = mention_arg(c, 0);
     if (!u || c.args.size() != 1) return cx.usage(*c.spec, "Name one @user.");
     assign_commander(cx, *u, false);
 }
@@ -679,19 +667,7 @@ bool may_lead(const context& cx) {
     return cx.inc->declared_by == cx.actor();
 }
 
-void request_postmortem(context& cx) {
-    outbound o;
-    o.op = outbound_op::postmortem;
-    o.platform = cx.ev.room.platform;
-    o.incident = cx.inc->id;
-    if (auto r = cx.inc->room_on(cx.ev.room.platform)) {
-        o.target = target_kind::room;
-        o.room = *r;
-    } else {
-        o.target = target_kind::incident_room;
-    }
-    cx.out.outbox.push_back(std::move(o));
-}
+void request_postmortem(context& cx) { cx.incident_room_row(outbound_op::postmortem); }
 
 void cmd_close(context& cx, const parsed_command& c) {
     auto& inc = *cx.inc;
