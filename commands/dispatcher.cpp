@@ -672,7 +672,6 @@ void request_postmortem(context& cx) { cx.incident_room_row(outbound_op::postmor
 void cmd_close(context& cx, const parsed_command& c) {
     auto& inc = *cx.inc;
     if (!c.args.empty()) return cx.usage(*c.spec);
-    if (!may_lead(cx)) return cx.tell("Only the current commander or an admin can close an incident.");
     if (inc.state != status::resolved)
         return cx.tell(fmt::format("{} is {}; mark it resolved first (`status resolved`).", inc.id.str(), to_string(inc.state)));
     // Shifts end with the incident.
@@ -690,7 +689,6 @@ void cmd_reopen(context& cx, const parsed_command& c) {
     auto& inc = *cx.inc;
     auto reason = clean_line(c.rest, max_field_bytes);
     if (reason.empty()) return cx.usage(*c.spec, "A reason is required.");
-    if (!may_lead(cx)) return cx.tell("Only the current commander or an admin can reopen an incident.");
     if (inc.state != status::resolved && inc.state != status::closed)
         return cx.tell(fmt::format("{} is still {}; only resolved or closed incidents are reopened.", inc.id.str(), to_string(inc.state)));
     bool was_closed = inc.is_closed();
@@ -748,9 +746,9 @@ void run_command(context& cx, std::string_view text) {
     cx.in_incident_room = cx.st.by_room(cx.ev.room) == target;
     if (cx.inc->is_closed() && !spec.on_closed)
         return cx.tell(fmt::format("{} is closed; `reopen <reason>` it first.", cx.inc->id.str()));
-    if (spec.who == permission::commander_or_admin && spec.name != "handoff" && !may_lead(cx) && spec.name != "close" &&
-        spec.name != "reopen")
-        return cx.tell("Only the current commander or an admin can do that.");
+    if (spec.who == permission::commander_or_admin && !may_lead(cx))
+        return cx.tell(fmt::format("Only the current commander or an admin can use `{}` on {}.", spec.name,
+                                   cx.inc->id.str()));
 
     auto n = spec.name;
     if (n == "commander") cmd_commander(cx, c);

@@ -136,7 +136,7 @@ TEST_CASE("handoff is for the commander or an admin", "[commands]") {
     auto n = h.open("maya", "DB down");
     auto room = h.room_of(n);
     h.slash("sam", room, "handoff @sam");
-    CHECK(h.told("sam", "only they or an admin"));
+    CHECK(h.told("sam", "Only the current commander or an admin can use `handoff`"));
     CHECK(h.inc(n).commander()->user.id == "maya");
     CHECK(h.out(outbound_op::post).empty());  // no briefing for a refused handoff
 
