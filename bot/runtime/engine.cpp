@@ -17,16 +17,17 @@ engine::engine(incident_store& store, engine_settings settings, const clock& clk
 void engine::add_adapter(chat_adapter& adapter) { adapters_[adapter.platform()] = &adapter; }
 
 handled engine::handle(const chat_event& ev, const std::optional<std::pair<std::string, std::string>>& cursor) {
-    if (!ev.event_id.empty() && store_.processed(ev.event_id)) {
-        spdlog::debug("event {} already handled; skipped", ev.event_id);
-        return handled::duplicate;
-    }
+    // apply() is pure and cheap; the commit's own de-duplication decides, so a redelivered
+    // event costs no extra lookup on the hot path and writes nothing.
     auto now = clock_.now();
     change c = apply(state_, ev, now, settings_);
     bool empty = c.empty();
     // Even an event that changes nothing is recorded as processed (with the cursor), so a
     // redelivery is recognised and the cursor moves.
-    if (!store_.commit(c, ev.event_id, now, cursor)) return handled::duplicate;
+    if (!store_.commit(c, ev.event_id, now, cursor)) {
+        spdlog::debug("event {} already handled; skipped", ev.event_id);
+        return handled::duplicate;
+    }
     fold(state_, c, settings_);
     spdlog::debug("event {} ({}) handled: {} entries, {} outbound", ev.event_id, int(ev.kind), c.entries.size(),
                   c.outbox.size());
