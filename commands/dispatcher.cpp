@@ -165,6 +165,11 @@ void start_shift(incident& inc, role r, const user_ref& u, std::string area, con
     if (r == role::commander && !inc.times.commander_assigned) inc.times.commander_assigned = now;
 }
 
+// Severity and status from now on, for the chart of the postmortem.
+void add_phase(incident& inc, const user_ref& by, instant now, std::string reason = {}) {
+    inc.history.push_back(phase{now, inc.sev, inc.state, by, std::move(reason)});
+}
+
 std::optional<user_ref> mention_arg(const parsed_command& c, std::size_t i) {
     if (i >= c.args.size()) return {};
     auto m = parse_user_mention(c.args[i]);
@@ -233,6 +238,7 @@ void cmd_declare(context& cx, const parsed_command& c) {
     inc.declared_in = cx.ev.room;
     inc.times.declared = cx.now;
     start_shift(inc, role::commander, commander, {}, cx.actor(), cx.now);
+    add_phase(inc, cx.actor(), cx.now);
     if (auto cad = cx.cadence(sev); cad.count() > 0) inc.next_update_due = cx.now + cad;
     cx.inc = inc;
     cx.inc_dirty = true;
@@ -387,6 +393,7 @@ void cmd_sev(context& cx, const parsed_command& c) {
     if (auto cad = cx.cadence(*s); cad.count() > 0 && inc.state < status::resolved) {
         if (!inc.next_update_due || cx.now + cad < *inc.next_update_due) inc.next_update_due = cx.now + cad;
     }
+    add_phase(inc, cx.actor(), cx.now, reason);
     cx.system("severity", fmt::format("{} → {}: {}", to_string(old), to_string(*s), reason));
     rich_text r;
     r.bold(fmt::format("{} severity {} → {}", inc.id.str(), to_string(old), to_string(*s)))
@@ -412,6 +419,7 @@ void set_status(context& cx, status to) {
         case status::closed: inc.times.closed = cx.now; inc.next_update_due.reset(); break;
         case status::investigating: break;
     }
+    add_phase(inc, cx.actor(), cx.now);
     cx.system("status", fmt::format("{} → {} (by @{})", to_string(from), to_string(to), cx.actor().id));
 }
 
@@ -699,6 +707,7 @@ void cmd_reopen(context& cx, const parsed_command& c) {
     if (auto cad = cx.cadence(inc.sev); cad.count() > 0) inc.next_update_due = cx.now + cad;
     // A closed incident ended every shift; whoever reopens it leads until told otherwise.
     if (was_closed && !inc.commander()) start_shift(inc, role::commander, cx.actor(), {}, cx.actor(), cx.now);
+    add_phase(inc, cx.actor(), cx.now, reason);
     cx.system("status", fmt::format("{} → investigating (reopened by @{}): {}", to_string(from), cx.actor().id, reason));
     cx.announce_here(rich_text{}.bold(inc.id.str() + " reopened").text(" by ").mention(cx.actor().id).text(": " + reason));
     cx.to_announcement(rich_text{}.text("⚠️ ").bold(inc.id.str()).text(" reopened — " + inc.title + ": " + reason));

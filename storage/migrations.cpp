@@ -210,8 +210,37 @@ CREATE TABLE documents (
 CREATE INDEX documents_by_incident ON documents(incident, format, id);
 )sql";
 
+// Version 2: severity and lifecycle over time (for the postmortem chart), and the
+// progress of each nudge sequence (so nudges survive restarts exactly once).
+// Incidents from version 1 get one phase at their declaration with the severity
+// they have now; their earlier changes are only in the timeline text.
+constexpr std::string_view v2_sql = R"sql(
+CREATE TABLE phases (
+    incident INTEGER NOT NULL REFERENCES incidents(number) ON DELETE CASCADE,
+    ord      INTEGER NOT NULL,
+    at       INTEGER NOT NULL,
+    severity INTEGER NOT NULL CHECK (severity BETWEEN 1 AND 4),
+    status   TEXT    NOT NULL CHECK (status IN
+                 ('investigating', 'identified', 'mitigated', 'resolved', 'closed')),
+    actor    TEXT    NOT NULL,
+    reason   TEXT    NOT NULL,
+    PRIMARY KEY (incident, ord)
+) WITHOUT ROWID;
+INSERT INTO phases(incident, ord, at, severity, status, actor, reason)
+    SELECT number, 0, declared_at, severity, 'investigating', declared_by, '' FROM incidents;
+
+CREATE TABLE nudge_progress (
+    incident INTEGER NOT NULL REFERENCES incidents(number) ON DELETE CASCADE,
+    sequence TEXT    NOT NULL,
+    sent     INTEGER NOT NULL CHECK (sent >= 0),
+    last_at  INTEGER NOT NULL,
+    PRIMARY KEY (incident, sequence)
+) WITHOUT ROWID;
+)sql";
+
 constexpr migration all_migrations[] = {
     {1, v1_sql},
+    {2, v2_sql},
 };
 
 // Not part of a numbered step: every step records its version here.

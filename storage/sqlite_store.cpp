@@ -290,6 +290,8 @@ struct sqlite_store::impl {
         SQLite::Statement delete_actions, insert_action;
         SQLite::Statement delete_updates, insert_update;
         SQLite::Statement delete_snoozes, insert_snooze;
+        SQLite::Statement delete_phases, insert_phase;
+        SQLite::Statement delete_nudges, insert_nudge;
         SQLite::Statement put_counter;
         SQLite::Statement insert_entry;
         SQLite::Statement copy_to_history, forget_history;
@@ -375,6 +377,14 @@ sqlite_store::impl::statements::statements(SQLite::Database& db)
                     "needs, next_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
       delete_snoozes(db, "DELETE FROM snoozes WHERE incident = ?1"),
       insert_snooze(db, "INSERT INTO snoozes(incident, nudge, until_at) VALUES (?1, ?2, ?3)"),
+      delete_phases(db, "DELETE FROM phases WHERE incident = ?1"),
+      insert_phase(db,
+                   "INSERT INTO phases(incident, ord, at, severity, status, actor, reason) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+      delete_nudges(db, "DELETE FROM nudge_progress WHERE incident = ?1"),
+      insert_nudge(db,
+                   "INSERT INTO nudge_progress(incident, sequence, sent, last_at) "
+                   "VALUES (?1, ?2, ?3, ?4)"),
       put_counter(db,
                   "INSERT INTO counters(name, value) VALUES (?1, ?2) "
                   "ON CONFLICT(name) DO UPDATE SET value = excluded.value"),
@@ -568,6 +578,35 @@ void sqlite_store::impl::write_incident(const incident& inc, const incident* bef
              bind_ms(*s, 8, v.next_at);
              s->exec();
          });
+
+    sync(inc.history, before ? &before->history : nullptr, st_.delete_phases,
+         [&](std::int64_t ord, const phase& v) {
+             scoped s(st_.insert_phase);
+             s->bind(1, number);
+             s->bind(2, ord);
+             bind_ms(*s, 3, v.at);
+             s->bind(4, static_cast<int>(v.sev));
+             s->bind(5, name_of(status_names, v.state, "status"));
+             s->bind(6, v.by.id);
+             s->bind(7, v.reason);
+             s->exec();
+         });
+
+    if (!before || before->nudges != inc.nudges) {
+        {
+            scoped d(st_.delete_nudges);
+            d->bind(1, number);
+            d->exec();
+        }
+        for (const auto& [sequence, mark] : inc.nudges) {
+            scoped s(st_.insert_nudge);
+            s->bind(1, number);
+            s->bind(2, sequence);
+            s->bind(3, mark.sent);
+            bind_ms(*s, 4, mark.last);
+            s->exec();
+        }
+    }
 
     if (!before || before->snoozed_until != inc.snoozed_until) {
         {
@@ -819,6 +858,28 @@ restored_state sqlite_store::load(std::size_t tail) {
                 v.needs = col_text(q, 5);
                 v.next_at = col_ms(q, 6);
                 owner(q.getColumn(0).getInt64(), "status_updates").updates.push_back(std::move(v));
+            }
+        }
+        {
+            SQLite::Statement q(db,
+                                "SELECT incident, at, severity, status, actor, reason FROM phases "
+                                "ORDER BY incident, ord");
+            while (q.executeStep()) {
+                phase v;
+                v.at = col_ms(q, 1);
+                v.sev = severity_of(q.getColumn(2).getInt64());
+                v.state = value_of(status_names, col_text(q, 3), "status");
+                v.by = user_ref{col_text(q, 4)};
+                v.reason = col_text(q, 5);
+                owner(q.getColumn(0).getInt64(), "phases").history.push_back(std::move(v));
+            }
+        }
+        {
+            SQLite::Statement q(db, "SELECT incident, sequence, sent, last_at FROM nudge_progress");
+            while (q.executeStep()) {
+                auto& m = owner(q.getColumn(0).getInt64(), "nudge_progress").nudges[col_text(q, 1)];
+                m.sent = q.getColumn(2).getInt();
+                m.last = col_ms(q, 3);
             }
         }
         {

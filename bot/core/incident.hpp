@@ -117,6 +117,25 @@ struct status_update {
     bool operator==(const status_update&) const = default;
 };
 
+/// One step of the incident's severity and lifecycle: what it was from `at` on. The
+/// first is the declaration; each severity change, status change and reopen adds one.
+struct phase {
+    instant at{};
+    severity sev = severity::sev2;
+    status state = status::investigating;
+    user_ref by;
+    std::string reason;            ///< why the severity changed, or why it was reopened
+    bool operator==(const phase&) const = default;
+};
+
+/// How far one nudge sequence has gone. Committed with the nudge itself, so a restart
+/// neither repeats nor skips a step.
+struct nudge_mark {
+    int sent = 0;                  ///< nudges of this sequence sent so far
+    instant last{};                ///< when the last one was sent
+    bool operator==(const nudge_mark&) const = default;
+};
+
 /// One incident and everything the core needs to decide about it.
 struct incident {
     incident_id id;
@@ -133,7 +152,9 @@ struct incident {
     std::vector<note> notes;
     std::vector<action_item> actions;
     std::vector<status_update> updates;
+    std::vector<phase> history;                 ///< severity and status over time, oldest first
     std::map<std::string, instant> snoozed_until;  ///< nudge kind -> until
+    std::map<std::string, nudge_mark> nudges;   ///< nudge sequence key -> progress
     std::optional<instant> next_update_due;
     std::int64_t message_count = 0;             ///< human messages recorded
     bool operator==(const incident&) const = default;

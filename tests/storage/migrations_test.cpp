@@ -98,3 +98,29 @@ TEST_CASE("another application's database is not migrated over", "[storage]") {
     // Refusing must not add anything to it.
     CHECK(scalar(db.str(), "SELECT count(*) FROM sqlite_master") == 1);
 }
+
+TEST_CASE("a version 1 database is moved to version 2 with its incidents kept", "[storage]") {
+    temp_path db;
+    {
+        // What firebreak's first schema left on disk: one incident, no phases, no nudges.
+        SQLite::Database raw(db.str(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        raw.exec("CREATE TABLE schema_meta (version INTEGER NOT NULL)");
+        raw.exec(std::string(detail::migrations()[0].sql));
+        raw.exec("INSERT INTO schema_meta(version) VALUES (1)");
+        raw.exec("INSERT INTO incidents(number, title, severity, status, is_private, declared_by, "
+                 "declared_in_platform, declared_in_room, declared_at, message_count) "
+                 "VALUES (4, 'old one', 1, 'mitigated', 0, 'U_OLD', 'console', 'ops', 1800000000000, 3)");
+    }
+    sqlite_store store(db.str());
+    CHECK(store.database_version() == sqlite_store::schema_version());
+    auto st = store.load(10).state;
+    REQUIRE(st.incidents.count(4) == 1);
+    const auto& inc = st.incidents.at(4);
+    CHECK(inc.title == "old one");
+    CHECK(inc.state == status::mitigated);
+    REQUIRE(inc.history.size() == 1);
+    CHECK(inc.history[0].at == from_unix_ms(1800000000000));
+    CHECK(inc.history[0].sev == severity::sev1);
+    CHECK(inc.history[0].by == user_ref{"U_OLD"});
+    CHECK(inc.nudges.empty());
+}

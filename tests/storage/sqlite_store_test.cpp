@@ -64,6 +64,8 @@ change declare_change(const incident& inc) {
     first.actions.clear();
     first.updates.resize(1);
     first.snoozed_until.clear();
+    first.history.resize(1);
+    first.nudges.clear();
     c.incidents.push_back(first);
     c.next_number = inc.id.n + 1;
     c.rooms_bound.emplace_back(inc.rooms[0], inc.id);
@@ -140,6 +142,9 @@ TEST_CASE("a fully populated state round-trips through commit and load", "[stora
         inc1b.notes.erase(inc1b.notes.begin() + 1);
         inc1b.snoozed_until.erase("update");
         inc1b.snoozed_until["handoff"] = at_min(80);
+        inc1b.history.erase(inc1b.history.begin() + 1);
+        inc1b.nudges["update@40"].sent = 3;
+        inc1b.nudges.erase("scribe@0");
         inc1b.rooms = {inc1.rooms[1]};
         inc1b.state = status::closed;
         incident inc2a = inc2;

@@ -102,7 +102,13 @@ inline incident full_incident(std::int64_t n) {
         status_update{at_min(36), user_ref{"U_BOB"}, "mitigated", "rolled back", "nothing",
                       at_min(96)},
     };
+    inc.history = {
+        phase{at_min(0), severity::sev2, status::investigating, user_ref{"U_ALICE"}, ""},
+        phase{at_min(12), severity::sev1, status::investigating, user_ref{"U_ALICE"}, "all regions"},
+        phase{at_min(30), severity::sev1, status::mitigated, user_ref{"U_BOB"}, ""},
+    };
     inc.snoozed_until = {{"update", at_min(45)}, {"scribe", at_min(70)}};
+    inc.nudges = {{"scribe@0", nudge_mark{1, at_min(10)}}, {"update@40", nudge_mark{2, at_min(50, 3)}}};
     inc.next_update_due = at_min(96, 9);
     inc.message_count = 17;
     return inc;
