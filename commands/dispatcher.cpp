@@ -134,7 +134,7 @@ struct context {
         tell(usage_view(spec, cfg.command_prefix, problem));
     }
 
-    duration cadence(severity s) const { return cfg.update_cadence[std::size_t(int(s) - 1)]; }
+    duration cadence(severity s) const { return timing_for(cfg, s).update_every; }
 
     void finish() {
         if (inc && inc_dirty) out.incidents.push_back(*inc);
@@ -366,15 +366,21 @@ void cmd_unassign(context& cx, const parsed_command& c) {
     auto r = parse_role(c.args[0]);
     auto u = mention_arg(c, 1);
     if (!r || !u) return cx.usage(*c.spec);
-    if (*r == role::commander)
-        return cx.tell("A commander is replaced, not removed: use `handoff @user` or `commander @user`.");
     auto& inc = *cx.inc;
+    // Stepping down leaves the incident without a lead, which firebreak then nudges
+    // about; only the commander or an admin may do it.
+    if (*r == role::commander && !(cx.actor() == *u || cx.is_admin(cx.actor())))
+        return cx.tell(fmt::format("Only @{} or an admin can end that commander shift; to take over use `handoff`.",
+                                   u->id));
     shift* s = open_shift(inc, *r, &*u);
     if (!s) return cx.tell(fmt::format("@{} holds no {} shift in {}.", u->id, to_string(*r), inc.id.str()));
     end_shift(inc, *s, cx.actor(), cx.now);
     cx.system("role", fmt::format("{} shift of @{} ended (by @{})", to_string(*r), u->id, cx.actor().id));
-    cx.announce_here(rich_text{}.mention(u->id).text(fmt::format(" is no longer {}.", to_string(*r))));
-    if (*r == role::scribe) cx.refresh_topic();
+    rich_text said;
+    said.mention(u->id).text(fmt::format(" is no longer {}.", to_string(*r)));
+    if (*r == role::commander) said.text(" Someone take command: ").code(cx.cfg.command_prefix + " commander @you");
+    cx.announce_here(said);
+    if (*r != role::sme) cx.refresh_topic();
 }
 
 // ---- severity, status ------------------------------------------------------------------
@@ -463,11 +469,17 @@ void cmd_update(context& cx, const parsed_command& c) {
     if (f.next_at) {
         u.next_at = *f.next_at;
     } else {
+        // Without a cadence (SEV4) an update still commits to a time: an hour.
         auto cad = cx.cadence(inc.sev);
         u.next_at = cx.now + (cad.count() > 0 ? cad : duration{std::chrono::hours{1}});
     }
     inc.updates.push_back(u);
+    // The promise is what stakeholders read; the severity's cadence still applies, so a
+    // promise later than the cadence is reminded at the cadence.
+    auto cad = cx.cadence(inc.sev);
     inc.next_update_due = u.next_at;
+    bool cadence_first = cad.count() > 0 && cx.now + cad < u.next_at;
+    if (cadence_first) inc.next_update_due = cx.now + cad;
     cx.system("update", fmt::format("status update: impact: {} | actions: {} | needs: {} | next at {}", u.impact,
                                     u.actions.empty() ? "-" : u.actions, u.needs.empty() ? "-" : u.needs,
                                     format_utc(u.next_at)));
@@ -475,6 +487,11 @@ void cmd_update(context& cx, const parsed_command& c) {
     cx.announce_here(body);
     cx.to_announcement(body);
     cx.refresh_topic();
+    if (cadence_first)
+        cx.tell(fmt::format("Noted: next update promised at {} UTC. {} asks for one every {}, so firebreak "
+                            "will remind you at {} UTC.",
+                            format_hhmm(u.next_at), to_string(inc.sev), format_span(cad),
+                            format_hhmm(*inc.next_update_due)));
 }
 
 void cmd_milestone(context& cx, const parsed_command& c, bool impact) {
@@ -931,6 +948,117 @@ void on_room_bound(context& cx) {
     cx.inc_dirty = true;
 }
 
+// ---- nudges --------------------------------------------------------------------------
+
+// Whoever leads: the commander on shift, else nobody.
+void mention_commander(rich_text& r, const incident& inc) {
+    if (const shift* c = inc.commander()) r.mention(c->user.id).text(", ");
+}
+
+std::string last_update_text(const incident& inc) {
+    if (inc.updates.empty()) return "none yet";
+    return "last " + format_hhmm(inc.updates.back().at) + " UTC";
+}
+
+void send_nudge(context& cx, const nudge& n) {
+    auto& inc = *cx.inc;
+    const auto& t = timing_for(cx.cfg, inc.sev);
+    const auto& p = cx.cfg.command_prefix;
+    const auto id = inc.id.str();
+    rich_text room;
+    std::string record;
+    if (n.kind == "commander") {
+        instant since = inc.times.declared;
+        for (const auto& sh : inc.shifts)
+            if (sh.held == role::commander && sh.end && *sh.end > since) since = *sh.end;
+        auto alone = format_span(cx.now - since);
+        room.text("⏰ ").bold(id + " has no commander").text(fmt::format(" ({}). Someone take command: ", alone));
+        room.code(p + " commander @you");
+        record = fmt::format("no commander for {}", alone);
+        if (n.escalate) {
+            room.line().text("The announcement room has been asked for help.");
+            cx.to_announcement(rich_text{}.text("⚠️ ").bold(id).text(fmt::format(
+                " · {} — {} has had no commander for {}. Can someone take command?", to_string(inc.sev), inc.title,
+                alone)));
+            record += "; escalated to the announcement room";
+        }
+    } else if (n.kind == "scribe") {
+        room.text("⏰ ");
+        mention_commander(room, inc);
+        room.bold(id + " has no scribe").text(" yet. Decisions and dead ends get lost without one: ");
+        room.code(p + " scribe @someone");
+        record = "no scribe";
+    } else if (n.kind == "update") {
+        const auto due_at = *inc.next_update_due;
+        room.text("⏰ ");
+        mention_commander(room, inc);
+        if (n.step == 1) {
+            room.bold(fmt::format("the {} status update is due now", id));
+            if (t.update_every.count() > 0)
+                room.text(fmt::format(" ({}: every {}; {}). ", to_string(inc.sev), format_span(t.update_every),
+                                      last_update_text(inc)));
+            else
+                room.text(fmt::format(" (promised for {} UTC). ", format_hhmm(due_at)));
+            record = "status update due";
+        } else {
+            room.bold(fmt::format("the {} status update is {} overdue", id, format_span(cx.now - due_at)));
+            room.text(fmt::format(" ({}). ", last_update_text(inc)));
+            record = fmt::format("status update {} overdue", format_span(cx.now - due_at));
+        }
+        room.code(p + " update impact: … ; actions: … ; needs: … ; next: 30m");
+        if (n.escalate) {
+            room.line().text("Stakeholders in the announcement room have been told it is late.");
+            rich_text a;
+            a.text("⚠️ ").bold(id).text(fmt::format(" · {} · {} — {}: status update {} overdue ({}). Commander ",
+                                                   to_string(inc.sev), to_title(inc.state), inc.title,
+                                                   format_span(cx.now - due_at), last_update_text(inc)));
+            if (const shift* c = inc.commander()) a.mention(c->user.id);
+            else a.italic("none");
+            cx.to_announcement(a);
+            record += "; escalated to the announcement room";
+        }
+    } else if (n.kind == "rotation") {
+        const shift* s = nullptr;
+        for (const auto& x : inc.shifts)
+            if (x.open() && x.user == n.subject && x.held == n.subject_role) s = &x;
+        auto held = s ? format_span(cx.now - s->start) : std::string("a long time");
+        room.text("🔄 ").mention(n.subject.id).text(fmt::format(", you have been {} of {} for {}. ",
+                                                               to_string(n.subject_role), id, held));
+        room.bold("Time to hand over and rest: ");
+        if (n.subject_role == role::commander) room.code(p + " handoff @someone");
+        else if (n.subject_role == role::scribe) room.text("the commander names the next scribe with ").code(p + " scribe @someone");
+        else room.text("bring in another SME with ").code(p + " sme @someone <area>").text(" and step out with ").code(
+            p + " unassign sme @" + n.subject.id);
+        room.text(" (or ").code(p + " snooze rotation 30m").text(").");
+        room.line().append(briefing_view(inc, cx.now));
+        record = fmt::format("rotation for @{} ({} for {}), briefing posted", n.subject.id, to_string(n.subject_role), held);
+    } else if (n.kind == "hypothesis") {
+        const auto& h = inc.hypotheses.at(std::size_t(n.hypothesis - 1));
+        room.text("🧪 ").bold(fmt::format("H{} has been open {}", h.n, format_span(cx.now - h.opened_at)))
+            .text(" with no evidence: " + h.text + ". Confirm it (")
+            .code(fmt::format("{} confirm H{} <evidence>", p, h.n))
+            .text("), rule it out (")
+            .code(fmt::format("{} rule-out H{} <evidence>", p, h.n))
+            .text(") or say what you are waiting for.");
+        record = fmt::format("H{} open {} without evidence", h.n, format_span(cx.now - h.opened_at));
+    } else if (n.kind == "rollback") {
+        room.text("🤔 ").bold(fmt::format("{} minutes in, no hypothesis yet and the harm goes on.",
+                                         (cx.now - inc.times.declared) / std::chrono::minutes{1}));
+        room.text(" What changed just before it started (deploys, config, flags, traffic, dependencies)? "
+                  "Would a rollback stop the harm?");
+        room.line().text("Record it: ").code(p + " change …").text(" · ").code(p + " hypothesis …");
+        record = "asked what changed and whether a rollback would stop the harm";
+    } else if (n.kind == "close") {
+        room.text("📋 ");
+        mention_commander(room, inc);
+        room.bold(fmt::format("{} has been resolved for {}", id, format_span(cx.now - *inc.times.resolved)));
+        room.text(". Close it to draft the postmortem: ").code(p + " close").text(" (or ").code(p + " reopen <reason>").text(").");
+        record = "resolved but not closed";
+    }
+    cx.to_incident_room(room);
+    cx.system("nudge", fmt::format("{} nudge: {}", n.kind, record));
+}
+
 }  // namespace
 
 change apply(const engine_state& state, const chat_event& ev, instant now, const engine_settings& settings) {
@@ -947,6 +1075,34 @@ change apply(const engine_state& state, const chat_event& ev, instant now, const
         case event_kind::room_bound: on_room_bound(cx); break;
         case event_kind::member_joined: break;
     }
+    cx.finish();
+    return std::move(cx.out);
+}
+
+}  // namespace firebreak
+
+namespace firebreak {
+
+change apply_nudge(const engine_state& state, const nudge& n, instant now, const engine_settings& settings) {
+    const incident* inc = state.find(n.incident.n);
+    if (!inc) return {};
+    // Only what the plan holds now, at this very step, and due: a nudge whose condition
+    // ended, or that was sent already, is not sent.
+    auto plan = planned_nudges(*inc, settings);
+    auto it = std::find_if(plan.begin(), plan.end(),
+                           [&](const nudge& p) { return p.sequence == n.sequence && p.step == n.step; });
+    if (it == plan.end() || it->due > now) return {};
+    // The bot itself speaks: an event with no author, in the incident's platform.
+    chat_event ev;
+    ev.kind = event_kind::message;
+    ev.event_id = nudge_event_id(*it);
+    ev.room = inc->rooms.empty() ? inc->declared_in : inc->rooms.front();
+    ev.at = now;
+    context cx{state, ev, now, settings, {}, {}, false, true};
+    cx.inc = *inc;
+    cx.inc->nudges[it->sequence] = nudge_mark{it->step, now};
+    cx.inc_dirty = true;
+    send_nudge(cx, *it);
     cx.finish();
     return std::move(cx.out);
 }

@@ -2,6 +2,15 @@
 
 namespace firebreak {
 
+std::array<nudge_timing, 4> default_nudge_timings() {
+    std::array<nudge_timing, 4> t{};
+    t[0].update_every = 20min;
+    t[1].update_every = 30min;
+    t[2].update_every = 60min;
+    t[3].update_every = duration{0};
+    return t;
+}
+
 const incident* engine_state::by_room(const room_ref& r) const {
     auto it = room_index.find(r);
     if (it == room_index.end()) return nullptr;

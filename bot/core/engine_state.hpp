@@ -13,15 +13,36 @@
 
 namespace firebreak {
 
+using namespace std::chrono_literals;
+
+/// When the nudges of PRODUCT §5 fire for one severity. A zero duration (or count)
+/// turns that nudge off.
+struct nudge_timing {
+    duration update_every{0};                    ///< status update cadence; 0 = no cadence
+    duration update_overdue_escalation{10min};   ///< overdue this long: tell the announcement room
+    duration no_commander_after{5min};           ///< first "no commander" nudge after the commander left
+    duration no_commander_repeat{5min};          ///< then again this often
+    int no_commander_room_nudges = 3;            ///< room nudges before the announcement room hears
+    duration no_scribe_after{10min};             ///< commander asked once to name a scribe
+    duration rotation_after{2h};                 ///< anyone on shift this long is asked to hand over
+    duration rotation_repeat{30min};             ///< and again this often until they do
+    duration hypothesis_timebox{15min};          ///< an open hypothesis this old is questioned once
+    duration what_changed_after{10min};          ///< no hypothesis and not mitigated: ask what changed
+    duration close_after{24h};                   ///< resolved this long without `close`
+    bool operator==(const nudge_timing&) const = default;
+};
+
+/// The defaults of PRODUCT §5: only the update cadence differs by severity.
+std::array<nudge_timing, 4> default_nudge_timings();
+
 /// Deployment settings the core obeys (filled from config by the runtime).
 struct engine_settings {
     severity default_severity = severity::sev2;
     std::set<std::string> admins;                         ///< user ids allowed to close/reopen/replace
     std::string room_name_template = "inc-{n}-{slug}";
     std::map<std::string, room_ref> announcement_rooms;   ///< platform -> room
-    /// Status update cadence by severity (index 0 = SEV1); zero means none.
-    std::array<duration, 4> update_cadence{duration{20 * 60000}, duration{30 * 60000},
-                                           duration{60 * 60000}, duration{0}};
+    /// Nudge timings by severity (index 0 = SEV1), PRODUCT §5.
+    std::array<nudge_timing, 4> nudges = default_nudge_timings();
     std::string command_prefix = "!incident";
     std::size_t max_text_bytes = 4000;                    ///< longer text is cut, with a marker
     std::size_t timeline_tail = 50;                       ///< entries kept in memory per incident
@@ -40,6 +61,11 @@ struct engine_state {
     /// The incident with this number, if any.
     const incident* find(std::int64_t n) const;
 };
+
+/// The nudge timings for a severity.
+inline const nudge_timing& timing_for(const engine_settings& s, severity sev) {
+    return s.nudges[std::size_t(int(sev) - 1)];
+}
 
 /// The result of handling one event: everything to commit in one transaction.
 struct change {

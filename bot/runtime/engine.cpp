@@ -35,6 +35,34 @@ handled engine::handle(const chat_event& ev, const std::optional<std::pair<std::
     return empty ? handled::nothing : handled::committed;
 }
 
+std::size_t engine::tick() {
+    auto now = clock_.now();
+    std::size_t sent = 0;
+    for (const auto& n : due_nudges(state_, now, settings_)) {
+        // Re-checked against the state as earlier nudges of this tick left it.
+        change c = apply_nudge(state_, n, now, settings_);
+        if (c.empty()) continue;
+        if (!store_.commit(c, nudge_event_id(n), now, std::nullopt)) continue;
+        fold(state_, c, settings_);
+        ++sent;
+        ++nudges_sent_;
+        spdlog::debug("{} {} nudge sent (step {})", n.incident.str(), n.kind, n.step);
+    }
+    deliver();
+    return sent;
+}
+
+std::optional<instant> engine::next_wake() {
+    auto wake = next_nudge_at(state_, settings_);
+    auto head = store_.pending_outbox(1);
+    if (!head.empty()) {
+        // A row waiting out a rate limit wakes the engine when the wait ends; one that
+        // is deliverable now (blocked by an adapter still busy) needs no timer.
+        if (head.front().not_before && (!wake || *head.front().not_before < *wake)) wake = head.front().not_before;
+    }
+    return wake;
+}
+
 void engine::deliver() {
     // Completions may arrive synchronously (console) or later (network adapters);
     // one row is in flight at a time so every room keeps its order.

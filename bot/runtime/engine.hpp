@@ -44,6 +44,14 @@ public:
     /// Delivers pending outbox rows in order until done or blocked (rate limit, no room yet).
     void deliver();
 
+    /// Sends every nudge due now (each committed on its own, so a crash between two
+    /// sends neither repeats nor loses one), then delivers. Returns how many were sent.
+    std::size_t tick();
+
+    /// When the engine next has something to do by itself: the earliest planned nudge
+    /// or the end of a rate-limit wait in the outbox. The scheduler sleeps until then.
+    std::optional<instant> next_wake();
+
     /// The current state.
     const engine_state& state() const { return state_; }
     /// The settings in force.
@@ -52,6 +60,8 @@ public:
     incident_store& store() { return store_; }
     /// Outbox rows delivered since start.
     std::int64_t delivered() const { return delivered_; }
+    /// Nudges sent since start.
+    std::int64_t nudges_sent() const { return nudges_sent_; }
 
 private:
     void deliver_row(const outbox_row& row, std::function<void(bool)> next);
@@ -69,6 +79,7 @@ private:
     bool delivering_ = false;
     bool again_ = false;
     std::int64_t delivered_ = 0;
+    std::int64_t nudges_sent_ = 0;
 };
 
 }  // namespace firebreak

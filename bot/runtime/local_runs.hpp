@@ -18,6 +18,10 @@ struct replay_stats {
     std::size_t errors = 0;       ///< lines skipped, each reported on `err` with its number
 };
 
+/// Moves the virtual clock through every wake of the engine up to `until`, sending the
+/// nudges and retries due on the way at their own instants.
+void run_until(engine& eng, manual_clock& clk, instant until);
+
 /// Feeds a transcript through `eng`, setting `clk` to each line's time. Rooms written as
 /// "INC-n" resolve to that incident's console room; "#name" to the room "name".
 replay_stats replay_transcript(engine& eng, manual_clock& clk, const transcript& t, std::ostream& err);

@@ -55,20 +55,40 @@ TEST_CASE("update fields one per line, clock times and offsets", "[commands]") {
     }
     SECTION("next: a future clock time") {
         h.say("maya", f.room, cmd("update impact: x; next: 15:30"));
-        CHECK(h.inc(f.n).next_update_due == utc(2026, 11, 22, 15, 30));
+        CHECK(h.inc(f.n).updates.back().next_at == utc(2026, 11, 22, 15, 30));
     }
     SECTION("next: a clock time that already passed today means tomorrow") {
         h.say("maya", f.room, cmd("update impact: x; next: 13:30"));
-        CHECK(h.inc(f.n).next_update_due == utc(2026, 11, 23, 13, 30));
+        CHECK(h.inc(f.n).updates.back().next_at == utc(2026, 11, 23, 13, 30));
     }
     SECTION("next: with an offset") {
         h.say("maya", f.room, cmd("update impact: x; next: 15:30+01:00"));
+        CHECK(h.inc(f.n).updates.back().next_at == utc(2026, 11, 22, 14, 30));
         CHECK(h.inc(f.n).next_update_due == utc(2026, 11, 22, 14, 30));
     }
     SECTION("SEV4 without next: promises an hour") {
         h.slash("maya", f.room, "sev 4 cosmetic only");
         h.slash("maya", f.room, "update impact: x");
         CHECK(h.inc(f.n).next_update_due == h.now() + 1h);
+    }
+}
+
+TEST_CASE("a promised update time earlier or later than the cadence", "[commands]") {
+    fixture f;
+    auto& h = f.h;
+    REQUIRE(h.inc(f.n).sev == severity::sev2);  // every 30 min
+    SECTION("earlier: the promise is when the update is due") {
+        h.slash("maya", f.room, "update impact: x; next: 10m");
+        CHECK(h.inc(f.n).updates.back().next_at == h.now() + 10min);
+        CHECK(h.inc(f.n).next_update_due == h.now() + 10min);
+        CHECK_FALSE(h.told("maya", "will remind you"));
+    }
+    SECTION("later: stakeholders read the promise, the cadence still reminds") {
+        h.slash("maya", f.room, "update impact: x; next: 45m");
+        CHECK(h.inc(f.n).updates.back().next_at == h.now() + 45min);
+        CHECK(h.inc(f.n).next_update_due == h.now() + 30min);
+        CHECK(h.announcements().back().body.plain().find("(in 45m)") != std::string::npos);
+        CHECK(h.told("maya", "SEV2 asks for one every 30m, so firebreak will remind you at"));
     }
 }
 

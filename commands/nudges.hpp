@@ -1,0 +1,49 @@
+#pragma once
+// The nudges of PRODUCT §5 as a pure function of the state and the time: which are
+// due, and when the next one will be. Sending one is `apply_nudge` (dispatcher).
+//
+// Each nudge belongs to a sequence: one episode of one condition, such as "no
+// commander since 14:05" or "the update due at 15:20". The incident keeps how many
+// steps of each sequence were sent and when (incident::nudges), committed together
+// with the nudge, so a restart picks up exactly at the next step. Repeats are timed
+// from the previous step actually sent, so after a long pause the sequence resumes
+// one step at a time instead of firing every missed step at once.
+#include "bot/core/engine_state.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace firebreak {
+
+/// One step of one nudge sequence.
+struct nudge {
+    incident_id incident;
+    std::string kind;          ///< a snooze kind: commander, scribe, update, rotation, hypothesis, rollback, close
+    std::string sequence;      ///< key in incident::nudges, e.g. "update@1800000000000"
+    int step = 1;              ///< 1 for the first nudge of the sequence
+    instant due{};             ///< when it is due (already past for a due nudge)
+    bool escalate = false;     ///< also tell the announcement room
+    user_ref subject;          ///< the person it is about (rotation), if any
+    role subject_role = role::commander;
+    int hypothesis = 0;        ///< H<n> for the hypothesis time-box
+    bool operator==(const nudge&) const = default;
+};
+
+/// The next step of every live sequence of every open incident, due or not, ordered
+/// by due time. Snoozed kinds are due when their snooze ends.
+std::vector<nudge> planned_nudges(const engine_state& state, const engine_settings& settings);
+
+/// The planned nudges of one incident.
+std::vector<nudge> planned_nudges(const incident& inc, const engine_settings& settings);
+
+/// The nudges due at `now`, in order.
+std::vector<nudge> due_nudges(const engine_state& state, instant now, const engine_settings& settings);
+
+/// When the earliest planned nudge is due, if any.
+std::optional<instant> next_nudge_at(const engine_state& state, const engine_settings& settings);
+
+/// The event id under which a nudge is committed (the store de-duplicates on it).
+std::string nudge_event_id(const nudge& n);
+
+}  // namespace firebreak
