@@ -91,12 +91,15 @@ private:
     void update() {
         if (!inc_.next_update_due) return;
         instant due_at = *inc_.next_update_due;
-        auto seq = sequence_at("update", due_at);
+        // Each update starts a new sequence, even one promising the same instant again.
+        auto seq = fmt::format("update@{}/{}", to_unix_ms(due_at), inc_.updates.size());
         int step = sent(seq) + 1;
         bool escalates = t_.update_overdue_escalation.count() > 0;
         if (step == 1) return add("update", seq, 1, due_at);
         if (step == 2 && escalates) {
-            add("update", seq, 2, due_at + t_.update_overdue_escalation);
+            // Never sooner after the reminder than the escalation delay, so a reminder
+            // held back by a snooze or a restart still gets its ten minutes.
+            add("update", seq, 2, std::max(due_at, last(seq)) + t_.update_overdue_escalation);
             out_.back().escalate = true;
             return;
         }

@@ -226,6 +226,39 @@ public:
         return r;
     }
 
+    // ---- nudges, as the engine's scheduler sends them --------------------------------
+
+    /// One nudge sent by run_until.
+    struct sent_nudge {
+        instant at;
+        nudge n;
+        change c;
+    };
+    std::vector<sent_nudge> sent;  ///< every nudge sent, in order
+
+    /// Moves the clock to `until`, sending each nudge at the instant it falls due.
+    void run_until(instant until) {
+        for (int round = 0; round < 10000; ++round) {
+            auto next = next_nudge_at(state, settings);
+            if (!next || *next > until) break;
+            clock.set(*next);
+            bool any = false;
+            for (const auto& n : due_nudges(state, now(), settings)) {
+                auto c = apply_nudge(state, n, now(), settings);
+                if (c.empty()) continue;
+                fold(state, c, settings);
+                sent.push_back({now(), n, c});
+                last = c;
+                any = true;
+            }
+            REQUIRE(any);  // a planned nudge that is due must be sendable
+        }
+        clock.set(until);
+    }
+
+    /// Moves the clock forward by `d`, sending the nudges due on the way.
+    void run_for(duration d) { run_until(now() + d); }
+
 private:
     int events_ = 0;
     int messages_ = 0;
