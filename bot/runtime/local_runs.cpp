@@ -169,7 +169,18 @@ int run_console(const local_options& o, std::istream& in, std::ostream& out, boo
         eng.handle(in.event, in.cursor);
         ack();  // only after the commit above
     });
-    console_session session(adapter, clk, out, finder, [&clk](duration d) { clk.advance(d); },
+    // /wait moves the console's clock; what falls due meanwhile happens at its own instant.
+    auto wait = [&eng, &clk](duration d) {
+        const instant target = clk.now() + d;
+        for (int round = 0; round < 100000; ++round) {
+            auto wake = eng.next_wake();
+            if (!wake || *wake > target) break;
+            if (*wake > clk.now()) clk.advance(*wake - clk.now());
+            if (eng.tick() == 0) break;
+        }
+        if (target > clk.now()) clk.advance(target - clk.now());
+    };
+    console_session session(adapter, clk, out, finder, wait,
                             std::to_string(to_unix_ms(clk.now())));
     out << "firebreak console — a local chat. Type /help for console commands, !incident help for the bot's.\n";
     out << fmt::format("Database: {}\n", database_path(o));
@@ -186,6 +197,8 @@ int run_console(const local_options& o, std::istream& in, std::ostream& out, boo
             return 2;
         }
         if (!go_on) break;
+        // Real time passed while the person typed.
+        eng.tick();
     }
     return 0;
 }

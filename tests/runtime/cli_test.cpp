@@ -32,6 +32,8 @@ TEST_CASE("a console session through a pipe declares and works an incident that 
     CHECK_THAT(r.output, Catch::Contains("INC-1 · SEV1 · Investigating — Search is timing out"));
     CHECK_THAT(r.output, Catch::Contains("@ravi is now scribe of INC-1"));
     CHECK_THAT(r.output, Catch::Contains("Recorded hypothesis H1: the new index is missing"));
+    // The nudge that fell due during /wait was sent then.
+    CHECK_THAT(r.output, Catch::Contains("H1 has been open 15m with no evidence"));
     CHECK_THAT(r.output, Catch::Contains("INC-1 is now Mitigated (by @ravi)"));
     CHECK_THAT(r.output, Catch::Contains("only @ravi sees this") && Catch::Contains("Usage: !incident sev <1-4> <reason>"));
     CHECK_THAT(r.output, Catch::Contains("#announcements") && Catch::Contains("declared · SEV1"));
