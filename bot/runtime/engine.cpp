@@ -58,7 +58,8 @@ std::optional<instant> engine::next_wake() {
     if (!head.empty()) {
         // A row waiting out a rate limit wakes the engine when the wait ends; one that
         // is deliverable now (blocked by an adapter still busy) needs no timer.
-        if (head.front().not_before && (!wake || *head.front().not_before < *wake)) wake = head.front().not_before;
+        const auto& nb = head.front().not_before;
+        if (nb && *nb > clock_.now() && (!wake || *nb < *wake)) wake = nb;
     }
     return wake;
 }
