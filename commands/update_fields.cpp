@@ -104,9 +104,28 @@ update_fields parse_update_fields(std::string_view text, instant now) {
         return out;
     }
     if (!next_text.empty()) {
-        if (auto d = parse_duration(next_text)) {
+        // Every refusal of `next:` also says what the rest of the update was read as, so
+        // the person fixes one thing and sends it again.
+        const auto fail = [&](std::string what) {
+            out.error = fmt::format("{}; understood: {}.", what, understood());
+        };
+        const auto sign = next_text.front();
+        if (sign == '-' || sign == '+') {
+            fail(fmt::format("`next: {}` needs a time ahead without a sign, e.g. next: 30m", next_text));
+            return out;
+        }
+        // "0m" is a duration the parser refuses (it is no time at all); say so plainly.
+        std::size_t zeros = next_text.find_first_not_of('0');
+        bool is_zero = zeros != std::string::npos && zeros > 0 && parse_duration("1" + next_text.substr(zeros));
+        std::optional<duration> d = is_zero ? std::optional<duration>(duration{0}) : parse_duration(next_text);
+        if (d) {
+            if (d->count() == 0) {
+                fail(fmt::format("`next: {}` is now; promise a time ahead, e.g. next: 30m", next_text));
+                return out;
+            }
             if (*d > std::chrono::hours{24}) {
-                out.error = fmt::format("`next: {}` is more than 24 h away; promise an update within a day.", next_text);
+                fail(fmt::format("`next: {}` is {} away, more than 24 h; promise an update within a day", next_text,
+                                 format_span(*d)));
                 return out;
             }
             out.next_at = now + *d;
@@ -115,8 +134,8 @@ update_fields parse_update_fields(std::string_view text, instant now) {
             // parse_user_time resolves clock times backwards from its reference; with the
             // reference a day ahead, "15:00" means the next 15:00 from now.
             if (!t.value) {
-                out.error = fmt::format("Could not read `next: {}` (use 30m, 1h or a time like 15:30 / 15:30+01:00).",
-                                        next_text);
+                fail(fmt::format("Could not read `next: {}` (use 30m, 1h or a time like 15:30 / 15:30+01:00)",
+                                 next_text));
                 return out;
             }
             instant at = *t.value;
@@ -125,12 +144,13 @@ update_fields parse_update_fields(std::string_view text, instant now) {
                 while (at - std::chrono::hours{24} > now) at -= std::chrono::hours{24};
             }
             if (at <= now) {
-                out.error = fmt::format("`next: {}` is in the past ({} UTC); give a time ahead, e.g. next: 30m.",
-                                        next_text, format_utc(at));
+                fail(fmt::format("`next: {}` is in the past ({}); give a time ahead, e.g. next: 30m", next_text,
+                                 format_utc(at)));
                 return out;
             }
             if (at > now + std::chrono::hours{24}) {
-                out.error = fmt::format("`next: {}` is more than 24 h away; promise an update within a day.", next_text);
+                fail(fmt::format("`next: {}` is {}, more than 24 h away; promise an update within a day",
+                                 next_text, format_utc(at)));
                 return out;
             }
             out.next_at = at;

@@ -99,7 +99,12 @@ TEST_CASE("bad updates are refused with the reason and the usage", "[commands]")
                       row{"update actions: rolling back", "needs at least `impact:`"},
                       row{"update impact: x; eta: 5m", "Unknown field \"eta\""},
                       row{"update impact: x; needs:", "\"needs\" is empty"},
-                      row{"update impact: x; next: 9999h", "more than 24 h"},
+                      row{"update impact: x; next: 9999h", "`next: 9999h` is 416d 15h 00m away, more than 24 h"},
+                      row{"update impact: x; actions: y; next: 25h", "more than 24 h; promise an update within a day; "
+                                                                     "understood: impact, actions, next."},
+                      row{"update impact: x; next: 0m", "`next: 0m` is now; promise a time ahead"},
+                      row{"update impact: x; next: -5m", "needs a time ahead without a sign"},
+                      row{"update impact: x; next: 2026-11-24T10:00+01:00", "2026-11-24 09:00:00Z, more than 24 h away"},
                       row{"update impact: x; next: 2026-11-22 13:00", "in the past"},
                       row{"update impact: x; next: whenever", "Could not read"});
     INFO(r.text);
