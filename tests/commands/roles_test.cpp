@@ -213,10 +213,19 @@ TEST_CASE("sme: several experts with areas; unassign ends a shift", "[commands]"
         CHECK(h.inc(n).scribe() == nullptr);
         CHECK(h.out(outbound_op::set_topic).at(0).body.plain().find("Scribe none") != std::string::npos);
     }
-    SECTION("a commander is not unassigned") {
-        h.slash("maya", room, "unassign commander @maya");
-        CHECK(h.told("maya", "handoff"));
+    SECTION("a commander steps down only by themselves or an admin") {
+        h.slash("sam", room, "unassign commander @maya");
+        CHECK(h.told("sam", "Only @maya or an admin can end that commander shift; to take over use `handoff`."));
+        REQUIRE(h.inc(n).commander() != nullptr);
         CHECK(h.inc(n).commander()->user.id == "maya");
+        h.slash("maya", room, "unassign commander @maya");
+        CHECK(h.inc(n).commander() == nullptr);
+        CHECK(h.posted("@maya is no longer commander. Someone take command: !incident commander @you"));
+        CHECK(h.out(outbound_op::set_topic).at(0).body.plain().find("Commander none") != std::string::npos);
+        // Anyone may take the empty role.
+        h.slash("sam", room, "commander @sam");
+        REQUIRE(h.inc(n).commander() != nullptr);
+        CHECK(h.inc(n).commander()->user.id == "sam");
     }
 }
 

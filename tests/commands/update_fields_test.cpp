@@ -85,8 +85,9 @@ TEST_CASE("update next: past, too far and unreadable times are refused", "[comma
         {"25h", "24 h"},
         {"2d", "24 h"},
         {"soon", "Could not read"},
-        {"0m", "Could not read"},
-        {"-5m", "Could not read"},
+        {"0m", "is now"},
+        {"-5m", "without a sign"},
+        {"+5m", "without a sign"},
         {"25:00", "Could not read"},
     };
     for (const auto& r : rows) {
