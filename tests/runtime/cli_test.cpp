@@ -62,6 +62,11 @@ TEST_CASE("the demo shows the example incident from declaration to close", "[run
     CHECK(r.exit_code == 0);
     CHECK_THAT(r.output, Catch::Contains("INC-1 declared"));
     CHECK_THAT(r.output, Catch::Contains("Handoff briefing"));
+    // Status updates, a reminder that one is due, and a rotation that ends in a handoff.
+    CHECK_THAT(r.output, Catch::Contains("Next update at"));
+    CHECK_THAT(r.output, Catch::Contains("@maya, the INC-1 status update is due now"));
+    CHECK_THAT(r.output, Catch::Contains("@maya, you have been commander of INC-1 for 2h 00m"));
+    CHECK_THAT(r.output, Catch::Contains("@dev is now commander of INC-1 (taking over from @maya)"));
     CHECK_THAT(r.output, Catch::Contains("INC-1 closed by @dev"));
     CHECK_THAT(r.output, Catch::Contains("0 skipped"));
     CHECK(std::filesystem::exists(dir.path() / "documents" / "INC-1-timeline.md"));
