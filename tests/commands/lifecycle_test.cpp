@@ -281,3 +281,25 @@ TEST_CASE("a closed incident refuses changes except reopen, timeline, roles, pos
         CHECK(h.only_ephemeral().body.plain().find("firebreak commands") != std::string::npos);
     }
 }
+
+TEST_CASE("severity and status over time are kept as phases for the postmortem chart", "[commands]") {
+    harness h;
+    auto n = h.open("maya", "Checkout 5xx --sev 2");
+    auto room = h.room_of(n);
+    h.advance(10min);
+    h.slash("maya", room, "sev 1 all regions");
+    h.advance(10min);
+    h.slash("maya", room, "status mitigated");
+    h.advance(10min);
+    h.slash("maya", room, "status resolved");
+    h.slash("maya", room, "reopen errors are back");
+    h.slash("maya", room, "sev 1 still all regions");  // no change: no phase
+    const auto& p = h.inc(n).history;
+    REQUIRE(p.size() == 5);
+    CHECK(p[0] == phase{utc(2026, 11, 22, 14, 0), severity::sev2, status::investigating, user_ref{"maya"}, ""});
+    CHECK(p[1] == phase{utc(2026, 11, 22, 14, 10), severity::sev1, status::investigating, user_ref{"maya"}, "all regions"});
+    CHECK(p[2] == phase{utc(2026, 11, 22, 14, 20), severity::sev1, status::mitigated, user_ref{"maya"}, ""});
+    CHECK(p[3] == phase{utc(2026, 11, 22, 14, 30), severity::sev1, status::resolved, user_ref{"maya"}, ""});
+    CHECK(p[4] == phase{utc(2026, 11, 22, 14, 30), severity::sev1, status::investigating, user_ref{"maya"},
+                        "errors are back"});
+}
