@@ -1,0 +1,84 @@
+#pragma once
+// The configuration of `firebreak run`: one TOML file, validated completely before
+// anything connects. Secrets come only from environment variables or files named
+// in it, and are kept apart so logs can redact them.
+#include "bot/core/engine_state.hpp"
+
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace firebreak {
+
+/// A secret value and where it came from ("environment variable X", "file Y").
+struct secret {
+    std::string value;
+    std::string origin;
+    bool empty() const { return value.empty(); }
+};
+
+/// The Slack section.
+struct slack_config {
+    bool enabled = false;
+    secret bot_token;                 ///< xoxb-…, Web API
+    secret app_token;                 ///< xapp-…, Socket Mode
+    std::string api_base_url = "https://slack.com/api";
+    std::string announcement_channel; ///< channel id, e.g. C0123456
+    std::string ca_file;              ///< extra CA certificates (PEM), added to the system's
+};
+
+/// The Matrix section.
+struct matrix_config {
+    bool enabled = false;
+    std::string homeserver;           ///< base URL, e.g. https://matrix.example.org
+    std::string user_id;              ///< @firebreak:example.org
+    secret access_token;
+    std::string announcement_room;    ///< room id, e.g. !abc:example.org
+    std::string ca_file;
+};
+
+/// Everything `firebreak run` is told.
+struct firebreak_config {
+    std::string database = "/var/lib/firebreak/firebreak.sqlite";
+    std::string documents_dir;        ///< defaults to "documents" beside the database
+    std::string ops_listen = "127.0.0.1:9108";
+    std::string log_level = "info";
+    std::string log_format = "text";  ///< text or json
+    engine_settings settings;
+    slack_config slack;
+    matrix_config matrix;
+
+    /// Every secret value, for redaction.
+    std::vector<std::string> secrets() const;
+};
+
+/// One problem found in a config file: "nudges.sev1.update_every: expected …, found …".
+struct config_problem {
+    std::string key;                  ///< dotted key path, or "" for the whole file
+    std::string message;
+};
+
+/// A config that cannot be used; what() lists every problem, one per line.
+class config_error : public std::runtime_error {
+public:
+    config_error(std::string source, std::vector<config_problem> problems);
+    const std::vector<config_problem>& problems() const { return problems_; }
+private:
+    std::vector<config_problem> problems_;
+};
+
+/// Reads environment variables (injectable for tests).
+using env_lookup = std::function<std::optional<std::string>(const std::string&)>;
+/// The process environment.
+env_lookup process_env();
+
+/// Parses and validates a config document. `source` names it in errors. Throws
+/// config_error listing every problem found.
+firebreak_config parse_config(std::string_view text, const std::string& source, const env_lookup& env);
+
+/// Reads and parses a config file.
+firebreak_config load_config_file(const std::string& path, const env_lookup& env);
+
+}  // namespace firebreak
