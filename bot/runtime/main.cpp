@@ -1,5 +1,6 @@
 // firebreak: the one binary. Subcommands are thin wrappers over local_runs.
 #include "bot/runtime/local_runs.hpp"
+#include "bot/runtime/service.hpp"
 
 #include <CLI/CLI.hpp>
 #include <iostream>
@@ -39,6 +40,10 @@ int main(int argc, char** argv) {
     exp->add_option("-o,--output", out_file, "write to a file instead of standard output");
     common(exp);
 
+    std::string config_path;
+    auto* check = app.add_subcommand("check-config", "validate a config file offline and show what it would run");
+    check->add_option("--config", config_path, "the TOML config file")->required();
+
     auto* version = app.add_subcommand("version", "print the version");
 
     CLI11_PARSE(app, argc, argv);
@@ -48,6 +53,7 @@ int main(int argc, char** argv) {
     if (*demo) return run_demo(opts, std::cout, std::cerr);
     if (*list) return run_list(opts, all, std::cout);
     if (*exp) return run_export(opts, which, format, out_file, std::cout, std::cerr);
+    if (*check) return run_check_config(config_path, process_env(), std::cout, std::cerr);
     if (*version) {
         std::cout << "firebreak " << FIREBREAK_VERSION << "\n";
         return 0;

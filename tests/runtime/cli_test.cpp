@@ -98,3 +98,26 @@ TEST_CASE("database problems give a clear error naming the path and a non-zero e
         CHECK(r.exit_code != 0);
     }
 }
+
+TEST_CASE("check-config validates a file offline and never prints a secret", "[runtime][config]") {
+    temp_dir dir;
+    auto path = dir.file("firebreak.toml");
+    std::ofstream(path) << "[slack]\nenabled = true\nbot_token_env = \"FB_TEST_BOT\"\napp_token_env = \"FB_TEST_APP\"\n"
+                           "announcement_channel = \"C0ANN\"\n[nudges.sev1]\nupdate_every = \"15m\"\n";
+    ::unsetenv("FB_TEST_BOT");
+    ::unsetenv("FB_TEST_APP");
+    auto missing = run_firebreak("check-config --config '" + path + "'", "", dir.path().string());
+    CHECK(missing.exit_code == 2);
+    CHECK_THAT(missing.output, Catch::Contains("slack.bot_token_env: environment variable FB_TEST_BOT is not set"));
+
+    ::setenv("FB_TEST_BOT", "xoxb-42-TOPSECRETBOT", 1);
+    ::setenv("FB_TEST_APP", "xapp-1-TOPSECRETAPP", 1);
+    auto ok = run_firebreak("check-config --config '" + path + "'", "", dir.path().string());
+    ::unsetenv("FB_TEST_BOT");
+    ::unsetenv("FB_TEST_APP");
+    INFO(ok.output);
+    CHECK(ok.exit_code == 0);
+    CHECK_THAT(ok.output, Catch::Contains("bot token from environment variable FB_TEST_BOT"));
+    CHECK_THAT(ok.output, Catch::Contains("SEV1 nudges   update every 15m"));
+    CHECK(ok.output.find("TOPSECRET") == std::string::npos);
+}
