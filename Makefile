@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 DATA_DIR ?= firebreak-data
 
-.PHONY: all deps configure build test demo console clean
+.PHONY: all deps configure build test demo console bench golden clean
 
 all: build
 
@@ -30,6 +30,16 @@ demo: build
 console: build
 	mkdir -p $(DATA_DIR)
 	$(BUILD_DIR)/firebreak console --data-dir $(DATA_DIR)
+
+# Builds and runs every benchmark program in bench/.
+bench: build
+	@for b in $(BUILD_DIR)/bench/*_bench; do echo "== $$b"; $$b || exit 1; done
+
+# Rewrites the postmortem golden files (tests/postmortem/golden/) from the bundled example,
+# then checks them; review `git diff` before committing. The first run fails by design.
+golden: build
+	-FIREBREAK_UPDATE_GOLDEN=1 $(BUILD_DIR)/tests/postmortem_tests '[golden]' > /dev/null
+	$(BUILD_DIR)/tests/postmortem_tests '[golden]'
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -1,79 +1,167 @@
 #include "postmortem/markdown.hpp"
 
+#include "postmortem/escape.hpp"
+
 #include <fmt/format.h>
 
 namespace firebreak {
 
 namespace {
-std::string escape(std::string_view text, bool cell) {
+
+constexpr std::string_view replacement = "\xEF\xBF\xBD";  // U+FFFD
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// One escaper for both contexts. In a cell nothing may end the row, so every line
+// ending becomes <br>. In running text line endings stay hard breaks, and whatever
+// could open a block at the start of a line (a list, a setext underline, an indented
+// code block) is escaped so a message cannot restructure the document.
+std::string escape(std::string_view text, bool cell, bool at_line_start) {
     std::string out;
     out.reserve(text.size() + 8);
-    for (char c : text) {
+    bool line_start = !cell && at_line_start;
+    for (std::size_t i = 0; i < text.size();) {
+        char c = text[i];
+        if (c == '\r' || c == '\n') {
+            // CR, LF and CRLF all end a line in CommonMark.
+            i += (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ? 2 : 1;
+            if (cell) {
+                out += "<br>";
+                continue;
+            }
+            // Blank lines would end the list item or paragraph: fold a run into one break.
+            while (i < text.size() && (text[i] == '\r' || text[i] == '\n')) ++i;
+            if (i < text.size()) out += "  \n";
+            line_start = true;
+            continue;
+        }
+        if (line_start) {
+            if (c == ' ' || c == '\t') {
+                ++i;
+                continue;
+            }
+            line_start = false;
+            if (c == '-' || c == '+' || c == '=') {
+                out += '\\';
+                out += c;
+                ++i;
+                continue;
+            }
+            if (is_digit(c)) {
+                // "1." or "1)" opens an ordered list; escape the delimiter.
+                std::size_t j = i;
+                while (j < text.size() && is_digit(text[j])) ++j;
+                out.append(text.substr(i, j - i));
+                if (j < text.size() && (text[j] == '.' || text[j] == ')')) {
+                    out += '\\';
+                    out += text[j];
+                    ++j;
+                }
+                i = j;
+                continue;
+            }
+        }
+        auto u = static_cast<unsigned char>(c);
+        if (u >= 0x80) {
+            char32_t cp;
+            std::size_t n = detail::decode_utf8(text, i, cp);
+            if (n == 0) {
+                out += replacement;
+                ++i;
+            } else {
+                out.append(text.substr(i, n));
+                i += n;
+            }
+            continue;
+        }
         switch (c) {
-            case '|': out += cell ? "\\|" : "|"; break;
-            case '\\': case '`': case '*': case '_': case '[': case ']': case '#': case '~':
+            // Backslash escapes rather than entities keep the raw text readable; each of
+            // these is ASCII punctuation, which CommonMark lets a backslash escape.
+            case '|': case '\\': case '`': case '*': case '_': case '[': case ']': case '#': case '~':
+            case '<': case '>': case '&':
                 out += '\\';
                 out += c;
                 break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '&': out += "&amp;"; break;
-            case '\n': out += cell ? "<br>" : "  \n"; break;
-            default: out += c;
+            case '\t': out += c; break;
+            default:
+                // Other control characters are invisible in every viewer; show that something was there.
+                if (u < 0x20 || u == 0x7F) out += replacement;
+                else out += c;
+        }
+        ++i;
+    }
+    return out;
+}
+
+// Renders a fragment for a cell (one line) or for running text.
+std::string fragment_md(const fragment& f, bool cell) {
+    std::string out;
+    for (const auto& r : f) {
+        if (r.text.empty()) continue;  // "****" alone would be a thematic break
+        auto text = escape(r.text, cell, out.empty());
+        switch (r.look) {
+            case run::style::plain: out += text; break;
+            case run::style::strong: out += "**" + text + "**"; break;
+            case run::style::em: out += "*" + text + "*"; break;
         }
     }
     return out;
 }
 
-std::string opt_time(const std::optional<instant>& t) { return t ? format_utc(*t) : "—"; }
+void block_md(std::string& out, const block& b) {
+    switch (b.what) {
+        case block::kind::chart: return;  // Markdown cannot draw; the HTML export has the chart
+        case block::kind::paragraph: out += "\n" + fragment_md(b.text, false) + "\n"; return;
+        case block::kind::quote: out += "\n> " + fragment_md(b.text, false) + "\n"; return;
+        case block::kind::heading: out += "\n### " + fragment_md(b.text, true) + "\n"; return;
+        case block::kind::bullets:
+        case block::kind::numbered: {
+            out += "\n";
+            std::size_t n = 0;
+            for (const auto& item : b.items) {
+                out += b.what == block::kind::numbered ? fmt::format("{}. ", ++n) : std::string("- ");
+                out += fragment_md(item, false);
+                out += "\n";
+            }
+            return;
+        }
+        case block::kind::table: {
+            out += "\n|";
+            for (const auto& h : b.headers) out += " " + md_cell(h) + " |";
+            out += "\n|";
+            for (std::size_t i = 0; i < b.headers.size(); ++i) out += "---|";
+            out += "\n";
+            for (const auto& row : b.rows) {
+                out += "|";
+                for (const auto& c : row.cells) {
+                    out += ' ';
+                    out += fragment_md(c, true);
+                    out += " |";
+                }
+                out += "\n";
+            }
+            return;
+        }
+    }
+}
+
 }  // namespace
 
-std::string md_cell(std::string_view text) { return escape(text, true); }
-std::string md_text(std::string_view text) { return escape(text, false); }
+std::string md_cell(std::string_view text) { return escape(text, true, false); }
+std::string md_text(std::string_view text) { return escape(text, false, true); }
 
-std::string timeline_markdown(const incident& inc, const std::vector<timeline_entry>& entries) {
+std::string render_markdown(const draft_document& doc) {
     std::string out;
-    auto add = [&out](std::string_view s) { out.append(s); };
-    add(fmt::format("# {}: {}\n\n", inc.id.str(), md_text(inc.title)));
-    add(fmt::format("- Severity: {}\n- Status: {}\n- Declared: {} by @{}\n", to_string(inc.sev), to_string(inc.state),
-                    format_utc(inc.times.declared), md_text(inc.declared_by.id)));
-    add(fmt::format("- Impact started: {}\n- Detected: {}\n- Commander assigned: {}\n- Identified: {}\n", opt_time(inc.times.impact_started),
-                    opt_time(inc.times.detected), opt_time(inc.times.commander_assigned), opt_time(inc.times.identified)));
-    add(fmt::format("- Mitigated: {}\n- Resolved: {}\n- Closed: {}\n\n", opt_time(inc.times.mitigated),
-                    opt_time(inc.times.resolved), opt_time(inc.times.closed)));
-
-    auto m = metrics_of(inc);
-    auto span = [](const std::optional<duration>& d) { return d ? format_span(*d) : std::string("—"); };
-    add(fmt::format("## Key metrics\n\n- Time to declare: {}\n- Time to assign a commander: {}\n"
-                    "- Time to mitigate: {}\n- Time to resolve: {}\n- Total duration: {}\n\n",
-                    span(m.to_declare), span(m.to_assign), span(m.to_mitigate), span(m.to_resolve), span(m.total)));
-    add("## Roles\n\n| Role | Person | Area | Start (UTC) | End (UTC) |\n|---|---|---|---|---|\n");
-    for (const auto& s : inc.shifts)
-        add(fmt::format("| {} | @{} | {} | {} | {} |\n", to_string(s.held), md_cell(s.user.id), md_cell(s.area),
-                        format_utc(s.start), s.end ? format_utc(*s.end) : "on shift"));
-    if (inc.shifts.empty()) add("| — | — | — | — | — |\n");
-
-    add("\n## Hypotheses\n\n");
-    if (inc.hypotheses.empty()) add("None recorded.\n");
-    for (const auto& h : inc.hypotheses) {
-        add(fmt::format("- **H{}** ({}): {}", h.n, to_string(h.result), md_text(h.text)));
-        if (!h.evidence.empty()) add(fmt::format(" — evidence: {}", md_text(h.evidence)));
-        add("\n");
-    }
-
-    add(fmt::format("\n## Timeline\n\n{} entries. 📌 marks a highlight; *system* rows are firebreak's own records.\n\n",
-                    entries.size()));
-    add("| Time (UTC) | Who | Kind | Text |\n|---|---|---|---|\n");
-    for (const auto& e : entries) {
-        std::string kind = e.kind == entry_kind::system ? "*system*" : "message";
-        if (!e.tag.empty()) kind += " · " + md_cell(e.tag);
-        std::string text = e.deleted ? "*(deleted)*" : md_cell(e.text);
-        if (e.edited && !e.deleted) text += " *(edited)*";
-        if (!e.thread_parent.empty()) text = "↳ " + text;
-        add(fmt::format("| {}{} | {} | {} | {} |\n", e.highlight ? "📌 " : "", format_utc(e.at),
-                        e.author.empty() ? "firebreak" : "@" + md_cell(e.author.id), kind, text));
+    out.reserve(1 << 16);
+    out += "# " + md_cell(doc.title) + "\n";
+    for (const auto& b : doc.preamble) block_md(out, b);
+    for (const auto& s : doc.sections) {
+        out += "\n## " + md_cell(s.title) + "\n";
+        for (const auto& b : s.blocks) block_md(out, b);
     }
     return out;
 }
+
+std::string postmortem_markdown(const draft_source& src) { return render_markdown(build_document(src, facts_of(src))); }
 
 }  // namespace firebreak

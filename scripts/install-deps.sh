@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libssl-dev
   libsqlite3-dev libsqlitecpp-dev libfmt-dev libspdlog-dev
   libtomlplusplus-dev libcli11-dev catch2 sqlite3
+  libxml2-utils
 )
 
 missing=()

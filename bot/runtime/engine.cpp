@@ -202,16 +202,29 @@ void engine::render_postmortem(const outbox_row& row, chat_adapter& a, const roo
         return next(true);
     }
     auto doc = renderer_(*inc, store_);
-    store_.put_document(inc->id, doc.format, doc.content, clock_.now());
-    rich_text comment = doc.summary;
-    if (!documents_dir_.empty()) {
+    std::vector<rendered_file> files{{doc.filename, doc.format, doc.content}};
+    files.insert(files.end(), doc.exports.begin(), doc.exports.end());
+    auto now = clock_.now();
+    std::vector<std::string> saved;
+    for (const auto& file : files) {
+        store_.put_document(inc->id, file.format, file.content, now);
+        if (documents_dir_.empty()) continue;
         std::error_code ec;
         std::filesystem::create_directories(documents_dir_, ec);
-        auto path = std::filesystem::path(documents_dir_) / doc.filename;
+        auto path = std::filesystem::path(documents_dir_) / file.filename;
         std::ofstream f(path, std::ios::binary | std::ios::trunc);
-        f << doc.content;
-        if (f) comment.line().text("Saved at ").code(path.string());
+        f << file.content;
+        f.close();
+        if (f) saved.push_back(path.string());
         else spdlog::error("postmortem: cannot write {}", path.string());
+    }
+    rich_text comment = doc.summary;
+    if (!saved.empty()) {
+        comment.line().text(saved.size() == 1 ? "Saved at " : "Saved as ");
+        for (std::size_t i = 0; i < saved.size(); ++i) {
+            if (i > 0) comment.text(", ");
+            comment.code(saved[i]);
+        }
     }
     auto done = [this, row, next](delivery d) { finish_row(row, d, next); };
     if (a.caps().files) return a.post_file(room, doc.filename, doc.content, comment, done);

@@ -8,17 +8,27 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace firebreak {
 
 /// How handling one event ended.
 enum class handled { committed, duplicate, nothing };
 
-/// Renders the postmortem draft of an incident: (file name, content, summary).
+/// One file of a rendered document.
+struct rendered_file {
+    std::string filename;
+    std::string format;    ///< "md", "html", "json": the key it is stored under
+    std::string content;
+};
+
+/// The postmortem draft of an incident: the canonical file (posted to the room), the same
+/// draft in other formats (stored and written beside it), and a summary for the room.
 struct rendered_document {
     std::string filename;
     std::string format;
     std::string content;
+    std::vector<rendered_file> exports;
     rich_text summary;
 };
 using document_renderer = std::function<rendered_document(const incident&, incident_store&)>;

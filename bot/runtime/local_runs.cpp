@@ -8,9 +8,12 @@
 #include "bot/runtime/system_clock.hpp"
 #include "commands/parser.hpp"
 #include "commands/views.hpp"
+#include "postmortem/html.hpp"
+#include "postmortem/json_export.hpp"
 #include "postmortem/markdown.hpp"
 #include "storage/sqlite_store.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
@@ -43,20 +46,6 @@ std::unique_ptr<sqlite_store> open_store(const std::string& path, std::ostream& 
     }
 }
 
-document_renderer timeline_renderer() {
-    return [](const incident& inc, incident_store& store) {
-        auto entries = store.timeline(inc.id);
-        rendered_document d;
-        d.filename = inc.id.str() + "-timeline.md";
-        d.format = "md";
-        d.content = timeline_markdown(inc, entries);
-        d.summary.bold(inc.id.str() + " — " + inc.title)
-            .line()
-            .text(fmt::format("Full timeline ({} entries) written for the postmortem.", entries.size()));
-        return d;
-    };
-}
-
 void print_room_by_room(const console_adapter& adapter, std::ostream& out) {
     for (const auto& [room, posts] : adapter.posts_by_room()) {
         out << fmt::format("\n══ #{} ══\n", room);
@@ -65,6 +54,41 @@ void print_room_by_room(const console_adapter& adapter, std::ostream& out) {
 }
 
 }  // namespace
+
+draft_source postmortem_source(const incident& inc, incident_store& store) {
+    draft_source src;
+    src.inc = inc;
+    src.entries = store.timeline(inc.id);
+    for (const auto& e : src.entries)
+        if (e.edited && !e.deleted) src.edits[e.seq] = store.edit_history(e.seq);
+    return src;
+}
+
+std::optional<std::string> render_postmortem_as(const draft_source& src, std::string_view format) {
+    if (format == "md") return postmortem_markdown(src);
+    if (format == "html") return postmortem_html(src);
+    if (format == "json") return postmortem_json(src);
+    return std::nullopt;
+}
+
+document_renderer postmortem_renderer() {
+    return [](const incident& inc, incident_store& store) {
+        auto src = postmortem_source(inc, store);
+        rendered_document d;
+        for (auto format : postmortem_formats) {
+            rendered_file f{postmortem_filename(inc.id, format), std::string(format), *render_postmortem_as(src, format)};
+            if (d.filename.empty()) {
+                d.filename = std::move(f.filename);
+                d.format = std::move(f.format);
+                d.content = std::move(f.content);
+            } else {
+                d.exports.push_back(std::move(f));
+            }
+        }
+        d.summary = postmortem_summary(src);
+        return d;
+    };
+}
 
 void run_until(engine& eng, manual_clock& clk, instant until) {
     // Bounded: each round sends a nudge or delivers a row, moving the plan forward; the
@@ -151,7 +175,7 @@ int run_console(const local_options& o, std::istream& in, std::ostream& out, boo
     settings.announcement_rooms["console"] = room_ref{"console", "announcements"};
     engine eng(*store, settings, clk);
     eng.add_adapter(adapter);
-    eng.set_renderer(timeline_renderer());
+    eng.set_renderer(postmortem_renderer());
     eng.set_documents_dir((fs::path(o.data_dir) / "documents").string());
     // Rooms of incidents from earlier sessions exist again.
     for (const auto& [n, inc] : eng.state().incidents)
@@ -219,7 +243,7 @@ int run_replay(const local_options& o, const std::string& file, std::ostream& ou
     settings.announcement_rooms["console"] = room_ref{"console", "announcements"};
     engine eng(*store, settings, clk);
     eng.add_adapter(adapter);
-    eng.set_renderer(timeline_renderer());
+    eng.set_renderer(postmortem_renderer());
     eng.set_documents_dir((fs::path(o.data_dir) / "documents").string());
     replay_stats s;
     try {
@@ -256,7 +280,7 @@ int run_demo(const local_options& o, std::ostream& out, std::ostream& err) {
     settings.announcement_rooms["console"] = room_ref{"console", "announcements"};
     engine eng(*store, settings, clk);
     eng.add_adapter(adapter);
-    eng.set_renderer(timeline_renderer());
+    eng.set_renderer(postmortem_renderer());
     auto docs = (fs::path(o.data_dir) / "documents").string();
     eng.set_documents_dir(docs);
 
@@ -291,11 +315,24 @@ int run_demo(const local_options& o, std::ostream& out, std::ostream& err) {
         for (const auto& h : inc.hypotheses) deadends += h.result == outcome::ruled_out;  // also dead ends
         out << fmt::format("  {} messages, {} timeline entries, {} decisions, {} dead ends, {} status updates, {} action items\n",
                            inc.message_count, entries.size(), decisions, deadends, inc.updates.size(), inc.actions.size());
-        out << fmt::format("  timeline written to {}\n", (fs::path(docs) / (inc.id.str() + "-timeline.md")).string());
+    }
+    // The engine wrote the drafts when the incident closed; show where, and say so loudly
+    // if one is missing rather than point at nothing.
+    bool drafts_ok = true;
+    for (const auto& [n, inc] : eng.state().incidents) {
+        if (!inc.is_closed()) continue;
+        out << fmt::format("\nPostmortem draft of {}:\n", inc.id.str());
+        for (auto format : postmortem_formats) {
+            auto path = fs::path(docs) / postmortem_filename(inc.id, format);
+            bool there = fs::exists(path, ec);
+            drafts_ok = drafts_ok && there;
+            out << fmt::format("  {}{}\n", path.string(), there ? "" : "  (missing!)");
+        }
     }
     out << fmt::format("\nDatabase: {}  ({} events replayed, {} skipped)\n", d.db_path, s.events, s.errors);
-    out << fmt::format("Next: `build/firebreak export INC-1 --format md --db {}` or `make console`.\n", d.db_path);
-    return s.errors == 0 ? 0 : 1;
+    out << fmt::format("Next: `build/firebreak export INC-1 --format html --db {} -o INC-1.html` or `make console`.\n",
+                       d.db_path);
+    return s.errors == 0 && drafts_ok ? 0 : 1;
 }
 
 int run_list(const local_options& o, bool all, std::ostream& out) {
@@ -322,8 +359,8 @@ int run_export(const local_options& o, const std::string& which, const std::stri
         err << fmt::format("firebreak: \"{}\" is not an incident id like INC-3\n", which.substr(0, 40));
         return 2;
     }
-    if (format != "md") {
-        err << fmt::format("firebreak: unknown format \"{}\" (supported: md)\n", format.substr(0, 20));
+    if (std::find(postmortem_formats.begin(), postmortem_formats.end(), format) == postmortem_formats.end()) {
+        err << fmt::format("firebreak: unknown format \"{}\" (supported: md, html, json)\n", format.substr(0, 20));
         return 2;
     }
     if (!fs::exists(database_path(o))) {
@@ -338,7 +375,7 @@ int run_export(const local_options& o, const std::string& which, const std::stri
         err << fmt::format("firebreak: there is no INC-{} in {}\n", *n, database_path(o));
         return 2;
     }
-    auto text = timeline_markdown(*inc, store->timeline(inc->id));
+    auto text = *render_postmortem_as(postmortem_source(*inc, *store), format);
     if (out_file.empty() || out_file == "-") {
         out << text;
         return 0;

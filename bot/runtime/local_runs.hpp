@@ -3,13 +3,16 @@
 // export. Each returns the process exit code.
 #include "adapters/console/transcript.hpp"
 #include "bot/core/ports.hpp"
+#include "bot/runtime/engine.hpp"
+#include "postmortem/draft.hpp"
 
+#include <array>
 #include <iosfwd>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace firebreak {
-
-class engine;
 
 /// What a replay did.
 struct replay_stats {
@@ -25,6 +28,19 @@ void run_until(engine& eng, manual_clock& clk, instant until);
 /// Feeds a transcript through `eng`, setting `clk` to each line's time. Rooms written as
 /// "INC-n" resolve to that incident's console room; "#name" to the room "name".
 replay_stats replay_transcript(engine& eng, manual_clock& clk, const transcript& t, std::ostream& err);
+
+/// The formats a postmortem draft is rendered in; the first is canonical.
+inline constexpr std::array<std::string_view, 3> postmortem_formats{"md", "html", "json"};
+
+/// Reads what a postmortem draft is rendered from: the incident, its whole timeline and
+/// the earlier texts of its edited entries.
+draft_source postmortem_source(const incident& inc, incident_store& store);
+
+/// A postmortem draft in one of postmortem_formats; nullopt for any other format.
+std::optional<std::string> render_postmortem_as(const draft_source& src, std::string_view format);
+
+/// The engine's postmortem renderer: Markdown to post, HTML and JSON kept beside it.
+document_renderer postmortem_renderer();
 
 /// Options shared by the local subcommands.
 struct local_options {
@@ -44,7 +60,8 @@ int run_replay(const local_options& o, const std::string& file, std::ostream& ou
 int run_demo(const local_options& o, std::ostream& out, std::ostream& err);
 /// Lists incidents in the store.
 int run_list(const local_options& o, bool all, std::ostream& out);
-/// Exports one incident ("INC-3") in a format ("md") to `out_file` or `out`.
+/// Exports the postmortem draft of one incident ("INC-3") in a format ("md", "html", "json")
+/// to `out_file` or `out`.
 int run_export(const local_options& o, const std::string& incident, const std::string& format,
                const std::string& out_file, std::ostream& out, std::ostream& err);
 

@@ -34,9 +34,11 @@ int main(int argc, char** argv) {
     common(list);
 
     std::string which, format = "md", out_file;
-    auto* exp = app.add_subcommand("export", "export one incident");
+    auto* exp = app.add_subcommand("export", "export the postmortem draft of one incident");
     exp->add_option("incident", which, "e.g. INC-3")->required();
-    exp->add_option("--format", format, "md")->capture_default_str();
+    exp->add_option("--format", format, "md, html or json")
+        ->capture_default_str()
+        ->check(CLI::IsMember(std::vector<std::string>(postmortem_formats.begin(), postmortem_formats.end())));
     exp->add_option("-o,--output", out_file, "write to a file instead of standard output");
     common(exp);
 

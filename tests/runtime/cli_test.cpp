@@ -69,7 +69,8 @@ TEST_CASE("the demo shows the example incident from declaration to close", "[run
     CHECK_THAT(r.output, Catch::Contains("@dev is now commander of INC-1 (taking over from @maya)"));
     CHECK_THAT(r.output, Catch::Contains("INC-1 closed by @dev"));
     CHECK_THAT(r.output, Catch::Contains("0 skipped"));
-    CHECK(std::filesystem::exists(dir.path() / "documents" / "INC-1-timeline.md"));
+    for (auto ext : {"md", "html", "json"})
+        CHECK(std::filesystem::exists(dir.path() / "documents" / (std::string("INC-1-postmortem.") + ext)));
 }
 
 TEST_CASE("database problems give a clear error naming the path and a non-zero exit", "[runtime][storage]") {

@@ -1,0 +1,410 @@
+#include "postmortem/document.hpp"
+
+#include <fmt/format.h>
+
+namespace firebreak {
+
+namespace {
+
+run plain(std::string s) { return {run::style::plain, std::move(s)}; }
+run strong(std::string s) { return {run::style::strong, std::move(s)}; }
+run em(std::string s) { return {run::style::em, std::move(s)}; }
+
+fragment one(std::string s) { return fragment{plain(std::move(s))}; }
+
+std::string utc_or_dash(const std::optional<instant>& t) { return t ? format_utc(*t) : "—"; }
+std::string span_or_dash(const std::optional<duration>& d) { return d ? format_span(*d) : "—"; }
+std::string who(const user_ref& u) { return u.empty() ? "—" : "@" + u.id; }
+std::string or_dash(std::string_view s) { return s.empty() ? "—" : std::string(s); }
+
+block paragraph(fragment f) {
+    block b;
+    b.what = block::kind::paragraph;
+    b.text = std::move(f);
+    return b;
+}
+
+block heading(std::string s) {
+    block b;
+    b.what = block::kind::heading;
+    b.text = one(std::move(s));
+    return b;
+}
+
+block list(std::vector<fragment> items, bool numbered = false) {
+    block b;
+    b.what = numbered ? block::kind::numbered : block::kind::bullets;
+    b.items = std::move(items);
+    return b;
+}
+
+block table(std::vector<std::string> headers) {
+    block b;
+    b.what = block::kind::table;
+    b.headers = std::move(headers);
+    return b;
+}
+
+// "2026-11-03 14:45:30Z · @maya: text" as one list item.
+fragment dated(instant at, const user_ref& author, std::string_view text) {
+    return {plain(fmt::format("{} · {}: ", format_utc(at), who(author))), plain(std::string(text))};
+}
+
+const std::string placeholder = "to be written";
+
+// A row mark naming a hypothesis outcome, usable as a CSS class.
+std::string outcome_mark(outcome o) {
+    switch (o) {
+        case outcome::confirmed: return "confirmed";
+        case outcome::ruled_out: return "ruled-out";
+        case outcome::open: break;
+    }
+    return "open";
+}
+
+class builder {
+public:
+    builder(const draft_source& src, const draft_facts& f) : src_(src), inc_(src.inc), f_(f) {}
+
+    draft_document build() {
+        doc_.title = fmt::format("{}: {} — postmortem draft", inc_.id.str(), inc_.title);
+        block note;
+        note.what = block::kind::quote;
+        note.text = one(std::string(blameless_note));
+        doc_.preamble.push_back(std::move(note));
+        doc_.preamble.push_back(paragraph(one(fmt::format("Facts as recorded up to {}.", format_utc(f_.end)))));
+        summary();
+        impact();
+        key_times();
+        roles();
+        notes_section("What changed", note_kind::change, "No changes recorded.");
+        hypotheses();
+        notes_section("Decisions", note_kind::decision, "No decisions recorded.");
+        dead_ends();
+        updates();
+        timeline();
+        actions();
+        contributing_factors();
+        reflections();
+        return std::move(doc_);
+    }
+
+private:
+    std::vector<block>& section(std::string_view title) {
+        doc_.sections.push_back({std::string(title), {}});
+        return doc_.sections.back().blocks;
+    }
+
+    void summary() {
+        auto& b = section("Summary");
+        std::string sev = to_string(inc_.sev);
+        if (f_.worst != inc_.sev) sev += fmt::format(" (peak {})", to_string(f_.worst));
+        b.push_back(paragraph({strong(fmt::format("{} · {} · {}", inc_.id.str(), sev, to_title(inc_.state))),
+                               plain(" — " + inc_.title)}));
+        std::vector<fragment> items;
+        items.push_back(one(fmt::format("Declared {} by {}; {}.", format_utc(inc_.times.declared), who(inc_.declared_by),
+                                        duration_phrase(inc_, f_))));
+        std::string commanders;
+        for (const auto& s : inc_.shifts)
+            if (s.held == role::commander) commanders += (commanders.empty() ? "" : ", then ") + who(s.user);
+        items.push_back(one(fmt::format("Commander: {}.", commanders.empty() ? "none assigned" : commanders)));
+        for (const auto* h : f_.confirmed) {
+            fragment it{plain(fmt::format("Root cause (H{}, confirmed {}): ", h->n, utc_or_dash(h->closed_at))),
+                        plain(h->text)};
+            if (!h->evidence.empty()) it.insert(it.end(), {plain(" — evidence: "), plain(h->evidence)});
+            items.push_back(std::move(it));
+        }
+        if (f_.confirmed.empty()) items.push_back(one("No hypothesis was confirmed; the root cause is still open."));
+        for (const auto* n : notes_of(inc_, note_kind::mitigation))
+            items.push_back({plain(fmt::format("Mitigation ({}, {}): ", format_utc(n->at), who(n->author))),
+                             plain(n->text)});
+        std::int64_t messages = 0, speakers = 0;
+        for (const auto& p : f_.participants) {
+            messages += p.messages;
+            speakers += p.messages > 0;
+        }
+        items.push_back(one(fmt::format("The record: {} messages from {} people, {} timeline entries, {} decisions, "
+                                        "{} dead ends, {} status updates, {} action items.",
+                                        messages, speakers, src_.entries.size(),
+                                        notes_of(inc_, note_kind::decision).size(), f_.dead_ends.size(),
+                                        inc_.updates.size(), inc_.actions.size())));
+        b.push_back(list(std::move(items)));
+    }
+
+    void impact() {
+        auto& b = section("Impact");
+        auto notes = notes_of(inc_, note_kind::impact);
+        const auto& t = inc_.times;
+        if (!t.impact_started && notes.empty() && inc_.updates.empty()) {
+            b.push_back(paragraph(one("No impact recorded.")));
+            return;
+        }
+        if (t.impact_started) {
+            std::string line = fmt::format("Impact started {}", format_utc(*t.impact_started));
+            if (t.mitigated)
+                line += fmt::format(" and lasted {} until mitigation at {}.", format_span(*t.mitigated - *t.impact_started),
+                                    format_utc(*t.mitigated));
+            else if (t.resolved)
+                line += fmt::format(" and lasted {} until resolution at {}.", format_span(*t.resolved - *t.impact_started),
+                                    format_utc(*t.resolved));
+            else
+                line += fmt::format("; it was not mitigated as of {}.", format_utc(f_.end));
+            b.push_back(paragraph(one(std::move(line))));
+        } else {
+            b.push_back(paragraph(one("The time impact started was not recorded.")));
+        }
+        if (!notes.empty()) {
+            b.push_back(paragraph(one("Impact noted during the incident:")));
+            std::vector<fragment> items;
+            for (const auto* n : notes) items.push_back(dated(n->at, n->author, n->text));
+            b.push_back(list(std::move(items)));
+        }
+        if (!inc_.updates.empty()) {
+            const auto& u = inc_.updates.back();
+            b.push_back(paragraph({plain(fmt::format("Impact as last reported to stakeholders ({}, {}): ",
+                                                     format_utc(u.at), who(u.author))),
+                                   plain(or_dash(u.impact))}));
+        }
+    }
+
+    void key_times() {
+        auto& b = section("Key times and metrics");
+        block chart;
+        chart.what = block::kind::chart;
+        b.push_back(std::move(chart));
+
+        const auto& t = inc_.times;
+        auto milestones = table({"Milestone", "Time (UTC)"});
+        auto row = [&milestones](std::string name, std::string value) {
+            milestones.rows.push_back({{one(std::move(name)), one(std::move(value))}, {}});
+        };
+        row("Impact started", utc_or_dash(t.impact_started));
+        row("Detected", utc_or_dash(t.detected));
+        row("Declared", format_utc(t.declared));
+        row("Commander assigned", utc_or_dash(t.commander_assigned));
+        row("Identified", utc_or_dash(t.identified));
+        row("Mitigated", utc_or_dash(t.mitigated));
+        row("Resolved", utc_or_dash(t.resolved));
+        row("Closed", utc_or_dash(t.closed));
+        b.push_back(std::move(milestones));
+
+        auto m = metrics_of(inc_);
+        auto metrics = table({"Metric", "Value"});
+        auto metric = [&metrics](std::string name, const std::optional<duration>& d) {
+            metrics.rows.push_back({{one(std::move(name)), one(span_or_dash(d))}, {}});
+        };
+        metric("Time to declare", m.to_declare);
+        metric("Time to assign a commander", m.to_assign);
+        metric("Time to mitigate", m.to_mitigate);
+        metric("Time to resolve", m.to_resolve);
+        metric("Total duration", m.total);
+        b.push_back(std::move(metrics));
+        std::string_view basis = t.impact_started ? "impact start" : t.detected ? "detection" : "declaration";
+        b.push_back(paragraph(
+            one(fmt::format("Spans are measured from {}; a commander is assigned from declaration.", basis))));
+
+        b.push_back(paragraph(one("Severity and status over time:")));
+        if (inc_.history.empty()) {
+            b.push_back(paragraph(one("No severity or status changes recorded.")));
+            return;
+        }
+        auto phases = table({"From (UTC)", "Severity", "Status", "By", "Reason"});
+        for (const auto& p : inc_.history)
+            phases.rows.push_back({{one(format_utc(p.at)), one(to_string(p.sev)), one(to_title(p.state)), one(who(p.by)),
+                                    one(or_dash(p.reason))},
+                                   {}});
+        b.push_back(std::move(phases));
+    }
+
+    void roles() {
+        auto& b = section("Roles and participants");
+        if (inc_.shifts.empty()) {
+            b.push_back(paragraph(one("No role shifts recorded.")));
+        } else {
+            auto shifts = table({"Role", "Person", "Area", "Start (UTC)", "End (UTC)", "Duration"});
+            for (const auto& s : inc_.shifts)
+                shifts.rows.push_back({{one(to_string(s.held)), one(who(s.user)), one(or_dash(s.area)),
+                                        one(format_utc(s.start)), one(s.end ? format_utc(*s.end) : "on shift"),
+                                        one(s.end ? format_span(*s.end - s.start) : "—")},
+                                       {}});
+            b.push_back(std::move(shifts));
+        }
+        if (f_.participants.empty()) {
+            b.push_back(paragraph(one("No messages recorded.")));
+            return;
+        }
+        auto people = table({"Person", "Messages", "Roles"});
+        for (const auto& p : f_.participants) {
+            std::string held;
+            for (auto r : p.roles) held += (held.empty() ? "" : ", ") + to_string(r);
+            people.rows.push_back({{one(who(p.user)), one(std::to_string(p.messages)), one(or_dash(held))}, {}});
+        }
+        b.push_back(std::move(people));
+    }
+
+    void notes_section(std::string_view title, note_kind kind, std::string none) {
+        auto& b = section(title);
+        auto notes = notes_of(inc_, kind);
+        if (notes.empty()) {
+            b.push_back(paragraph(one(std::move(none))));
+            return;
+        }
+        std::vector<fragment> items;
+        for (const auto* n : notes) items.push_back(dated(n->at, n->author, n->text));
+        b.push_back(list(std::move(items)));
+    }
+
+    void hypotheses() {
+        auto& b = section("Hypotheses");
+        if (inc_.hypotheses.empty()) {
+            b.push_back(paragraph(one("No hypotheses recorded.")));
+            return;
+        }
+        auto t = table({"ID", "Hypothesis", "Opened (UTC)", "By", "Outcome", "Closed (UTC)", "Evidence"});
+        for (const auto& h : inc_.hypotheses)
+            t.rows.push_back({{one(fmt::format("H{}", h.n)), one(h.text), one(format_utc(h.opened_at)),
+                               one(who(h.opened_by)), one(to_string(h.result)), one(utc_or_dash(h.closed_at)),
+                               one(or_dash(h.evidence))},
+                              {outcome_mark(h.result)}});
+        b.push_back(std::move(t));
+    }
+
+    void dead_ends() {
+        auto& b = section("Dead ends");
+        if (f_.dead_ends.empty()) {
+            b.push_back(paragraph(one("No dead ends recorded.")));
+            return;
+        }
+        std::vector<fragment> items;
+        for (const auto& d : f_.dead_ends) {
+            auto it = dated(d.at, d.author, d.text);
+            if (d.hypothesis) {
+                it.push_back(plain(fmt::format(" (H{} ruled out", d.hypothesis)));
+                if (!d.evidence.empty()) it.insert(it.end(), {plain("; evidence: "), plain(d.evidence)});
+                it.push_back(plain(")"));
+            }
+            items.push_back(std::move(it));
+        }
+        b.push_back(list(std::move(items)));
+    }
+
+    void updates() {
+        auto& b = section("Status updates sent");
+        if (inc_.updates.empty()) {
+            b.push_back(paragraph(one("No status updates sent.")));
+            return;
+        }
+        auto t = table({"Sent (UTC)", "By", "Impact", "Current actions", "Needs", "Next update (UTC)"});
+        for (const auto& u : inc_.updates)
+            t.rows.push_back({{one(format_utc(u.at)), one(who(u.author)), one(or_dash(u.impact)), one(or_dash(u.actions)),
+                               one(or_dash(u.needs)), one(format_utc(u.next_at))},
+                              {}});
+        b.push_back(std::move(t));
+    }
+
+    void timeline() {
+        auto& b = section("Timeline");
+        if (src_.entries.empty()) {
+            b.push_back(paragraph(one("No timeline entries recorded.")));
+            return;
+        }
+        b.push_back(paragraph({plain(fmt::format("{} entries. 📌 marks a highlight; ", src_.entries.size())),
+                               em("system"),
+                               plain(" rows are firebreak's own records; ↳ marks a reply in a thread.")}));
+        auto t = table({"Time (UTC)", "Who", "Kind", "Text"});
+        t.rows.reserve(src_.entries.size());
+        for (const auto& e : src_.entries) {
+            table_row r;
+            r.cells.reserve(4);
+            r.cells.push_back(one(e.highlight ? "📌 " + format_utc(e.at) : format_utc(e.at)));
+            r.cells.push_back(one(e.author.empty() ? std::string("firebreak") : who(e.author)));
+            fragment kind;
+            if (e.kind == entry_kind::system) kind.push_back(em("system"));
+            else kind.push_back(plain("message"));
+            if (!e.tag.empty()) kind.push_back(plain(" · " + e.tag));
+            r.cells.push_back(std::move(kind));
+            fragment text;
+            if (!e.thread_parent.empty()) text.push_back(plain("↳ "));
+            if (e.deleted) {
+                text.push_back(em("(deleted)"));
+            } else {
+                text.push_back(plain(e.text));
+                if (e.edited) {
+                    text.push_back(plain(" "));
+                    text.push_back(em("(edited)"));
+                    if (auto it = src_.edits.find(e.seq); it != src_.edits.end())
+                        for (const auto& [at, was] : it->second)
+                            text.insert(text.end(), {plain(fmt::format(" — until {} it read: ", format_utc(at))), plain(was)});
+                }
+            }
+            r.cells.push_back(std::move(text));
+            if (e.kind == entry_kind::system) r.marks.push_back("system");
+            if (e.highlight) r.marks.push_back("highlight");
+            if (e.deleted) r.marks.push_back("deleted");
+            t.rows.push_back(std::move(r));
+        }
+        b.push_back(std::move(t));
+    }
+
+    void actions() {
+        auto& b = section("Action items");
+        if (inc_.actions.empty()) {
+            b.push_back(paragraph(one("No action items recorded.")));
+            return;
+        }
+        auto t = table({"ID", "Action", "Owner", "Due", "Recorded (UTC)", "By"});
+        for (const auto& a : inc_.actions)
+            t.rows.push_back({{one(fmt::format("A{}", a.n)), one(a.text), one(a.owner.empty() ? "unassigned" : who(a.owner)),
+                               one(or_dash(a.due)), one(format_utc(a.at)), one(who(a.created_by))},
+                              {}});
+        b.push_back(std::move(t));
+    }
+
+    void contributing_factors() {
+        auto& b = section("Contributing factors");
+        b.push_back(paragraph(
+            one("Which conditions made this incident possible, and which made it larger or longer? Look for several; "
+                "incidents rarely have a single cause. The changes, the confirmed hypothesis and the dead ends above "
+                "are places to start.")));
+        b.push_back(paragraph({plain("Five whys, starting from the problem: "), strong(inc_.title)}));
+        std::vector<fragment> whys;
+        if (!f_.confirmed.empty()) {
+            const auto* h = f_.confirmed.front();
+            whys.push_back({plain(fmt::format("Why? H{} (confirmed): ", h->n)), plain(h->text)});
+        }
+        while (whys.size() < 5) whys.push_back({plain("Why? "), em(placeholder)});
+        b.push_back(list(std::move(whys), true));
+        b.push_back(paragraph(one("Contributing factors:")));
+        b.push_back(list({fragment{em(placeholder)}}));
+    }
+
+    void reflections() {
+        auto& b = section(draft_sections.back());
+        auto m = metrics_of(inc_);
+        b.push_back(heading("What went well"));
+        b.push_back(paragraph(one(fmt::format(
+            "What helped us detect, declare (after {}) and mitigate (after {}) as quickly as we did? Which tools, "
+            "runbooks and habits should we keep?",
+            span_or_dash(m.to_declare), span_or_dash(m.to_mitigate)))));
+        b.push_back(list({fragment{em(placeholder)}}));
+        b.push_back(heading("What went poorly"));
+        b.push_back(paragraph(one(fmt::format(
+            "What slowed us down or made the work harder? The {} dead ends and the hand-offs above are places to look.",
+            f_.dead_ends.size()))));
+        b.push_back(list({fragment{em(placeholder)}}));
+        b.push_back(heading("Where we got lucky"));
+        b.push_back(paragraph(one("What could have made this worse and did not, by chance rather than by design?")));
+        b.push_back(list({fragment{em(placeholder)}}));
+    }
+
+    const draft_source& src_;
+    const incident& inc_;
+    const draft_facts& f_;
+    draft_document doc_;
+};
+
+}  // namespace
+
+draft_document build_document(const draft_source& src, const draft_facts& facts) { return builder(src, facts).build(); }
+
+}  // namespace firebreak
