@@ -97,12 +97,18 @@ struct context {
         to_incident_room(std::move(body));
     }
 
-    void to_announcement(rich_text body) {
-        if (!cfg.announcement_rooms.count(ev.room.platform)) return;
+    // Whether this platform has an announcement room to tell.
+    bool can_announce() const { return cfg.announcement_rooms.count(ev.room.platform) > 0; }
+
+    // `private_body`, when given, is what a private incident may say there instead of
+    // the generic line (it must name nothing but the id, severity and status).
+    void to_announcement(rich_text body, std::optional<rich_text> private_body = std::nullopt) {
+        if (!can_announce()) return;
         // A private incident's details stay in its room; stakeholders see only that it moves.
         if (inc && inc->is_private)
-            body = rich_text{}.text("🔒 ").bold(inc->id.str()).text(
-                fmt::format(" · {} · {} (private incident)", to_string(inc->sev), to_title(inc->state)));
+            body = private_body ? std::move(*private_body)
+                                : rich_text{}.text("🔒 ").bold(inc->id.str()).text(fmt::format(
+                                      " · {} · {} (private incident)", to_string(inc->sev), to_title(inc->state)));
         outbound o;
         o.op = outbound_op::post;
         o.target = target_kind::announcement;
@@ -950,14 +956,27 @@ void on_room_bound(context& cx) {
 
 // ---- nudges --------------------------------------------------------------------------
 
-// Whoever leads: the commander on shift, else nobody.
-void mention_commander(rich_text& r, const incident& inc) {
-    if (const shift* c = inc.commander()) r.mention(c->user.id).text(", ");
+// Addresses the commander on shift ("@maya, the …"), or the room ("The …").
+void address_commander(rich_text& r, const incident& inc, std::string_view lead) {
+    if (const shift* c = inc.commander()) {
+        r.mention(c->user.id).text(", ");
+        r.bold(std::string(lead));
+        return;
+    }
+    std::string capital(lead);
+    if (!capital.empty() && capital[0] >= 'a' && capital[0] <= 'z') capital[0] = char(capital[0] - 'a' + 'A');
+    r.bold(capital);
 }
 
-std::string last_update_text(const incident& inc) {
-    if (inc.updates.empty()) return "none yet";
-    return "last " + format_hhmm(inc.updates.back().at) + " UTC";
+std::string last_update_text(const incident& inc, instant now) {
+    if (inc.updates.empty()) return "no update yet";
+    return fmt::format("last {} UTC, {} ago", format_hhmm(inc.updates.back().at), format_span(now - inc.updates.back().at));
+}
+
+// The example a reminder offers, with the severity's cadence as the promise.
+std::string update_example(const std::string& prefix, const nudge_timing& t) {
+    return fmt::format("{} update impact: <who is affected> ; actions: <what we do> ; needs: <asks> ; next: {}", prefix,
+                       t.update_every.count() > 0 ? format_span(t.update_every) : std::string("1h"));
 }
 
 void send_nudge(context& cx, const nudge& n) {
@@ -965,6 +984,7 @@ void send_nudge(context& cx, const nudge& n) {
     const auto& t = timing_for(cx.cfg, inc.sev);
     const auto& p = cx.cfg.command_prefix;
     const auto id = inc.id.str();
+    const bool told_stakeholders = n.escalate && cx.can_announce();
     rich_text room;
     std::string record;
     if (n.kind == "commander") {
@@ -976,47 +996,60 @@ void send_nudge(context& cx, const nudge& n) {
         room.code(p + " commander @you");
         record = fmt::format("no commander for {}", alone);
         if (n.escalate) {
-            room.line().text("The announcement room has been asked for help.");
-            cx.to_announcement(rich_text{}.text("⚠️ ").bold(id).text(fmt::format(
-                " · {} — {} has had no commander for {}. Can someone take command?", to_string(inc.sev), inc.title,
-                alone)));
-            record += "; escalated to the announcement room";
+            if (told_stakeholders) room.line().text("The announcement room has been asked for help.");
+            auto line = fmt::format(" has had no commander for {}. Can someone take command?", alone);
+            cx.to_announcement(rich_text{}.text("⚠️ ").bold(id).text(fmt::format(" · {} — {}", to_string(inc.sev), inc.title) + line),
+                               rich_text{}.text("🔒 ").bold(id).text(" (private)" + line));
+            if (told_stakeholders) record += "; escalated to the announcement room";
         }
     } else if (n.kind == "scribe") {
         room.text("⏰ ");
-        mention_commander(room, inc);
-        room.bold(id + " has no scribe").text(" yet. Decisions and dead ends get lost without one: ");
+        address_commander(room, inc, id + " has no scribe");
+        room.text(" yet. Decisions and dead ends get lost without one: ");
         room.code(p + " scribe @someone");
         record = "no scribe";
     } else if (n.kind == "update") {
-        const auto due_at = *inc.next_update_due;
-        room.text("⏰ ");
-        mention_commander(room, inc);
-        if (n.step == 1) {
-            room.bold(fmt::format("the {} status update is due now", id));
-            if (t.update_every.count() > 0)
+        const instant due_at = *inc.next_update_due;
+        const instant promised = promised_update_time(inc, due_at);
+        room.text(n.escalate ? "⚠️ " : "⏰ ");
+        if (n.escalate) {
+            auto late = format_span(cx.now - promised);
+            address_commander(room, inc, fmt::format("the status update promised for {} UTC is {} late", format_hhmm(promised), late));
+            room.text(fmt::format(" ({}). ", last_update_text(inc, cx.now)));
+            record = fmt::format("status update {} late", late);
+            if (told_stakeholders) {
+                room.text("Stakeholders in the announcement room have been told. ");
+                record += "; escalated to the announcement room";
+            }
+            rich_text a;
+            a.text("⚠️ ").bold(id).text(fmt::format(" · {} · {} — {}: status update {} late (promised {} UTC). Commander ",
+                                                   to_string(inc.sev), to_title(inc.state), inc.title, late,
+                                                   format_hhmm(promised)));
+            if (const shift* c = inc.commander()) a.mention(c->user.id);
+            else a.italic("none");
+            cx.to_announcement(a, rich_text{}.text("🔒 ").bold(id).text(fmt::format(
+                                      " (private) · {} · {}: status update {} late", to_string(inc.sev),
+                                      to_title(inc.state), late)));
+        } else if (n.step == 1 && cx.now - due_at < std::chrono::minutes{1}) {
+            address_commander(room, inc, fmt::format("the {} status update is due now", id));
+            if (promised > due_at)
+                room.text(fmt::format(" ({} expects one every {}; {}; stakeholders were promised {} UTC). ",
+                                      to_string(inc.sev), format_span(t.update_every), last_update_text(inc, cx.now),
+                                      format_hhmm(promised)));
+            else if (t.update_every.count() > 0)
                 room.text(fmt::format(" ({}: every {}; {}). ", to_string(inc.sev), format_span(t.update_every),
-                                      last_update_text(inc)));
+                                      last_update_text(inc, cx.now)));
             else
                 room.text(fmt::format(" (promised for {} UTC). ", format_hhmm(due_at)));
             record = "status update due";
         } else {
-            room.bold(fmt::format("the {} status update is {} overdue", id, format_span(cx.now - due_at)));
-            room.text(fmt::format(" ({}). ", last_update_text(inc)));
-            record = fmt::format("status update {} overdue", format_span(cx.now - due_at));
+            auto since = format_span(cx.now - due_at);
+            address_commander(room, inc, fmt::format("the {} status update has been due since {} UTC ({})", id,
+                                                     format_hhmm(due_at), since));
+            room.text(fmt::format(" — {}. ", last_update_text(inc, cx.now)));
+            record = fmt::format("status update due for {}", since);
         }
-        room.code(p + " update impact: … ; actions: … ; needs: … ; next: 30m");
-        if (n.escalate) {
-            room.line().text("Stakeholders in the announcement room have been told it is late.");
-            rich_text a;
-            a.text("⚠️ ").bold(id).text(fmt::format(" · {} · {} — {}: status update {} overdue ({}). Commander ",
-                                                   to_string(inc.sev), to_title(inc.state), inc.title,
-                                                   format_span(cx.now - due_at), last_update_text(inc)));
-            if (const shift* c = inc.commander()) a.mention(c->user.id);
-            else a.italic("none");
-            cx.to_announcement(a);
-            record += "; escalated to the announcement room";
-        }
+        room.code(update_example(p, t));
     } else if (n.kind == "rotation") {
         const shift* s = nullptr;
         for (const auto& x : inc.shifts)
@@ -1030,8 +1063,10 @@ void send_nudge(context& cx, const nudge& n) {
         else room.text("bring in another SME with ").code(p + " sme @someone <area>").text(" and step out with ").code(
             p + " unassign sme @" + n.subject.id);
         room.text(" (or ").code(p + " snooze rotation 30m").text(").");
-        room.line().append(briefing_view(inc, cx.now));
-        record = fmt::format("rotation for @{} ({} for {}), briefing posted", n.subject.id, to_string(n.subject_role), held);
+        // The briefing comes with the first nudge; repeats stay one line.
+        if (n.step == 1) room.line().append(briefing_view(inc, cx.now));
+        record = fmt::format("rotation for @{} ({} for {}){}", n.subject.id, to_string(n.subject_role), held,
+                             n.step == 1 ? ", briefing posted" : "");
     } else if (n.kind == "hypothesis") {
         const auto& h = inc.hypotheses.at(std::size_t(n.hypothesis - 1));
         room.text("🧪 ").bold(fmt::format("H{} has been open {}", h.n, format_span(cx.now - h.opened_at)))
@@ -1046,12 +1081,11 @@ void send_nudge(context& cx, const nudge& n) {
                                          (cx.now - inc.times.declared) / std::chrono::minutes{1}));
         room.text(" What changed just before it started (deploys, config, flags, traffic, dependencies)? "
                   "Would a rollback stop the harm?");
-        room.line().text("Record it: ").code(p + " change …").text(" · ").code(p + " hypothesis …");
+        room.line().text("Record it: ").code(p + " change <what changed>").text(" · ").code(p + " hypothesis <what you suspect>");
         record = "asked what changed and whether a rollback would stop the harm";
     } else if (n.kind == "close") {
         room.text("📋 ");
-        mention_commander(room, inc);
-        room.bold(fmt::format("{} has been resolved for {}", id, format_span(cx.now - *inc.times.resolved)));
+        address_commander(room, inc, fmt::format("{} has been resolved for {}", id, format_span(cx.now - *inc.times.resolved)));
         room.text(". Close it to draft the postmortem: ").code(p + " close").text(" (or ").code(p + " reopen <reason>").text(").");
         record = "resolved but not closed";
     }
@@ -1100,7 +1134,10 @@ change apply_nudge(const engine_state& state, const nudge& n, instant now, const
     ev.at = now;
     context cx{state, ev, now, settings, {}, {}, false, true};
     cx.inc = *inc;
-    cx.inc->nudges[it->sequence] = nudge_mark{it->step, now};
+    auto& mark = cx.inc->nudges[it->sequence];
+    if (mark.sent == 0) mark.first = now;
+    mark.sent = it->step;
+    mark.last = now;
     cx.inc_dirty = true;
     send_nudge(cx, *it);
     cx.finish();

@@ -56,9 +56,20 @@ private:
         out_.push_back(std::move(n));
     }
 
-    // The latest end of a shift of role `r`, or the declaration: since when the role is empty.
-    instant empty_since(role r) const {
+    // Since when the incident has been open this time: the declaration, or the last
+    // reopen (earlier shift ends and hypotheses of a closed incident do not count).
+    instant active_since() const {
         instant since = inc_.times.declared;
+        for (std::size_t i = 1; i < inc_.history.size(); ++i)
+            if (inc_.history[i].state == status::investigating && inc_.history[i - 1].state >= status::resolved)
+                since = inc_.history[i].at;
+        return since;
+    }
+
+    // The latest end of a shift of role `r`, or the start of this active period: since
+    // when the role is empty.
+    instant empty_since(role r) const {
+        instant since = active_since();
         for (const auto& s : inc_.shifts)
             if (s.held == r && s.end && *s.end > since) since = *s.end;
         return since;
@@ -67,15 +78,21 @@ private:
     // No commander: the room a few times, then the announcement room once.
     void commander() {
         if (inc_.commander() || t_.no_commander_after.count() <= 0) return;
-        auto seq = sequence_at("commander", empty_since(role::commander));
+        auto since = empty_since(role::commander);
+        auto seq = sequence_at("commander", since);
         int step = sent(seq) + 1;
-        int room_nudges = std::max(0, t_.no_commander_room_nudges);
+        // At least one room nudge before the announcement room hears; with repeats off
+        // the escalation follows the first after the same delay.
+        int room_nudges = t_.no_commander_repeat.count() > 0 ? std::max(1, t_.no_commander_room_nudges) : 1;
         if (step > room_nudges + 1) return;
-        std::optional<instant> due = step == 1 ? empty_since(role::commander) + t_.no_commander_after
-                                               : repeat_after(seq, t_.no_commander_repeat);
+        const bool escalation = step == room_nudges + 1;
+        std::optional<instant> due;
+        if (step == 1) due = since + t_.no_commander_after;
+        else if (t_.no_commander_repeat.count() > 0) due = last(seq) + t_.no_commander_repeat;
+        else if (escalation) due = last(seq) + t_.no_commander_after;
         if (!due) return;
         add("commander", seq, step, *due);
-        out_.back().escalate = step == room_nudges + 1;
+        out_.back().escalate = escalation;
     }
 
     // No scribe: the commander, once.
@@ -86,25 +103,39 @@ private:
         if (sent(seq) == 0) add("scribe", seq, 1, since + t_.no_scribe_after);
     }
 
-    // The update due (by cadence or promise): at the time, escalated when overdue, then
-    // reminded at the cadence until someone posts one.
+    // The update due: reminders in the room from the due time (the cadence or an
+    // earlier promise) at the cadence; stakeholders told once when what they were
+    // promised is late.
     void update() {
         if (!inc_.next_update_due) return;
-        instant due_at = *inc_.next_update_due;
-        // Each update starts a new sequence, even one promising the same instant again.
-        auto seq = fmt::format("update@{}/{}", to_unix_ms(due_at), inc_.updates.size());
-        int step = sent(seq) + 1;
-        bool escalates = t_.update_overdue_escalation.count() > 0;
-        if (step == 1) return add("update", seq, 1, due_at);
-        if (step == 2 && escalates) {
-            // Never sooner after the reminder than the escalation delay, so a reminder
-            // held back by a snooze or a restart still gets its ten minutes.
-            add("update", seq, 2, std::max(due_at, last(seq)) + t_.update_overdue_escalation);
-            out_.back().escalate = true;
-            return;
-        }
-        if (auto due = repeat_after(seq, t_.update_every)) add("update", seq, step, *due);
+        const instant due_at = *inc_.next_update_due;
+        // Each update starts new sequences, even one promising the same instant again.
+        const auto id = fmt::format("{}/{}", to_unix_ms(due_at), inc_.updates.size());
+        const auto seq = "update@" + id;
+        const int step = sent(seq) + 1;
+        std::optional<instant> due = step == 1 ? std::optional<instant>(due_at) : repeat_after(seq, t_.update_every);
+        if (due) add("update", seq, step, *due);
+        // Late for stakeholders only past the promise, and never sooner after the first
+        // reminder than the escalation delay (a reminder held back by a snooze or a
+        // restart still gets its ten minutes).
+        if (t_.update_overdue_escalation.count() <= 0 || step == 1) return;
+        const auto late = "update-late@" + id;
+        if (sent(late) > 0) return;
+        const instant first = inc_.nudges.at(seq).first;
+        add("update", late, 1, std::max(promised(due_at), first) + t_.update_overdue_escalation);
+        out_.back().escalate = true;
     }
+
+public:
+    /// What stakeholders were told: the last update's promise when it is later than
+    /// the reminder (a promise beyond the cadence), else the due time itself.
+    static instant promised_for(const incident& inc, instant due_at) {
+        if (!inc.updates.empty() && inc.updates.back().next_at > due_at) return inc.updates.back().next_at;
+        return due_at;
+    }
+
+private:
+    instant promised(instant due_at) const { return promised_for(inc_, due_at); }
 
     // Everyone on shift for too long, until they hand over.
     void rotation() {
@@ -128,7 +159,7 @@ private:
             if (h.result != outcome::open) continue;
             auto seq = fmt::format("hypothesis:H{}", h.n);
             if (sent(seq) > 0) continue;
-            add("hypothesis", seq, 1, h.opened_at + t_.hypothesis_timebox);
+            add("hypothesis", seq, 1, std::max(h.opened_at, active_since()) + t_.hypothesis_timebox);
             out_.back().hypothesis = h.n;
         }
     }
@@ -192,6 +223,8 @@ std::optional<instant> next_nudge_at(const engine_state& state, const engine_set
     }
     return first;
 }
+
+instant promised_update_time(const incident& inc, instant due_at) { return planner::promised_for(inc, due_at); }
 
 std::string nudge_event_id(const nudge& n) {
     return fmt::format("nudge:{}:{}:{}", n.incident.n, n.sequence, n.step);

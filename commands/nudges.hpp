@@ -43,6 +43,10 @@ std::vector<nudge> due_nudges(const engine_state& state, instant now, const engi
 /// When the earliest planned nudge is due, if any.
 std::optional<instant> next_nudge_at(const engine_state& state, const engine_settings& settings);
 
+/// What stakeholders were promised for the update due at `due_at`: a promise later
+/// than the cadence's reminder, else `due_at` itself.
+instant promised_update_time(const incident& inc, instant due_at);
+
 /// The event id under which a nudge is committed (the store de-duplicates on it).
 std::string nudge_event_id(const nudge& n);
 

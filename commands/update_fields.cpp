@@ -115,9 +115,19 @@ update_fields parse_update_fields(std::string_view text, instant now) {
             return out;
         }
         // "0m" is a duration the parser refuses (it is no time at all); say so plainly.
-        std::size_t zeros = next_text.find_first_not_of('0');
-        bool is_zero = zeros != std::string::npos && zeros > 0 && parse_duration("1" + next_text.substr(zeros));
-        std::optional<duration> d = is_zero ? std::optional<duration>(duration{0}) : parse_duration(next_text);
+        std::optional<duration> d = parse_duration(next_text);
+        if (!d) {
+            // Every number zero ("0m", "0h0m"), with units the parser knows: no time at all.
+            std::string ones = next_text;
+            bool digits = false, zero = true;
+            for (char& ch : ones)
+                if (ch >= '0' && ch <= '9') {
+                    digits = true;
+                    zero = zero && ch == '0';
+                    ch = '1';
+                }
+            if (digits && zero && parse_duration(ones)) d = duration{0};
+        }
         if (d) {
             if (d->count() == 0) {
                 fail(fmt::format("`next: {}` is now; promise a time ahead, e.g. next: 30m", next_text));

@@ -233,6 +233,7 @@ CREATE TABLE nudge_progress (
     incident INTEGER NOT NULL REFERENCES incidents(number) ON DELETE CASCADE,
     sequence TEXT    NOT NULL,
     sent     INTEGER NOT NULL CHECK (sent >= 0),
+    first_at INTEGER NOT NULL,
     last_at  INTEGER NOT NULL,
     PRIMARY KEY (incident, sequence)
 ) WITHOUT ROWID;

@@ -383,8 +383,8 @@ sqlite_store::impl::statements::statements(SQLite::Database& db)
                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
       delete_nudges(db, "DELETE FROM nudge_progress WHERE incident = ?1"),
       insert_nudge(db,
-                   "INSERT INTO nudge_progress(incident, sequence, sent, last_at) "
-                   "VALUES (?1, ?2, ?3, ?4)"),
+                   "INSERT INTO nudge_progress(incident, sequence, sent, first_at, last_at) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5)"),
       put_counter(db,
                   "INSERT INTO counters(name, value) VALUES (?1, ?2) "
                   "ON CONFLICT(name) DO UPDATE SET value = excluded.value"),
@@ -603,7 +603,8 @@ void sqlite_store::impl::write_incident(const incident& inc, const incident* bef
             s->bind(1, number);
             s->bind(2, sequence);
             s->bind(3, mark.sent);
-            bind_ms(*s, 4, mark.last);
+            bind_ms(*s, 4, mark.first);
+            bind_ms(*s, 5, mark.last);
             s->exec();
         }
     }
@@ -875,11 +876,12 @@ restored_state sqlite_store::load(std::size_t tail) {
             }
         }
         {
-            SQLite::Statement q(db, "SELECT incident, sequence, sent, last_at FROM nudge_progress");
+            SQLite::Statement q(db, "SELECT incident, sequence, sent, first_at, last_at FROM nudge_progress");
             while (q.executeStep()) {
                 auto& m = owner(q.getColumn(0).getInt64(), "nudge_progress").nudges[col_text(q, 1)];
                 m.sent = q.getColumn(2).getInt();
-                m.last = col_ms(q, 3);
+                m.first = col_ms(q, 3);
+                m.last = col_ms(q, 4);
             }
         }
         {

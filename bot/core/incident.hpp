@@ -132,6 +132,7 @@ struct phase {
 /// neither repeats nor skips a step.
 struct nudge_mark {
     int sent = 0;                  ///< nudges of this sequence sent so far
+    instant first{};               ///< when the first one was sent
     instant last{};                ///< when the last one was sent
     bool operator==(const nudge_mark&) const = default;
 };

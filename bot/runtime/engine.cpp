@@ -32,6 +32,7 @@ handled engine::handle(const chat_event& ev, const std::optional<std::pair<std::
     spdlog::debug("event {} ({}) handled: {} entries, {} outbound", ev.event_id, int(ev.kind), c.entries.size(),
                   c.outbox.size());
     if (!c.outbox.empty()) deliver();
+    progressed();
     return empty ? handled::nothing : handled::committed;
 }
 
@@ -233,6 +234,11 @@ void engine::render_postmortem(const outbox_row& row, chat_adapter& a, const roo
 
 void engine::finish_row(const outbox_row& row, const delivery& d, const std::function<void(bool)>& next) {
     auto now = clock_.now();
+    // Whatever happens to the row, the next wake may have moved (a rate-limit wait).
+    struct notify {
+        engine& e;
+        ~notify() { e.progressed(); }
+    } after{*this};
     if (d.ok()) {
         store_.mark_sent(row.id, d.id, now);
         ++delivered_;

@@ -58,6 +58,10 @@ public:
     /// sends neither repeats nor loses one), then delivers. Returns how many were sent.
     std::size_t tick();
 
+    /// Called after anything that may move the next wake (a commit, a delivery); the
+    /// scheduler re-aims its timer from here.
+    void set_on_progress(std::function<void()> f) { on_progress_ = std::move(f); }
+
     /// When the engine next has something to do by itself: the earliest planned nudge
     /// or the end of a rate-limit wait in the outbox. The scheduler sleeps until then.
     std::optional<instant> next_wake();
@@ -85,6 +89,10 @@ private:
     engine_state state_;
     std::map<std::string, chat_adapter*> adapters_;
     document_renderer renderer_;
+    std::function<void()> on_progress_;
+    void progressed() {
+        if (on_progress_) on_progress_();
+    }
     std::string documents_dir_;
     bool delivering_ = false;
     bool again_ = false;

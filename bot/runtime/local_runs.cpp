@@ -97,8 +97,10 @@ void run_until(engine& eng, manual_clock& clk, instant until) {
         auto wake = eng.next_wake();
         if (!wake || *wake > until) return;
         if (*wake > clk.now()) clk.set(*wake);
-        auto before = eng.delivered();
-        if (eng.tick() == 0 && eng.delivered() == before) {
+        eng.tick();
+        // A wake that asks for the same instant again after a tick made no progress
+        // (a row refused again with no new wait): stop rather than spin.
+        if (eng.next_wake() == wake && *wake <= clk.now()) {
             spdlog::error("scheduler: nothing to do at {} although a wake was planned", format_utc(*wake));
             return;
         }
@@ -200,7 +202,8 @@ int run_console(const local_options& o, std::istream& in, std::ostream& out, boo
             auto wake = eng.next_wake();
             if (!wake || *wake > target) break;
             if (*wake > clk.now()) clk.advance(*wake - clk.now());
-            if (eng.tick() == 0) break;
+            eng.tick();
+            if (eng.next_wake() == wake) break;  // no progress: do not spin
         }
         if (target > clk.now()) clk.advance(target - clk.now());
     };

@@ -6,7 +6,12 @@
 namespace firebreak {
 
 wake_timer::wake_timer(boost::asio::any_io_executor ex, engine& eng, const clock& clk)
-    : timer_(std::move(ex)), eng_(eng), clk_(clk) {}
+    : timer_(std::move(ex)), eng_(eng), clk_(clk) {
+    // Every commit and delivery may move the next wake.
+    eng_.set_on_progress([this] { rearm(); });
+}
+
+wake_timer::~wake_timer() { eng_.set_on_progress({}); }
 
 void wake_timer::rearm() {
     if (stopped_) return;

@@ -15,7 +15,11 @@ public:
     /// Sleeps at most this long at once, so a jump of the wall clock is noticed.
     static constexpr duration max_sleep{std::chrono::minutes{5}};
 
+    /// Registers itself with the engine, so every commit and delivery re-aims it.
     wake_timer(boost::asio::any_io_executor ex, engine& eng, const clock& clk);
+    ~wake_timer();
+    wake_timer(const wake_timer&) = delete;
+    wake_timer& operator=(const wake_timer&) = delete;
 
     /// Aims the timer at the engine's next wake; call after every handled event.
     void rearm();

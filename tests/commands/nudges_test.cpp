@@ -50,10 +50,12 @@ TEST_CASE("status update nudges follow the cadence of each severity", "[commands
         int sev;
         std::vector<std::string> first_two_hours;
     };
-    auto r = GENERATE(row{1, {"14:20 update#1", "14:30 update#2!", "14:50 update#3", "15:10 update#4",
-                              "15:30 update#5", "15:50 update#6"}},
-                      row{2, {"14:30 update#1", "14:40 update#2!", "15:10 update#3", "15:40 update#4"}},
-                      row{3, {"15:00 update#1", "15:10 update#2!"}},
+    // Reminders at the cadence from the due time; "!" is the one line to stakeholders
+    // when the update is ten minutes late.
+    auto r = GENERATE(row{1, {"14:20 update#1", "14:30 update#1!", "14:40 update#2", "15:00 update#3",
+                              "15:20 update#4", "15:40 update#5"}},
+                      row{2, {"14:30 update#1", "14:40 update#1!", "15:00 update#2", "15:30 update#3"}},
+                      row{3, {"15:00 update#1", "15:10 update#1!"}},
                       row{4, {}});
     INFO("SEV" << r.sev);
     harness h;
@@ -101,16 +103,16 @@ TEST_CASE("the exact nudge sequence of a ten-hour incident", "[commands][nudges]
                                 "14:20 update#1",       // SEV1 cadence from the declaration
                                 "14:30 hypothesis#1",   // H1 open 15 min without evidence
                                 "14:45 update#1",       // the promised 14:45
-                                "14:55 update#2!",      // 10 min overdue: announcement room
-                                "15:20 update#1",       // promise of 16:00, but the cadence says 15:20
-                                "15:30 update#2!",
-                                "15:50 update#3",       // still nothing: again at the cadence
+                                "14:55 update#1!",      // 10 min late: the announcement room hears
+                                "15:20 update#1",       // 16:00 was promised; SEV1's cadence reminds at 15:20
+                                "15:40 update#2",       // and again (stakeholders wait for 16:00)
+                                // 15:55 SEV3: the next reminder moves to 16:40; the 16:02 update ends it
                                 "16:00 rotation#1",     // maya on shift since 14:00
                                 "16:12 rotation#1",     // sam since 14:12
                                 "16:30 rotation#2",     // maya again, 30 min later
                                 "16:42 rotation#2",     // sam again; then he snoozes
                                 "17:02 update#1",       // SEV3: 60 min after the 16:02 update
-                                "17:12 update#2!",
+                                "17:12 update#1!",
                                 "17:45 commander#1",    // dev stepped down at 17:40
                                 "17:50 commander#2",
                                 "17:55 commander#3",
@@ -200,15 +202,18 @@ TEST_CASE("the update nudge names the commander, the cadence and the last update
     REQUIRE_FALSE(h.sent.empty());
     const auto& due = h.sent.back();
     CHECK(due.n.kind == "update");
-    CHECK(room_text(due.c).find("@maya, the INC-1 status update is due now (SEV2: every 30m; last 14:10 UTC)") !=
+    CHECK(room_text(due.c).find("@maya, the INC-1 status update is due now (SEV2: every 30m; last 14:10 UTC, 15m ago)") !=
+          std::string::npos);
+    CHECK(room_text(due.c).find("!incident update impact: <who is affected> ; actions: <what we do> ; needs: <asks> ; next: 30m") !=
           std::string::npos);
     CHECK(announcement_text(due.c).empty());
     h.run_until(at(14, 35));
     const auto& late = h.sent.back();
     CHECK(late.n.escalate);
-    CHECK(room_text(late.c).find("status update is 10m overdue") != std::string::npos);
-    CHECK(announcement_text(late.c).find("INC-1 · SEV2 · Investigating — Checkout 5xx: status update 10m overdue "
-                                         "(last 14:10 UTC). Commander @maya") != std::string::npos);
+    CHECK(room_text(late.c).find("@maya, the status update promised for 14:25 UTC is 10m late") != std::string::npos);
+    CHECK(room_text(late.c).find("Stakeholders in the announcement room have been told.") != std::string::npos);
+    CHECK(announcement_text(late.c).find("INC-1 · SEV2 · Investigating — Checkout 5xx: status update 10m late "
+                                         "(promised 14:25 UTC). Commander @maya") != std::string::npos);
     // An update ends the sequence; the next one starts from its promise.
     h.run_until(at(14, 40));
     h.slash("maya", f.room, "update impact: recovering");
@@ -289,7 +294,8 @@ TEST_CASE("snooze quiets one kind of nudge until it ends", "[commands][nudges]")
     for (const auto& s : h.sent) CHECK(s.n.kind != "update");
     SECTION("still due when the snooze ends: sent then, escalated ten minutes later") {
         h.run_until(at(15, 20));
-        CHECK(sequence_of(h) == std::vector<std::string>{"15:05 update#1", "15:15 update#2!"});
+        CHECK(sequence_of(h) == std::vector<std::string>{"15:05 update#1", "15:15 update#1!"});
+        CHECK(room_text(h.sent[0].c).find("status update has been due since 14:30 UTC (35m)") != std::string::npos);
     }
     SECTION("an update during the snooze: nothing to send") {
         h.slash("maya", f.room, "update impact: fine; next: 1h");  // 15:04: due 15:34 by the cadence
@@ -339,7 +345,8 @@ TEST_CASE("every timing is configurable per severity; zero turns a nudge off", "
     std::vector<std::string> one, two;
     for (const auto& s : h.sent) (s.n.incident.n == n1 ? one : two).push_back(format_hhmm(s.at) + " " + s.n.kind);
     CHECK(one == std::vector<std::string>{"14:03 scribe", "15:00 rotation"});
-    CHECK(two == std::vector<std::string>{"14:10 scribe", "14:10 rollback", "14:30 update", "14:40 update"});
+    CHECK(two == std::vector<std::string>{"14:10 scribe", "14:10 rollback", "14:30 update", "14:40 update",
+                                          "15:00 update"});
 }
 
 TEST_CASE("apply_nudge sends nothing that is not due at this step", "[commands][nudges]") {
@@ -356,7 +363,7 @@ TEST_CASE("apply_nudge sends nothing that is not due at this step", "[commands][
     auto c = apply_nudge(h.state, first, at(14, 30), h.settings);
     REQUIRE_FALSE(c.empty());
     REQUIRE(c.incidents.size() == 1);
-    CHECK(c.incidents[0].nudges.at(first.sequence) == nudge_mark{1, at(14, 30)});
+    CHECK(c.incidents[0].nudges.at(first.sequence) == nudge_mark{1, at(14, 30), at(14, 30)});
     fold(h.state, c, h.settings);
     // The same step again: nothing (it was sent).
     CHECK(apply_nudge(h.state, first, at(14, 31), h.settings).empty());
@@ -380,8 +387,61 @@ TEST_CASE("a private incident's escalations say nothing of it outside its room",
             escalated = true;
             auto text = announcement_text(s.c);
             CHECK(text.find("Payroll") == std::string::npos);
-            CHECK(text.find("(private incident)") != std::string::npos);
+            // Still says why stakeholders are told, and nothing more.
+            CHECK(text.find("INC-1 (private) · SEV2 · Investigating: status update 10m late") != std::string::npos);
         }
     CHECK(escalated);
     CHECK(h.inc(n).is_private);
+}
+
+TEST_CASE("a reopened incident starts its nudges afresh, not with stale ones", "[commands][nudges]") {
+    with_incident f("Checkout 5xx", false);
+    auto& h = f.h;
+    h.slash("maya", f.room, "scribe @sam");
+    h.slash("maya", f.room, "update impact: x; next: 2h");
+    h.run_until(at(14, 18));
+    h.slash("maya", f.room, "hypothesis a bad deploy");   // open, never closed, too young to nudge
+    h.run_until(at(14, 20));
+    h.slash("maya", f.room, "status resolved");
+    h.slash("maya", f.room, "close");
+    h.run_until(at(20, 0));
+    h.slash("maya", f.room, "reopen errors are back");
+    auto before = h.sent.size();
+    h.run_until(at(20, 9));
+    CHECK(sequence_of(h, before).empty());  // nothing fires on the spot
+    h.run_until(at(20, 16));
+    // The scribe's shift ended at close: asked ten minutes after the reopen; the old
+    // hypothesis gets its fifteen minutes from the reopen too.
+    CHECK(sequence_of(h, before) == std::vector<std::string>{"20:10 scribe#1", "20:15 hypothesis#1"});
+}
+
+TEST_CASE("with no announcement room, escalations do not claim stakeholders were told", "[commands][nudges]") {
+    quiet_incident f;                      // has an announcement room
+    with_incident g("Search slow", false);  // has none
+    for (auto* h : {&f.h, &g.h}) {
+        h->slash("maya", h->room_of(1), "update impact: x; next: 5m");
+        h->run_until(at(14, 15));
+    }
+    auto escalation = [](const harness& h) {
+        for (const auto& s : h.sent)
+            if (s.n.escalate) return room_text(s.c) + "|" + s.c.entries.back().text;
+        return std::string();
+    };
+    CHECK(escalation(f.h).find("have been told") != std::string::npos);
+    CHECK(escalation(f.h).find("escalated to the announcement room") != std::string::npos);
+    REQUIRE_FALSE(escalation(g.h).empty());
+    CHECK(escalation(g.h).find("have been told") == std::string::npos);
+    CHECK(escalation(g.h).find("escalated") == std::string::npos);
+}
+
+TEST_CASE("with commander repeats off, the escalation still comes", "[commands][nudges]") {
+    quiet_incident f;
+    auto& h = f.h;
+    h.settings.nudges[1].no_commander_repeat = duration{0};
+    h.slash("maya", f.room, "unassign commander @maya");
+    h.run_until(at(14, 30));
+    std::vector<std::string> seq;
+    for (const auto& s : sequence_of(h))
+        if (s.find("commander") != std::string::npos) seq.push_back(s);
+    CHECK(seq == std::vector<std::string>{"14:05 commander#1", "14:10 commander#2!"});
 }

@@ -55,6 +55,8 @@ TEST_CASE("update next: durations and clock times", "[commands]") {
     struct row { const char* next; instant want; };
     const std::vector<row> rows = {
         {"30m", now + 30min},
+        {"05m", now + 5min},       // leading zeros as people type them
+        {"0h30m", now + 30min},
         {"1h", now + 1h},
         {"24h", now + 24h},
         {"15:30", utc(2026, 11, 22, 15, 30)},            // later today
@@ -88,6 +90,7 @@ TEST_CASE("update next: past, too far and unreadable times are refused", "[comma
         {"0m", "is now"},
         {"-5m", "without a sign"},
         {"+5m", "without a sign"},
+        {"0h0m", "is now"},
         {"25:00", "Could not read"},
     };
     for (const auto& r : rows) {

@@ -4,6 +4,7 @@
 #include "bot/runtime/engine.hpp"
 #include "bot/runtime/example_transcript.hpp"
 #include "bot/runtime/local_runs.hpp"
+#include "commands/dispatcher.hpp"
 #include "commands/nudges.hpp"
 #include "storage/sqlite_store.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -159,4 +160,43 @@ TEST_CASE("after downtime a due nudge is sent once on restart, and the sequence 
     auto hhmm = [&](int m) { return format_hhmm(t0 + std::chrono::minutes{m}); };
     CHECK(kinds == std::vector<std::string>{hhmm(10) + " scribe nudge", hhmm(10) + " rollback nudge",
                                             hhmm(55) + " update nudge", hhmm(65) + " update nudge"});
+}
+
+TEST_CASE("a crash between two nudges of one instant, before delivery, loses and repeats nothing",
+          "[runtime][nudges][restart]") {
+    temp_dir dir;
+    const std::string db = dir.file("crash.sqlite");
+    const instant t0 = from_unix_ms(1'800'000'000'000);
+    const instant t10 = t0 + std::chrono::minutes{10};
+    chat_event declare;
+    declare.kind = event_kind::message;
+    declare.event_id = "e1";
+    declare.room = room_ref{"console", "general"};
+    declare.user = user_ref{"maya"};
+    declare.text = "!incident declare Checkout down";
+    declare.at = t0;
+    {
+        rig a(db, dir.path(), t0);
+        a.eng.handle(declare);
+        a.clk.set(t10);
+        auto due = due_nudges(a.eng.state(), t10, a.eng.settings());
+        REQUIRE(due.size() == 2);  // no scribe, and nothing suspected: both at ten minutes
+        // The first is committed; the process dies before delivering it or sending the second.
+        auto c = apply_nudge(a.eng.state(), due[0], t10, a.eng.settings());
+        REQUIRE(a.store.commit(c, nudge_event_id(due[0]), t10, std::nullopt));
+    }
+    rig b(db, dir.path(), t10);
+    b.eng.deliver();  // what the dead process committed goes out first
+    run_until(b.eng, b.clk, t10 + std::chrono::minutes{1});
+    std::vector<std::string> kinds;
+    for (const auto& e : nudge_entries(b.store, 1)) kinds.push_back(e.text.substr(0, e.text.find(':')));
+    CHECK(kinds == std::vector<std::string>{"scribe nudge", "rollback nudge"});
+    auto count = [&](const std::string& needle) {
+        std::size_t n = 0;
+        for (const auto& p : b.adapter.posts()) n += p.text.find(needle) != std::string::npos;
+        return n;
+    };
+    CHECK(count("has no scribe") == 1);
+    CHECK(count("What changed just before it started") == 1);
+    CHECK(b.store.pending_outbox(0).empty());
 }

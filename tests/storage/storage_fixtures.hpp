@@ -108,7 +108,8 @@ inline incident full_incident(std::int64_t n) {
         phase{at_min(30), severity::sev1, status::mitigated, user_ref{"U_BOB"}, ""},
     };
     inc.snoozed_until = {{"update", at_min(45)}, {"scribe", at_min(70)}};
-    inc.nudges = {{"scribe@0", nudge_mark{1, at_min(10)}}, {"update@40", nudge_mark{2, at_min(50, 3)}}};
+    inc.nudges = {{"scribe@0", nudge_mark{1, at_min(10), at_min(10)}},
+                  {"update@40", nudge_mark{2, at_min(40, 1), at_min(50, 3)}}};
     inc.next_update_due = at_min(96, 9);
     inc.message_count = 17;
     return inc;
