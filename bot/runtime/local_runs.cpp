@@ -316,8 +316,12 @@ int run_demo(const local_options& o, std::ostream& out, std::ostream& err) {
             deadends += nte.kind == note_kind::deadend;
         }
         for (const auto& h : inc.hypotheses) deadends += h.result == outcome::ruled_out;  // also dead ends
-        out << fmt::format("  {} messages, {} timeline entries, {} decisions, {} dead ends, {} status updates, {} action items\n",
-                           inc.message_count, entries.size(), decisions, deadends, inc.updates.size(), inc.actions.size());
+        std::size_t nudges = 0;
+        for (const auto& e : entries) nudges += e.kind == entry_kind::system && e.tag == "nudge";
+        out << fmt::format("  {} messages, {} timeline entries, {} decisions, {} dead ends, {} status updates, {} nudges, "
+                           "{} action items\n",
+                           inc.message_count, entries.size(), decisions, deadends, inc.updates.size(), nudges,
+                           inc.actions.size());
     }
     // The engine wrote the drafts when the incident closed; show where, and say so loudly
     // if one is missing rather than point at nothing.
