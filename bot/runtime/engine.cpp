@@ -2,6 +2,8 @@
 
 #include "commands/dispatcher.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
@@ -20,14 +22,22 @@ handled engine::handle(const chat_event& ev, const std::optional<std::pair<std::
     // apply() is pure and cheap; the commit's own de-duplication decides, so a redelivered
     // event costs no extra lookup on the hot path and writes nothing.
     auto now = clock_.now();
+    counters_.events_by_kind[std::size_t(ev.kind)] += 1;
     change c = apply(state_, ev, now, settings_);
     bool empty = c.empty();
     // Even an event that changes nothing is recorded as processed (with the cursor), so a
     // redelivery is recognised and the cursor moves.
     if (!store_.commit(c, ev.event_id, now, cursor)) {
         spdlog::debug("event {} already handled; skipped", ev.event_id);
+        ++counters_.duplicates;
         return handled::duplicate;
     }
+    const auto& prefix = settings_.command_prefix;
+    if (ev.kind == event_kind::command ||
+        (ev.kind == event_kind::message && ev.text.size() >= prefix.size() &&
+         std::equal(prefix.begin(), prefix.end(), ev.text.begin(),
+                    [](char a, char b) { return std::tolower((unsigned char)a) == std::tolower((unsigned char)b); })))
+        ++counters_.commands;
     fold(state_, c, settings_);
     spdlog::debug("event {} ({}) handled: {} entries, {} outbound", ev.event_id, int(ev.kind), c.entries.size(),
                   c.outbox.size());
@@ -248,11 +258,13 @@ void engine::finish_row(const outbox_row& row, const delivery& d, const std::fun
         case error_kind::retry_after:
         case error_kind::transient: {
             auto wait = d.retry_after.count() > 0 ? d.retry_after : duration{std::chrono::seconds{1}};
+            ++counters_.rate_limit_waits;
             store_.mark_failed(row.id, d.detail, false, now + wait);
             spdlog::warn("outbox row {}: {} ({}); retry in {}", row.id, to_string(d.error), d.detail, format_span(wait));
             return next(false);
         }
         default:
+            ++counters_.dropped;
             store_.mark_failed(row.id, d.detail, true, std::nullopt);
             spdlog::error("outbox row {}: {} ({}); dropped", row.id, to_string(d.error), d.detail);
             return next(true);

@@ -3,6 +3,7 @@
 // one transaction, then delivered through the persisted outbox.
 #include "bot/core/ports.hpp"
 
+#include <array>
 #include <functional>
 #include <map>
 #include <memory>
@@ -32,6 +33,15 @@ struct rendered_document {
     rich_text summary;
 };
 using document_renderer = std::function<rendered_document(const incident&, incident_store&)>;
+
+/// What the engine has done since start, for the ops endpoint's metrics.
+struct engine_counters {
+    std::array<std::int64_t, 7> events_by_kind{};   ///< indexed by event_kind
+    std::int64_t commands = 0;                      ///< events that were commands
+    std::int64_t duplicates = 0;                    ///< redeliveries recognised
+    std::int64_t rate_limit_waits = 0;              ///< deliveries told to wait and retry
+    std::int64_t dropped = 0;                       ///< outbox rows refused for good
+};
 
 /// Owns the in-memory state and drives store and adapters. Not thread-safe: call it
 /// from one strand.
@@ -76,6 +86,8 @@ public:
     std::int64_t delivered() const { return delivered_; }
     /// Nudges sent since start.
     std::int64_t nudges_sent() const { return nudges_sent_; }
+    /// Events, commands and delivery outcomes since start.
+    const engine_counters& counters() const { return counters_; }
 
 private:
     void deliver_row(const outbox_row& row, std::function<void(bool)> next);
@@ -98,6 +110,7 @@ private:
     bool again_ = false;
     std::int64_t delivered_ = 0;
     std::int64_t nudges_sent_ = 0;
+    engine_counters counters_;
 };
 
 }  // namespace firebreak

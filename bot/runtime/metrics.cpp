@@ -1,0 +1,76 @@
+#include "bot/runtime/metrics.hpp"
+
+#include <fmt/format.h>
+
+namespace firebreak {
+
+namespace {
+
+constexpr const char* kind_names[] = {"message", "edit", "remove", "reaction", "command", "room_bound", "member_joined"};
+
+// Label values are escaped as the text format asks (backslash, quote, newline).
+std::string label(std::string_view v) {
+    std::string out;
+    for (char c : v) {
+        if (c == '\\' || c == '"') out += '\\';
+        if (c == '\n') {
+            out += "\\n";
+            continue;
+        }
+        out += c;
+    }
+    return out;
+}
+
+void header(std::string& out, const char* name, const char* type, const char* help) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+}
+
+}  // namespace
+
+void metrics::observe_ack(std::chrono::duration<double> latency) {
+    double s = latency.count();
+    for (std::size_t i = 0; i < ack_buckets.size(); ++i)
+        if (s <= ack_buckets[i]) ++buckets_[i];
+    ++acks_;
+    ack_seconds_ += s;
+}
+
+std::string metrics::render(engine& eng) const {
+    const auto& c = eng.counters();
+    std::string out;
+    header(out, "firebreak_events_received_total", "counter", "Events handled, by type.");
+    for (std::size_t i = 0; i < c.events_by_kind.size(); ++i)
+        out += fmt::format("firebreak_events_received_total{{type=\"{}\"}} {}\n", kind_names[i], c.events_by_kind[i]);
+    header(out, "firebreak_duplicate_events_total", "counter", "Redelivered events recognised and skipped.");
+    out += fmt::format("firebreak_duplicate_events_total {}\n", c.duplicates);
+    header(out, "firebreak_commands_handled_total", "counter", "Commands handled.");
+    out += fmt::format("firebreak_commands_handled_total {}\n", c.commands);
+    header(out, "firebreak_ack_latency_seconds", "histogram", "From receiving an event to acknowledging it.");
+    for (std::size_t i = 0; i < ack_buckets.size(); ++i)
+        out += fmt::format("firebreak_ack_latency_seconds_bucket{{le=\"{}\"}} {}\n", ack_buckets[i], buckets_[i]);
+    out += fmt::format("firebreak_ack_latency_seconds_bucket{{le=\"+Inf\"}} {}\n", acks_);
+    out += fmt::format("firebreak_ack_latency_seconds_sum {}\nfirebreak_ack_latency_seconds_count {}\n", ack_seconds_, acks_);
+    header(out, "firebreak_outbox_depth", "gauge", "Outbox rows waiting to be delivered.");
+    out += fmt::format("firebreak_outbox_depth {}\n", eng.store().pending_outbox(0).size());
+    header(out, "firebreak_outbox_delivered_total", "counter", "Outbox rows delivered.");
+    out += fmt::format("firebreak_outbox_delivered_total {}\n", eng.delivered());
+    header(out, "firebreak_outbox_dropped_total", "counter", "Outbox rows the platform refused for good.");
+    out += fmt::format("firebreak_outbox_dropped_total {}\n", c.dropped);
+    header(out, "firebreak_rate_limit_waits_total", "counter", "Deliveries told to wait (rate limits, transient errors).");
+    out += fmt::format("firebreak_rate_limit_waits_total {}\n", c.rate_limit_waits);
+    header(out, "firebreak_reconnects_total", "counter", "Platform connections re-established.");
+    for (const auto& [platform, n] : reconnects_)
+        out += fmt::format("firebreak_reconnects_total{{platform=\"{}\"}} {}\n", label(platform), n);
+    header(out, "firebreak_nudges_sent_total", "counter", "Nudges sent.");
+    out += fmt::format("firebreak_nudges_sent_total {}\n", eng.nudges_sent());
+    header(out, "firebreak_open_incidents", "gauge", "Incidents not closed, by severity.");
+    std::array<std::int64_t, 4> open{};
+    for (const auto& [n, inc] : eng.state().incidents)
+        if (!inc.is_closed()) ++open[std::size_t(int(inc.sev) - 1)];
+    for (int i = 0; i < 4; ++i)
+        out += fmt::format("firebreak_open_incidents{{severity=\"SEV{}\"}} {}\n", i + 1, open[std::size_t(i)]);
+    return out;
+}
+
+}  // namespace firebreak

@@ -1,0 +1,47 @@
+#pragma once
+// The operators' HTTP endpoint: /healthz, /readyz and /metrics, served by Beast on
+// the engine's executor (so handlers read the engine without locks). Loopback by
+// default; every request is bounded in size and time, and a bad one gets a 4xx.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <functional>
+#include <optional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace firebreak {
+
+/// What the endpoint serves; each is called on the server's executor.
+struct ops_handlers {
+    /// Why the process is not ready (store closed, an adapter not connected); empty = ready.
+    std::function<std::vector<std::string>()> not_ready;
+    /// The Prometheus text of /metrics.
+    std::function<std::string()> metrics;
+};
+
+/// Accepts connections until stopped.
+class ops_server {
+public:
+    /// Binds `listen` ("127.0.0.1:9108", "[::1]:0"); throws std::runtime_error naming the
+    /// address when it cannot.
+    ops_server(boost::asio::any_io_executor ex, const std::string& listen, ops_handlers handlers);
+    ~ops_server();
+
+    /// Starts accepting.
+    void start();
+    /// Stops accepting (open requests finish).
+    void stop();
+    /// The bound port (useful with port 0).
+    unsigned short port() const;
+
+private:
+    struct impl;
+    std::shared_ptr<impl> impl_;
+};
+
+/// Splits "host:port" / "[v6]:port" into an endpoint; nullopt when malformed.
+std::optional<boost::asio::ip::tcp::endpoint> parse_listen_address(const std::string& listen);
+
+}  // namespace firebreak
