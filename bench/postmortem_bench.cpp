@@ -1,6 +1,7 @@
 // How long a postmortem draft takes to render for a very long incident: 50,000 timeline
 // entries (a busy room over two days), in each format. The engine renders on close,
 // between two events, so the whole draft should stay well under a second.
+#include "bot/runtime/stopwatch.hpp"
 #include "postmortem/draft.hpp"
 #include "postmortem/html.hpp"
 #include "postmortem/json_export.hpp"
@@ -136,10 +137,9 @@ draft_source long_incident() {
 double best_ms(const std::function<std::size_t()>& render, std::size_t& bytes) {
     double best = 1e18;
     for (int r = 0; r < rounds; ++r) {
-        auto a = std::chrono::steady_clock::now();
+        stopwatch watch;
         bytes = render();
-        auto b = std::chrono::steady_clock::now();
-        best = std::min(best, std::chrono::duration<double, std::milli>(b - a).count());
+        best = std::min(best, watch.elapsed_ms());
     }
     return best;
 }
@@ -147,9 +147,9 @@ double best_ms(const std::function<std::size_t()>& render, std::size_t& bytes) {
 }  // namespace
 
 int main() {
-    auto build_start = std::chrono::steady_clock::now();
+    stopwatch build;
     auto src = long_incident();
-    auto built = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - build_start).count();
+    auto built = build.elapsed_ms();
     fmt::print("postmortem_bench: {} timeline entries, {} shifts, {} updates (built in {:.0f} ms); best of {} rounds\n",
                src.entries.size(), src.inc.shifts.size(), src.inc.updates.size(), built, rounds);
 

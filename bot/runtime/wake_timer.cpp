@@ -27,6 +27,7 @@ void wake_timer::rearm() {
     // The wake just handled asked again for the same instant: nothing moved (a failing
     // store, say). Wait a second rather than spin.
     if (fired_for_ && *fired_for_ == *wake) delay = std::max(delay, duration{std::chrono::seconds{1}});
+    delay_ = delay;
     timer_.expires_after(delay);
     timer_.async_wait([this](const boost::system::error_code& ec) {
         if (ec) return;  // re-armed or cancelled

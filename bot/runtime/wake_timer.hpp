@@ -30,6 +30,8 @@ public:
     std::int64_t wakes() const { return wakes_; }
     /// Where the timer is aimed, if anywhere.
     std::optional<instant> aimed_at() const { return aimed_; }
+    /// How long the timer was last set to sleep.
+    duration armed_delay() const { return delay_; }
 
 private:
     void fire();
@@ -40,6 +42,7 @@ private:
     std::optional<instant> aimed_;
     std::optional<instant> fired_for_;   ///< the wake the last fire handled
     std::int64_t wakes_ = 0;
+    duration delay_{0};
     bool stopped_ = false;
 };
 
