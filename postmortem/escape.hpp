@@ -2,14 +2,13 @@
 // Making user text safe for each export format. Text in the model is cleaned on the way
 // in, but a renderer must not trust that: a draft has to stay well-formed whatever the
 // store holds (older rows, imports, bugs elsewhere).
+#include "bot/core/text.hpp"  // decode_utf8, repaired_utf8
+
 #include <cstddef>
 #include <string>
 #include <string_view>
 
 namespace firebreak {
-
-/// `text` with every invalid UTF-8 sequence replaced by U+FFFD; valid text is unchanged.
-std::string repaired_utf8(std::string_view text);
 
 /// Escapes text for HTML and XML (SVG) content and quoted attribute values: & < > " ' become
 /// character references, invalid UTF-8 and characters XML forbids (controls other than tab,
@@ -21,13 +20,5 @@ void append_xml_escaped(std::string& out, std::string_view text);
 
 /// At most `max_chars` code points of valid UTF-8 text, with "…" when cut.
 std::string shortened(std::string_view text, std::size_t max_chars);
-
-namespace detail {
-
-/// Decodes the code point at `text[i]`; returns its length in bytes, or 0 when the bytes
-/// there are not valid UTF-8 (the caller then skips one byte).
-std::size_t decode_utf8(std::string_view text, std::size_t i, char32_t& cp);
-
-}  // namespace detail
 
 }  // namespace firebreak

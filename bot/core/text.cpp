@@ -6,8 +6,9 @@ namespace firebreak {
 
 namespace {
 
-// Length of the UTF-8 sequence starting at s[i], or 0 when it is not valid.
-std::size_t utf8_len(std::string_view s, std::size_t i, char32_t& cp) {
+}  // namespace
+
+std::size_t decode_utf8(std::string_view s, std::size_t i, char32_t& cp) {
     auto b = static_cast<unsigned char>(s[i]);
     if (b < 0x80) { cp = b; return 1; }
     std::size_t n;
@@ -26,6 +27,8 @@ std::size_t utf8_len(std::string_view s, std::size_t i, char32_t& cp) {
     return n;
 }
 
+namespace {
+
 constexpr std::string_view replacement = "\xEF\xBF\xBD";
 constexpr std::string_view cut_marker = "… [cut]";
 
@@ -35,7 +38,7 @@ std::string clean(std::string_view in, std::size_t max_bytes, bool one_line) {
     bool cut = false;
     for (std::size_t i = 0; i < in.size();) {
         char32_t cp = 0;
-        std::size_t n = utf8_len(in, i, cp);
+        std::size_t n = decode_utf8(in, i, cp);
         std::string_view piece;
         std::string tmp;
         if (n == 0) {
@@ -78,10 +81,27 @@ std::string clean(std::string_view in, std::size_t max_bytes, bool one_line) {
 std::string clean_text(std::string_view in, std::size_t max_bytes) { return clean(in, max_bytes, false); }
 std::string clean_line(std::string_view in, std::size_t max_bytes) { return clean(in, max_bytes, true); }
 
+std::string repaired_utf8(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        char32_t cp;
+        std::size_t n = decode_utf8(text, i, cp);
+        if (n == 0) {
+            out += replacement;
+            ++i;
+        } else {
+            out.append(text.substr(i, n));
+            i += n;
+        }
+    }
+    return out;
+}
+
 bool valid_utf8(std::string_view s) {
     for (std::size_t i = 0; i < s.size();) {
         char32_t cp;
-        auto n = utf8_len(s, i, cp);
+        auto n = decode_utf8(s, i, cp);
         if (n == 0) return false;
         i += n;
     }

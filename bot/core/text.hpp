@@ -22,4 +22,11 @@ std::string slugify(std::string_view title, std::size_t max_len);
 /// Whether `s` is valid UTF-8.
 bool valid_utf8(std::string_view s);
 
+/// Decodes the code point at `s[i]`; returns its length in bytes, or 0 when the bytes
+/// there are not valid UTF-8 (overlong, surrogate, beyond U+10FFFF, cut short).
+std::size_t decode_utf8(std::string_view s, std::size_t i, char32_t& cp);
+
+/// `text` with every invalid UTF-8 byte replaced by U+FFFD; valid text is unchanged.
+std::string repaired_utf8(std::string_view text);
+
 }  // namespace firebreak

@@ -185,3 +185,15 @@ TEST_CASE("slugify stays within its bound and never ends in a dash", "[core]") {
     CHECK(slugify(std::string(200, 'A'), 80) == std::string(80, 'a'));
     CHECK(slugify(long_title, 0).empty());
 }
+
+TEST_CASE("repaired_utf8 keeps valid UTF-8 and replaces each bad byte", "[core]") {
+    CHECK(repaired_utf8("plain") == "plain");
+    CHECK(repaired_utf8("caf\xC3\xA9 \xF0\x9F\x93\x8C") == "caf\xC3\xA9 \xF0\x9F\x93\x8C");
+    CHECK(repaired_utf8("\xFF") == "\xEF\xBF\xBD");
+    CHECK(repaired_utf8("a\xC3") == "a\xEF\xBF\xBD");                           // cut short
+    CHECK(repaired_utf8("\xE0\x80\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong
+    CHECK(repaired_utf8("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
+    CHECK(repaired_utf8("\xF4\x90\x80\x80") ==
+          "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // above U+10FFFF
+    CHECK(repaired_utf8(std::string("\0", 1)) == std::string("\0", 1));  // valid, if unusual
+}

@@ -143,15 +143,3 @@ TEST_CASE("control characters and invalid UTF-8 still give valid JSON that reads
     CHECK(text.find('\x01') == std::string::npos);
     CHECK_THAT(text, Catch::Contains("\\u0001\\u001f"));
 }
-
-TEST_CASE("repaired_utf8 keeps valid UTF-8 and replaces each bad byte", "[postmortem][escaping]") {
-    CHECK(repaired_utf8("plain") == "plain");
-    CHECK(repaired_utf8("caf\xC3\xA9 \xF0\x9F\x93\x8C") == "caf\xC3\xA9 \xF0\x9F\x93\x8C");
-    CHECK(repaired_utf8("\xFF") == "\xEF\xBF\xBD");
-    CHECK(repaired_utf8("a\xC3") == "a\xEF\xBF\xBD");                           // cut short
-    CHECK(repaired_utf8("\xE0\x80\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong
-    CHECK(repaired_utf8("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
-    CHECK(repaired_utf8("\xF4\x90\x80\x80") ==
-          "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // above U+10FFFF
-    CHECK(repaired_utf8(std::string("\0", 1)) == std::string("\0", 1));  // valid, if unusual
-}
