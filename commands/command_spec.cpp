@@ -1,5 +1,7 @@
 #include "commands/command_spec.hpp"
 
+#include "bot/core/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <string>
@@ -69,8 +71,7 @@ const std::vector<command_spec>& command_specs() {
 }
 
 const command_spec* find_command(std::string_view name) {
-    std::string n(name);
-    std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    std::string n = ascii_lower(name);
     for (const auto& s : command_specs()) {
         if (s.name == n) return &s;
         for (auto a : s.aliases)

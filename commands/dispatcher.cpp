@@ -17,11 +17,6 @@ constexpr std::size_t max_title_bytes = 200;
 constexpr std::size_t max_field_bytes = 1000;
 constexpr std::size_t max_user_bytes = 255;
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-    return out;
-}
 
 bool is_pin(std::string_view reaction) {
     return reaction == "pushpin" || reaction == "📌" || reaction == ":pushpin:" ||
@@ -207,7 +202,7 @@ void cmd_declare(context& cx, const parsed_command& c) {
     const auto& spec = *c.spec;
     for (std::size_t i = 0; i < c.args.size(); ++i) {
         const auto& a = c.args[i];
-        auto la = lower(a);
+        auto la = ascii_lower(a);
         if (la == "--sev" || la == "--severity") {
             if (i + 1 >= c.args.size()) return cx.usage(spec, "--sev needs a number from 1 to 4.");
             auto s = parse_severity(c.args[++i]);
@@ -607,7 +602,7 @@ std::string parse_action(std::string_view rest, action_item& a) {
     auto words = split_words(rest);
     std::vector<std::string> text;
     for (std::size_t i = 0; i < words.size(); ++i) {
-        auto lw = lower(words[i]);
+        auto lw = ascii_lower(words[i]);
         if (lw == "due" && i + 1 < words.size() && (valid_date(words[i + 1]) || words[i + 1].size() == 10)) {
             if (!valid_date(words[i + 1]))
                 return fmt::format("\"{}\" is not a date (YYYY-MM-DD).", clean_line(words[i + 1], 20));
@@ -672,7 +667,7 @@ void cmd_timeline(context& cx, const parsed_command& c) {
 
 void cmd_snooze(context& cx, const parsed_command& c) {
     if (c.args.size() != 2) return cx.usage(*c.spec);
-    auto kind = lower(c.args[0]);
+    auto kind = ascii_lower(c.args[0]);
     const auto& kinds = nudge_kinds();
     if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end())
         return cx.usage(*c.spec, fmt::format("\"{}\" is not a nudge kind.", clean_line(c.args[0], 20)));
@@ -821,7 +816,7 @@ std::optional<found_tag> find_tag(std::string_view text) {
                                             "#impact",   "#mitigation", "#ruledout", "#confirmed"};
     auto words = split_words(text);
     for (std::size_t i = 0; i < words.size(); ++i) {
-        auto w = lower(words[i]);
+        auto w = ascii_lower(words[i]);
         while (!w.empty() && (w.back() == ':' || w.back() == ',' || w.back() == '.')) w.pop_back();
         if (w == "#dead-end") w = "#deadend";
         if (w == "#ruled-out") w = "#ruledout";
@@ -869,8 +864,7 @@ void on_message(context& cx) {
     const auto& ev = cx.ev;
     std::string_view text = ev.text;
     std::string_view prefix = cx.cfg.command_prefix;
-    bool is_command = text.size() >= prefix.size() && lower(text.substr(0, prefix.size())) == prefix &&
-                      (text.size() == prefix.size() || text[prefix.size()] == ' ' || text[prefix.size()] == '\n');
+    bool is_command = is_command_text(text, prefix);
     const incident* in_room = cx.st.by_room(ev.room);
     std::optional<found_tag> tag;
     // A closed incident keeps recording messages, but typed records wait for `reopen`.
@@ -988,10 +982,7 @@ void send_nudge(context& cx, const nudge& n) {
     rich_text room;
     std::string record;
     if (n.kind == "commander") {
-        instant since = inc.times.declared;
-        for (const auto& sh : inc.shifts)
-            if (sh.held == role::commander && sh.end && *sh.end > since) since = *sh.end;
-        auto alone = format_span(cx.now - since);
+        auto alone = format_span(cx.now - role_empty_since(inc, role::commander));
         room.text("⏰ ").bold(id + " has no commander").text(fmt::format(" ({}). Someone take command: ", alone));
         room.code(p + " commander @you");
         record = fmt::format("no commander for {}", alone);

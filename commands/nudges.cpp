@@ -9,6 +9,16 @@ namespace {
 
 std::string sequence_at(std::string_view kind, instant at) { return fmt::format("{}@{}", kind, to_unix_ms(at)); }
 
+// Since when the incident has been open this time: the declaration, or the last reopen
+// (earlier shift ends and hypotheses of a closed incident do not count).
+instant active_since(const incident& inc) {
+    instant since = inc.times.declared;
+    for (std::size_t i = 1; i < inc.history.size(); ++i)
+        if (inc.history[i].state == status::investigating && inc.history[i - 1].state >= status::resolved)
+            since = inc.history[i].at;
+    return since;
+}
+
 // Builds the plan of one incident; `add` receives each next step before snoozing.
 class planner {
 public:
@@ -56,24 +66,8 @@ private:
         out_.push_back(std::move(n));
     }
 
-    // Since when the incident has been open this time: the declaration, or the last
-    // reopen (earlier shift ends and hypotheses of a closed incident do not count).
-    instant active_since() const {
-        instant since = inc_.times.declared;
-        for (std::size_t i = 1; i < inc_.history.size(); ++i)
-            if (inc_.history[i].state == status::investigating && inc_.history[i - 1].state >= status::resolved)
-                since = inc_.history[i].at;
-        return since;
-    }
-
-    // The latest end of a shift of role `r`, or the start of this active period: since
-    // when the role is empty.
-    instant empty_since(role r) const {
-        instant since = active_since();
-        for (const auto& s : inc_.shifts)
-            if (s.held == r && s.end && *s.end > since) since = *s.end;
-        return since;
-    }
+    instant active_since() const { return firebreak::active_since(inc_); }
+    instant empty_since(role r) const { return role_empty_since(inc_, r); }
 
     // No commander: the room a few times, then the announcement room once.
     void commander() {
@@ -222,6 +216,13 @@ std::optional<instant> next_nudge_at(const engine_state& state, const engine_set
             if (!first || x.due < *first) first = x.due;
     }
     return first;
+}
+
+instant role_empty_since(const incident& inc, role r) {
+    instant since = active_since(inc);
+    for (const auto& s : inc.shifts)
+        if (s.held == r && s.end && *s.end > since) since = *s.end;
+    return since;
 }
 
 instant promised_update_time(const incident& inc, instant due_at) { return planner::promised_for(inc, due_at); }

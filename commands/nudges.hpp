@@ -43,6 +43,10 @@ std::vector<nudge> due_nudges(const engine_state& state, instant now, const engi
 /// When the earliest planned nudge is due, if any.
 std::optional<instant> next_nudge_at(const engine_state& state, const engine_settings& settings);
 
+/// Since when `r` has had nobody in it: the end of its last shift, or the declaration
+/// (or the last reopen, whichever is later).
+instant role_empty_since(const incident& inc, role r);
+
 /// What stakeholders were promised for the update due at `due_at`: a promise later
 /// than the cadence's reminder, else `due_at` itself.
 instant promised_update_time(const incident& inc, instant due_at);

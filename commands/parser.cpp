@@ -1,5 +1,7 @@
 #include "commands/parser.hpp"
 
+#include "bot/core/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <fmt/format.h>
@@ -113,6 +115,11 @@ parse_result parse_command(std::string_view text) {
     c.rest = std::string(after_words(text, used));
     r.command = std::move(c);
     return r;
+}
+
+bool is_command_text(std::string_view text, std::string_view prefix) {
+    if (text.size() < prefix.size() || ascii_lower(text.substr(0, prefix.size())) != ascii_lower(prefix)) return false;
+    return text.size() == prefix.size() || text[prefix.size()] == ' ' || text[prefix.size()] == '\n';
 }
 
 }  // namespace firebreak

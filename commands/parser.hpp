@@ -34,6 +34,10 @@ std::optional<std::int64_t> parse_incident_ref(std::string_view word);
 /// Reads "@user" (also "<@U123>" and "<@U123|name>" as Slack writes them); nullopt otherwise.
 std::optional<std::string> parse_user_mention(std::string_view word);
 
+/// Whether a message is a command: it starts with `prefix` (any case) followed by the
+/// end, a space or a newline.
+bool is_command_text(std::string_view text, std::string_view prefix);
+
 /// Splits on ASCII whitespace.
 std::vector<std::string> split_words(std::string_view text);
 

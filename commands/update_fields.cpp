@@ -11,16 +11,11 @@
 namespace firebreak {
 
 namespace {
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-    return out;
-}
 
 
 // Canonical field name for what a person typed, or empty.
 std::string canonical(std::string_view name) {
-    auto n = lower(trim(name));
+    auto n = ascii_lower(trim(name));
     if (n == "impact") return "impact";
     if (n == "actions" || n == "action" || n == "current actions" || n == "doing") return "actions";
     if (n == "needs" || n == "need" || n == "asks") return "needs";

@@ -81,6 +81,13 @@ std::string clean(std::string_view in, std::size_t max_bytes, bool one_line) {
 std::string clean_text(std::string_view in, std::size_t max_bytes) { return clean(in, max_bytes, false); }
 std::string clean_line(std::string_view in, std::size_t max_bytes) { return clean(in, max_bytes, true); }
 
+std::string ascii_lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
+    return out;
+}
+
 std::string repaired_utf8(std::string_view text) {
     std::string out;
     out.reserve(text.size());

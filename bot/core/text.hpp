@@ -19,6 +19,9 @@ std::string clean_line(std::string_view in, std::size_t max_bytes);
 /// at most `max_len` characters, never ending in '-'. May be empty.
 std::string slugify(std::string_view title, std::size_t max_len);
 
+/// `s` with ASCII letters lowercased (other bytes unchanged).
+std::string ascii_lower(std::string_view s);
+
 /// Whether `s` is valid UTF-8.
 bool valid_utf8(std::string_view s);
 

@@ -1,9 +1,8 @@
 #include "bot/runtime/engine.hpp"
 
 #include "commands/dispatcher.hpp"
+#include "commands/parser.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
@@ -32,11 +31,8 @@ handled engine::handle(const chat_event& ev, const std::optional<std::pair<std::
         ++counters_.duplicates;
         return handled::duplicate;
     }
-    const auto& prefix = settings_.command_prefix;
     if (ev.kind == event_kind::command ||
-        (ev.kind == event_kind::message && ev.text.size() >= prefix.size() &&
-         std::equal(prefix.begin(), prefix.end(), ev.text.begin(),
-                    [](char a, char b) { return std::tolower((unsigned char)a) == std::tolower((unsigned char)b); })))
+        (ev.kind == event_kind::message && is_command_text(ev.text, settings_.command_prefix)))
         ++counters_.commands;
     fold(state_, c, settings_);
     spdlog::debug("event {} ({}) handled: {} entries, {} outbound", ev.event_id, int(ev.kind), c.entries.size(),

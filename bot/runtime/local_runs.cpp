@@ -90,13 +90,13 @@ document_renderer postmortem_renderer() {
     };
 }
 
-void run_until(engine& eng, manual_clock& clk, instant until) {
+void run_until(engine& eng, const clock& clk, const std::function<void(duration)>& advance, instant until) {
     // Bounded: each round sends a nudge or delivers a row, moving the plan forward; the
     // bound only guards against a plan that stops moving.
     for (int round = 0; round < 100000; ++round) {
         auto wake = eng.next_wake();
         if (!wake || *wake > until) return;
-        if (*wake > clk.now()) clk.set(*wake);
+        if (*wake > clk.now()) advance(*wake - clk.now());
         eng.tick();
         // A wake that asks for the same instant again after a tick made no progress
         // (a row refused again with no new wait): stop rather than spin.
@@ -105,6 +105,10 @@ void run_until(engine& eng, manual_clock& clk, instant until) {
             return;
         }
     }
+}
+
+void run_until(engine& eng, manual_clock& clk, instant until) {
+    run_until(eng, clk, [&clk](duration d) { clk.advance(d); }, until);
 }
 
 replay_stats replay_transcript(engine& eng, manual_clock& clk, const transcript& t, std::ostream& err) {
@@ -198,13 +202,8 @@ int run_console(const local_options& o, std::istream& in, std::ostream& out, boo
     // /wait moves the console's clock; what falls due meanwhile happens at its own instant.
     auto wait = [&eng, &clk](duration d) {
         const instant target = clk.now() + d;
-        for (int round = 0; round < 100000; ++round) {
-            auto wake = eng.next_wake();
-            if (!wake || *wake > target) break;
-            if (*wake > clk.now()) clk.advance(*wake - clk.now());
-            eng.tick();
-            if (eng.next_wake() == wake) break;  // no progress: do not spin
-        }
+        auto advance = [&clk](duration step) { clk.advance(step); };
+        run_until(eng, clk, advance, target);
         if (target > clk.now()) clk.advance(target - clk.now());
     };
     console_session session(adapter, clk, out, finder, wait,

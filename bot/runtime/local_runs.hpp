@@ -7,6 +7,7 @@
 #include "postmortem/draft.hpp"
 
 #include <array>
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -21,8 +22,11 @@ struct replay_stats {
     std::size_t errors = 0;       ///< lines skipped, each reported on `err` with its number
 };
 
-/// Moves the virtual clock through every wake of the engine up to `until`, sending the
-/// nudges and retries due on the way at their own instants.
+/// Moves a clock (read through `clk`, moved forward by `advance`) through every wake of
+/// the engine up to `until`, sending the nudges and retries due on the way at their own
+/// instants. The clock is left at the last wake.
+void run_until(engine& eng, const clock& clk, const std::function<void(duration)>& advance, instant until);
+/// The same on a manual clock (replays, tests).
 void run_until(engine& eng, manual_clock& clk, instant until);
 
 /// Feeds a transcript through `eng`, setting `clk` to each line's time. Rooms written as

@@ -340,7 +340,7 @@ TEST_CASE("every timing is configurable per severity; zero turns a nudge off", "
     h.settings.nudges[0].what_changed_after = duration{0};
     h.settings.nudges[0].no_scribe_after = 3min;
     auto n1 = h.open("maya", "Payments down --sev 1");
-    auto n2 = h.open("dev", "Search slow --sev 2");
+    h.open("dev", "Search slow --sev 2");
     h.run_until(at(15, 5));
     std::vector<std::string> one, two;
     for (const auto& s : h.sent) (s.n.incident.n == n1 ? one : two).push_back(format_hhmm(s.at) + " " + s.n.kind);

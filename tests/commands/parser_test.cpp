@@ -141,3 +141,13 @@ TEST_CASE("split_words and trim use ASCII whitespace", "[commands]") {
     CHECK(trim("\t a b \r\n") == "a b");
     CHECK(trim("   ").empty());
 }
+
+TEST_CASE("a message is a command when it starts with the prefix as a word, in any case", "[commands]") {
+    CHECK(is_command_text("!incident declare x", "!incident"));
+    CHECK(is_command_text("!INCIDENT help", "!incident"));
+    CHECK(is_command_text("!incident", "!incident"));
+    CHECK(is_command_text("!incident\nupdate", "!incident"));
+    CHECK_FALSE(is_command_text("!incidents are fun", "!incident"));
+    CHECK_FALSE(is_command_text("say !incident help", "!incident"));
+    CHECK_FALSE(is_command_text("!inc", "!incident"));
+}
