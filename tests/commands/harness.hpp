@@ -277,6 +277,11 @@ struct with_incident {
     }
 };
 
+/// "Checkout 5xx", declared by maya, with an announcement room.
+struct announced_incident : with_incident {
+    announced_incident() : with_incident("Checkout 5xx", true) {}
+};
+
 /// "!incident <text>" with the default prefix.
 inline std::string cmd(const std::string& text) { return "!incident " + text; }
 

@@ -5,11 +5,7 @@
 using namespace firebreak;
 using namespace firebreak::test;
 
-namespace {
-struct fixture : with_incident {
-    fixture() : with_incident("Checkout 5xx", true) {}
-};
-}  // namespace
+using fixture = announced_incident;
 
 TEST_CASE("update posts the template in the room and the announcement room", "[commands]") {
     fixture f;

@@ -1,6 +1,7 @@
 // How the engine hands the draft to the incident room: as a Markdown file where the
 // platform takes files, else as a short summary saying where the files are.
 #include "tests/postmortem/fixtures.hpp"
+#include "tests/support/test_adapter.hpp"
 
 using namespace firebreak;
 using namespace firebreak::testing;
@@ -8,49 +9,26 @@ using namespace firebreak::testing;
 namespace {
 
 // An adapter that completes everything at once and records what it was asked to do.
-class recording_adapter final : public chat_adapter {
+class recording_adapter final : public test_adapter {
 public:
-    explicit recording_adapter(bool files) : files_(files) {}
+    explicit recording_adapter(bool files) {
+        caps_.files = files;
+        caps_.create_rooms = true;
+    }
     struct file_post {
         std::string name, content, comment;
     };
     std::vector<std::string> posts;
     std::vector<file_post> files;
 
-    std::string platform() const override { return "test"; }
-    void start(event_sink) override {}
-    void stop() override {}
-    void display_name(const user_ref& u, std::function<void(std::optional<std::string>)> cb) override { cb(u.id); }
-    capabilities caps() const override {
-        capabilities c;
-        c.files = files_;
-        c.create_rooms = true;
-        return c;
-    }
-    void open_room(const room_request& req, done cb) override {
+protected:
+    void on_call(adapter_call c) override {
         delivery d;
-        d.room = room_ref{"test", req.name};
-        cb(d);
+        if (c.what == "open") d.room = room_ref{"test", c.text};
+        if (c.what == "post" || c.what == "ephemeral") posts.push_back(c.text);
+        if (c.what == "file") files.push_back({c.text, c.content, c.comment});
+        c.cb(d);
     }
-    void post(const room_ref&, const rich_text& body, const message_id&, const std::string&, done cb) override {
-        posts.push_back(body.plain());
-        cb(delivery{});
-    }
-    void post_ephemeral(const room_ref&, const user_ref&, const rich_text& body, done cb) override {
-        posts.push_back(body.plain());
-        cb(delivery{});
-    }
-    void set_topic(const room_ref&, const std::string&, done cb) override { cb(delivery{}); }
-    void invite(const room_ref&, const std::vector<user_ref>&, done cb) override { cb(delivery{}); }
-    void edit(const room_ref&, const message_id&, const rich_text&, done cb) override { cb(delivery{}); }
-    void post_file(const room_ref&, const std::string& name, const std::string& content, const rich_text& comment,
-                   done cb) override {
-        files.push_back({name, content, comment.plain()});
-        cb(delivery{});
-    }
-
-private:
-    bool files_;
 };
 
 // A store, a clock and an engine over the recording adapter, documents in a temp dir.

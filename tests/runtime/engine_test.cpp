@@ -2,54 +2,26 @@
 // asks to retry: order kept per incident, nothing sent twice, nothing dropped.
 #include "bot/runtime/engine.hpp"
 #include "storage/sqlite_store.hpp"
+#include "tests/support/test_adapter.hpp"
 
 #include <catch2/catch.hpp>
 #include <deque>
 
 using namespace firebreak;
+using firebreak::testing::adapter_call;
 
 namespace {
 
 // An adapter whose completions are released by the test, one at a time.
-class deferred_adapter final : public chat_adapter {
+class deferred_adapter final : public firebreak::testing::test_adapter {
 public:
-    struct call {
-        std::string what;
-        std::string text;
-        done cb;
-    };
-    std::deque<call> pending;
+    std::deque<adapter_call> pending;
     std::vector<std::string> completed;  // texts in the order they were accepted
     int rooms = 0;
 
-    std::string platform() const override { return "test"; }
-    void start(event_sink) override {}
-    void stop() override {}
-    void display_name(const user_ref& u, std::function<void(std::optional<std::string>)> cb) override { cb(u.id); }
-    capabilities caps() const override {
-        capabilities c;
-        c.topics = true;
-        c.create_rooms = true;
-        return c;
-    }
-    void open_room(const room_request& req, done cb) override { pending.push_back({"open", req.name, std::move(cb)}); }
-    void post(const room_ref&, const rich_text& body, const message_id&, const std::string&, done cb) override {
-        pending.push_back({"post", body.plain(), std::move(cb)});
-    }
-    void post_ephemeral(const room_ref&, const user_ref&, const rich_text& body, done cb) override {
-        pending.push_back({"ephemeral", body.plain(), std::move(cb)});
-    }
-    void set_topic(const room_ref&, const std::string& topic, done cb) override {
-        pending.push_back({"topic", topic, std::move(cb)});
-    }
-    void invite(const room_ref&, const std::vector<user_ref>&, done cb) override {
-        pending.push_back({"invite", "", std::move(cb)});
-    }
-    void edit(const room_ref&, const message_id&, const rich_text& body, done cb) override {
-        pending.push_back({"edit", body.plain(), std::move(cb)});
-    }
-    void post_file(const room_ref&, const std::string& name, const std::string&, const rich_text&, done cb) override {
-        pending.push_back({"file", name, std::move(cb)});
+    deferred_adapter() {
+        caps_.topics = true;
+        caps_.create_rooms = true;
     }
 
     // Completes the oldest call with `d` (a room for open_room when it succeeds).
@@ -63,6 +35,9 @@ public:
         }
         c.cb(d);
     }
+
+protected:
+    void on_call(adapter_call c) override { pending.push_back(std::move(c)); }
 };
 
 chat_event say(const std::string& id, const std::string& room, const std::string& text, instant at) {
