@@ -7,6 +7,7 @@
 #include "commands/dispatcher.hpp"
 #include "commands/nudges.hpp"
 #include "storage/sqlite_store.hpp"
+#include "tests/runtime/runtime_fixtures.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -14,14 +15,10 @@
 #include <sstream>
 
 using namespace firebreak;
-using firebreak::testing::temp_dir;
+using namespace firebreak::testing;
+using rig = console_rig;
 
 namespace {
-
-transcript example() {
-    std::istringstream in{std::string(example_transcript)};
-    return read_transcript(in);
-}
 
 transcript lines_of(const transcript& t, std::function<bool(const transcript_line&)> keep) {
     transcript part;
@@ -29,31 +26,6 @@ transcript lines_of(const transcript& t, std::function<bool(const transcript_lin
         if (keep(l)) part.lines.push_back(l);
     return part;
 }
-
-struct rig {
-    sqlite_store store;
-    manual_clock clk;
-    std::ostringstream out;
-    console_adapter adapter;
-    engine eng;
-    rig(const std::string& db, const std::filesystem::path& files, instant start)
-        : store(db), clk(start), adapter(out, clk, files, true), eng(store, settings(), clk) {
-        eng.add_adapter(adapter);
-        for (const auto& [n, inc] : eng.state().incidents)
-            if (auto r = inc.room_on("console")) adapter.ensure_room(r->id);
-        adapter.ensure_room("announcements");
-    }
-    static engine_settings settings() {
-        engine_settings s;
-        s.announcement_rooms["console"] = room_ref{"console", "announcements"};
-        return s;
-    }
-    std::vector<std::string> said() const {
-        std::vector<std::string> r;
-        for (const auto& p : adapter.posts()) r.push_back(format_utc(p.at) + " #" + p.room + " " + p.text);
-        return r;
-    }
-};
 
 std::vector<timeline_entry> nudge_entries(incident_store& store, std::int64_t n) {
     std::vector<timeline_entry> r;
@@ -93,7 +65,8 @@ TEST_CASE("a restart at any point of the nudge sequence neither repeats nor skip
     std::vector<std::string> reference;
     std::vector<instant> nudge_times;
     {
-        rig r(dir.file("ref.sqlite"), dir.path() / "ref", from_unix_ms(0));
+        // Every process writes its files to the same place, so the posts naming them compare.
+        rig r(dir.file("ref.sqlite"), dir.path() / "files", from_unix_ms(0));
         replay_transcript(r.eng, r.clk, t, err);
         reference = r.said();
         for (const auto& e : nudge_entries(r.store, 1)) nudge_times.push_back(e.at);
@@ -107,13 +80,13 @@ TEST_CASE("a restart at any point of the nudge sequence neither repeats nor skip
         const std::string db = dir.file("cut-" + std::to_string(to_unix_ms(cut)) + ".sqlite");
         std::vector<std::string> said;
         {
-            rig a(db, dir.path() / "a", from_unix_ms(0));
+            rig a(db, dir.path() / "files", from_unix_ms(0));
             replay_transcript(a.eng, a.clk, lines_of(t, [&](const auto& l) { return l.event.at < cut; }), err);
             run_until(a.eng, a.clk, cut);
             said = a.said();
         }
         {
-            rig b(db, dir.path() / "b", cut);
+            rig b(db, dir.path() / "files", cut);
             auto rest = replay_transcript(b.eng, b.clk, lines_of(t, [&](const auto& l) { return l.event.at >= cut; }), err);
             CHECK(rest.duplicates == 0);
             auto more = b.said();
@@ -132,13 +105,7 @@ TEST_CASE("after downtime a due nudge is sent once on restart, and the sequence 
     temp_dir dir;
     const std::string db = dir.file("down.sqlite");
     const instant t0 = from_unix_ms(1'800'000'000'000);
-    chat_event declare;
-    declare.kind = event_kind::message;
-    declare.event_id = "e1";
-    declare.room = room_ref{"console", "general"};
-    declare.user = user_ref{"maya"};
-    declare.text = "!incident declare Checkout down --sev 1";
-    declare.at = t0;
+    const auto declare = said_in_general("e1", "!incident declare Checkout down --sev 1", t0);
     {
         rig a(db, dir.path(), t0);
         a.eng.handle(declare);
@@ -168,13 +135,7 @@ TEST_CASE("a crash between two nudges of one instant, before delivery, loses and
     const std::string db = dir.file("crash.sqlite");
     const instant t0 = from_unix_ms(1'800'000'000'000);
     const instant t10 = t0 + std::chrono::minutes{10};
-    chat_event declare;
-    declare.kind = event_kind::message;
-    declare.event_id = "e1";
-    declare.room = room_ref{"console", "general"};
-    declare.user = user_ref{"maya"};
-    declare.text = "!incident declare Checkout down";
-    declare.at = t0;
+    const auto declare = said_in_general("e1", "!incident declare Checkout down", t0);
     {
         rig a(db, dir.path(), t0);
         a.eng.handle(declare);

@@ -5,6 +5,7 @@
 #include "bot/runtime/metrics.hpp"
 #include "bot/runtime/ops_server.hpp"
 #include "storage/sqlite_store.hpp"
+#include "tests/runtime/runtime_fixtures.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -17,6 +18,7 @@
 #include <thread>
 
 using namespace firebreak;
+using firebreak::testing::said_in_general;
 namespace asio = boost::asio;
 
 namespace {
@@ -83,14 +85,7 @@ struct served {
     }
     void say(const std::string& id, const std::string& text) {
         on_engine([&] {
-            chat_event ev;
-            ev.kind = event_kind::message;
-            ev.event_id = id;
-            ev.room = room_ref{"console", "general"};
-            ev.user = user_ref{"maya"};
-            ev.text = text;
-            ev.at = clk.now();
-            eng.handle(ev);
+            eng.handle(said_in_general(id, text, clk.now()));
             m.observe_ack(std::chrono::milliseconds{3});
         });
     }

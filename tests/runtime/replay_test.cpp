@@ -5,49 +5,17 @@
 #include "bot/runtime/example_transcript.hpp"
 #include "bot/runtime/local_runs.hpp"
 #include "storage/sqlite_store.hpp"
+#include "tests/runtime/runtime_fixtures.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 #include <sstream>
 
 using namespace firebreak;
-using firebreak::testing::temp_dir;
+using namespace firebreak::testing;
+using rig = console_rig;
 
 namespace {
-
-transcript example() {
-    std::istringstream in{std::string(example_transcript)};
-    return read_transcript(in);
-}
-
-engine_settings demo_settings() {
-    engine_settings s;
-    s.announcement_rooms["console"] = room_ref{"console", "announcements"};
-    return s;
-}
-
-// One engine over one store file with a buffered console adapter.
-struct rig {
-    sqlite_store store;
-    manual_clock clk;
-    std::ostringstream out;
-    console_adapter adapter;
-    engine eng;
-    rig(const std::string& db, const std::filesystem::path& files)
-        : store(db), clk(from_unix_ms(0)), adapter(out, clk, files, true), eng(store, demo_settings(), clk) {
-        eng.add_adapter(adapter);
-        eng.set_renderer([](const incident& inc, incident_store&) {
-            rendered_document d;
-            d.filename = inc.id.str() + ".md";
-            d.format = "md";
-            d.content = "# " + inc.id.str();
-            d.summary.text("draft");
-            return d;
-        });
-        for (const auto& [n, inc] : eng.state().incidents)
-            if (auto r = inc.room_on("console")) adapter.ensure_room(r->id);
-    }
-};
 
 std::size_t count_tag(const std::vector<timeline_entry>& es, entry_kind k, const std::string& tag) {
     std::size_t n = 0;

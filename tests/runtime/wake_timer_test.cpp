@@ -4,12 +4,14 @@
 #include "bot/runtime/engine.hpp"
 #include "bot/runtime/wake_timer.hpp"
 #include "storage/sqlite_store.hpp"
+#include "tests/runtime/runtime_fixtures.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 #include <sstream>
 
 using namespace firebreak;
+using firebreak::testing::said_in_general;
 
 TEST_CASE("the wake timer sleeps until the next nudge and sends it then, without polling", "[runtime][nudges]") {
     sqlite_store store(":memory:");
@@ -34,13 +36,7 @@ TEST_CASE("the wake timer sleeps until the next nudge and sends it then, without
     timer.rearm();
     CHECK_FALSE(timer.aimed_at().has_value());  // nothing to do: no timer
 
-    chat_event ev;
-    ev.kind = event_kind::message;
-    ev.event_id = "e1";
-    ev.room = room_ref{"console", "general"};
-    ev.user = user_ref{"maya"};
-    ev.text = "!incident declare Checkout down";
-    ev.at = clk.now();
+    const auto ev = said_in_general("e1", "!incident declare Checkout down", clk.now());
     eng.handle(ev);  // the commit re-aims the timer by itself
     const instant declared = eng.state().find(1)->times.declared;
     REQUIRE(timer.aimed_at() == declared + std::chrono::minutes{3});
@@ -78,13 +74,7 @@ TEST_CASE("the wake timer sleeps at most a few minutes at once, so a wall-clock 
     eng.add_adapter(adapter);
     boost::asio::io_context io;
     wake_timer timer(io.get_executor(), eng, clk);
-    chat_event ev;
-    ev.kind = event_kind::message;
-    ev.event_id = "e1";
-    ev.room = room_ref{"console", "general"};
-    ev.user = user_ref{"maya"};
-    ev.text = "!incident declare Checkout down --sev 3";
-    ev.at = clk.now();
+    const auto ev = said_in_general("e1", "!incident declare Checkout down --sev 3", clk.now());
     eng.handle(ev);
     REQUIRE(timer.aimed_at() == clk.now() + std::chrono::minutes{10});  // no scribe, nothing suspected
     CHECK(timer.armed_delay() == wake_timer::max_sleep);
