@@ -63,15 +63,7 @@ std::string escape(std::string_view text, bool cell, bool at_line_start) {
         }
         auto u = static_cast<unsigned char>(c);
         if (u >= 0x80) {
-            char32_t cp;
-            std::size_t n = decode_utf8(text, i, cp);
-            if (n == 0) {
-                out += replacement;
-                ++i;
-            } else {
-                out.append(text.substr(i, n));
-                i += n;
-            }
+            i += append_repaired_char(out, text, i);
             continue;
         }
         switch (c) {

@@ -88,20 +88,21 @@ std::string ascii_lower(std::string_view s) {
     return out;
 }
 
+std::size_t append_repaired_char(std::string& out, std::string_view text, std::size_t i) {
+    char32_t cp;
+    std::size_t n = decode_utf8(text, i, cp);
+    if (n == 0) {
+        out += replacement;
+        return 1;
+    }
+    out.append(text.substr(i, n));
+    return n;
+}
+
 std::string repaired_utf8(std::string_view text) {
     std::string out;
     out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size();) {
-        char32_t cp;
-        std::size_t n = decode_utf8(text, i, cp);
-        if (n == 0) {
-            out += replacement;
-            ++i;
-        } else {
-            out.append(text.substr(i, n));
-            i += n;
-        }
-    }
+    for (std::size_t i = 0; i < text.size();) i += append_repaired_char(out, text, i);
     return out;
 }
 

@@ -29,6 +29,10 @@ bool valid_utf8(std::string_view s);
 /// there are not valid UTF-8 (overlong, surrogate, beyond U+10FFFF, cut short).
 std::size_t decode_utf8(std::string_view s, std::size_t i, char32_t& cp);
 
+/// Appends the character at `text[i]` to `out`, or U+FFFD for an invalid byte; returns
+/// how many bytes of `text` it took.
+std::size_t append_repaired_char(std::string& out, std::string_view text, std::size_t i);
+
 /// `text` with every invalid UTF-8 byte replaced by U+FFFD; valid text is unchanged.
 std::string repaired_utf8(std::string_view text);
 
