@@ -4,3 +4,4 @@
 // which keeps builds fast on small machines.
 #include <boost/asio/impl/src.hpp>
 #include <boost/beast/src.hpp>
+#include <boost/asio/ssl/impl/src.hpp>
