@@ -1098,7 +1098,8 @@ change apply(const engine_state& state, const chat_event& ev, instant now, const
                 on_amend(cx, ev.reaction_added ? timeline_amendment::what::highlight : timeline_amendment::what::unhighlight);
             break;
         case event_kind::room_bound: on_room_bound(cx); break;
-        case event_kind::member_joined: break;
+        case event_kind::member_joined:
+        case event_kind::sync_mark: break;
     }
     cx.finish();
     return std::move(cx.out);

@@ -16,6 +16,7 @@ enum class event_kind {
     command,     ///< a slash command; `text` is everything after "/incident"
     room_bound,  ///< the runtime opened `room` for `incident` (delivery of an open_room)
     member_joined,
+    sync_mark,   ///< nothing happened: only the adapter cursor moves (an empty sync batch)
 };
 
 /// One inbound event, already translated from the platform's wire format.

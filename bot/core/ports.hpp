@@ -91,6 +91,9 @@ public:
     virtual void start(event_sink sink) = 0;
     /// Stops receiving and closes connections; pending acks are not sent.
     virtual void stop() = 0;
+    /// Stops taking new events but keeps sending, so a graceful shutdown can drain the
+    /// outbox; stop() follows.
+    virtual void stop_receiving() {}
     /// A user's display name where the platform has one (adapters cache it).
     virtual void display_name(const user_ref& user, std::function<void(std::optional<std::string>)> cb) = 0;
     /// "console", "slack", "matrix".

@@ -4,6 +4,7 @@
 // in it, and are kept apart so logs can redact them.
 #include "bot/core/engine_state.hpp"
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <stdexcept>
@@ -37,6 +38,10 @@ struct matrix_config {
     secret access_token;
     std::string announcement_room;    ///< room id, e.g. !abc:example.org
     std::string ca_file;
+    // Timings, not read from the file: tests shorten them.
+    std::chrono::milliseconds sync_timeout{30000};  ///< how long a /sync long-poll parks
+    std::chrono::milliseconds retry_initial{1000};  ///< first reconnect wait (×1.75 each time, capped at 60 s)
+    std::chrono::milliseconds retry_jitter{3000};   ///< random extra wait, 0 to this
 };
 
 /// Everything `firebreak run` is told.

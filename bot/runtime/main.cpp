@@ -43,6 +43,9 @@ int main(int argc, char** argv) {
     common(exp);
 
     std::string config_path;
+    auto* run = app.add_subcommand("run", "run the bot with a config file until SIGTERM");
+    run->add_option("--config", config_path, "the TOML config file")->required();
+
     auto* check = app.add_subcommand("check-config", "validate a config file offline and show what it would run");
     check->add_option("--config", config_path, "the TOML config file")->required();
 
@@ -55,6 +58,7 @@ int main(int argc, char** argv) {
     if (*demo) return run_demo(opts, std::cout, std::cerr);
     if (*list) return run_list(opts, all, std::cout);
     if (*exp) return run_export(opts, which, format, out_file, std::cout, std::cerr);
+    if (*run) return run_service(config_path, process_env(), std::cerr);
     if (*check) return run_check_config(config_path, process_env(), std::cout, std::cerr);
     if (*version) {
         std::cout << "firebreak " << FIREBREAK_VERSION << "\n";

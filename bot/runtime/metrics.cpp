@@ -6,7 +6,8 @@ namespace firebreak {
 
 namespace {
 
-constexpr const char* kind_names[] = {"message", "edit", "remove", "reaction", "command", "room_bound", "member_joined"};
+constexpr const char* kind_names[] = {"message", "edit", "remove", "reaction", "command", "room_bound", "member_joined",
+                                      "sync_mark"};
 
 // Label values are escaped as the text format asks (backslash, quote, newline).
 std::string label(std::string_view v) {

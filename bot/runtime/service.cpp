@@ -1,9 +1,28 @@
 #include "bot/runtime/service.hpp"
 
+#include "adapters/matrix/matrix_adapter.hpp"
+#include "bot/runtime/local_runs.hpp"
+#include "bot/runtime/logging.hpp"
+#include "bot/runtime/metrics.hpp"
+#include "bot/runtime/ops_server.hpp"
+#include "bot/runtime/system_clock.hpp"
+#include "bot/runtime/wake_timer.hpp"
+#include "storage/sqlite_store.hpp"
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <csignal>
+#include <filesystem>
 #include <fmt/format.h>
 #include <ostream>
+#include <random>
+#include <spdlog/spdlog.h>
 
 namespace firebreak {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
 
 int run_check_config(const std::string& path, const env_lookup& env, std::ostream& out, std::ostream& err) {
     firebreak_config c;
@@ -35,6 +54,201 @@ int run_check_config(const std::string& path, const env_lookup& env, std::ostrea
                            show(t.update_every), show(t.rotation_after), show(t.no_commander_after));
     }
     return 0;
+}
+
+namespace {
+
+// A per-database tag in every Matrix transaction id: ids restart at 1 in a new database,
+// and a homeserver that still remembers "fb-1" for this token would swallow the send.
+std::string txn_prefix(incident_store& store, instant now) {
+    constexpr auto key = "matrix.txn_prefix";
+    if (auto p = store.cursor(key)) return *p;
+    std::random_device rd;
+    std::string p = fmt::format("{:08x}{:08x}", rd(), rd());
+    change none;
+    store.commit(none, "", now, std::pair<std::string, std::string>{key, p});
+    return p;
+}
+
+}  // namespace
+
+struct service::impl {
+    asio::io_context& io;
+    firebreak_config cfg;
+    const clock& clk;
+    std::unique_ptr<sqlite_store> store;
+    std::unique_ptr<engine> eng;
+    std::unique_ptr<matrix::matrix_adapter> mx;
+    std::unique_ptr<wake_timer> wake;
+    metrics stats;
+    std::unique_ptr<ops_server> ops;
+    asio::steady_timer flush_timer{io};
+    bool stopping = false;
+    bool finished = false;
+    std::vector<std::function<void()>> waiters;
+
+    impl(asio::io_context& io_, firebreak_config c, const clock& k) : io(io_), cfg(std::move(c)), clk(k) {}
+
+    void finish() {
+        auto head = store->pending_outbox(0);
+        if (!head.empty()) spdlog::warn("shutdown: {} outbox rows left for the next start", head.size());
+        flush_timer.cancel();
+        if (wake) wake->cancel();
+        if (mx) mx->stop();
+        if (ops) ops->stop();
+        finished = true;
+        spdlog::info("firebreak stopped");
+        auto w = std::move(waiters);
+        for (auto& f : w) f();
+    }
+
+    // Drains the outbox until it is empty, blocked past the deadline, or out of time.
+    void flush(std::chrono::steady_clock::time_point deadline) {
+        eng->deliver();
+        auto head = store->pending_outbox(1);
+        auto now = std::chrono::steady_clock::now();
+        bool blocked = !head.empty() && head.front().not_before &&
+                       *head.front().not_before - clk.now() > deadline - now;
+        if (head.empty() || now >= deadline || blocked) return finish();
+        flush_timer.expires_after(milliseconds{20});
+        flush_timer.async_wait([this, deadline](boost::system::error_code ec) {
+            if (!ec) flush(deadline);
+        });
+    }
+};
+
+service::service(asio::io_context& io, firebreak_config cfg, const clock& clk)
+    : impl_(std::make_unique<impl>(io, std::move(cfg), clk)) {
+    auto& m = *impl_;
+    if (m.cfg.slack.enabled)
+        throw std::runtime_error("slack.enabled = true, but this build has no Slack adapter yet; disable it");
+    if (!m.cfg.matrix.enabled) spdlog::warn("no platform is enabled: firebreak runs, but nobody can talk to it");
+    std::error_code ec;
+    auto parent = std::filesystem::path(m.cfg.database).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    m.store = std::make_unique<sqlite_store>(m.cfg.database);
+    m.eng = std::make_unique<engine>(*m.store, m.cfg.settings, clk);
+    m.eng->set_renderer(postmortem_renderer());
+    m.eng->set_documents_dir(m.cfg.documents_dir);
+    if (m.cfg.matrix.enabled) {
+        matrix::matrix_options o;
+        o.homeserver = m.cfg.matrix.homeserver;
+        o.access_token = m.cfg.matrix.access_token.value;
+        o.ca_file = m.cfg.matrix.ca_file;
+        o.user_id = m.cfg.matrix.user_id;
+        o.since = m.store->cursor(o.cursor_key);
+        o.txn_prefix = txn_prefix(*m.store, clk.now());
+        o.sync_timeout = m.cfg.matrix.sync_timeout;
+        o.backoff.initial = m.cfg.matrix.retry_initial;
+        o.backoff.jitter = m.cfg.matrix.retry_jitter;
+        m.mx = std::make_unique<matrix::matrix_adapter>(io.get_executor(), std::move(o));
+        m.mx->on_fatal([this](const std::string&) { fail(exit_code::platform); });
+        m.mx->on_reconnect([this] { impl_->stats.count_reconnect("matrix"); });
+        m.eng->add_adapter(*m.mx);
+    }
+    m.wake = std::make_unique<wake_timer>(io.get_executor(), *m.eng, clk);
+    if (!m.cfg.ops_listen.empty()) {
+        ops_handlers h;
+        h.not_ready = [this] { return not_ready(); };
+        h.metrics = [this] { return impl_->stats.render(*impl_->eng); };
+        m.ops = std::make_unique<ops_server>(io.get_executor(), m.cfg.ops_listen, std::move(h));
+    }
+}
+
+service::~service() = default;
+
+void service::start() {
+    auto& m = *impl_;
+    if (m.ops) m.ops->start();
+    auto sink = [this](const inbound& in, const chat_adapter::ack_fn& ack) {
+        auto& s = *impl_;
+        // Shutting down: not acknowledged, so the platform hands it over again next start.
+        if (s.stopping) return;
+        auto t0 = std::chrono::steady_clock::now();
+        try {
+            s.eng->handle(in.event, in.cursor);
+        } catch (const std::exception& e) {
+            spdlog::error("handling event {}: {}; stopping", in.event.event_id, e.what());
+            return fail(exit_code::failure);
+        }
+        s.stats.observe_ack(std::chrono::steady_clock::now() - t0);
+        ack();
+    };
+    if (m.mx) m.mx->start(sink);
+    // Whatever the outbox held when the last run ended goes out first.
+    m.eng->deliver();
+    m.wake->rearm();
+    spdlog::info("firebreak running: {} open incidents, ops endpoint {}", m.eng->state().incidents.size(),
+                 m.ops ? fmt::format("http://{}/", m.cfg.ops_listen) : std::string("off"));
+}
+
+void service::shutdown(milliseconds deadline, std::function<void()> done) {
+    auto& m = *impl_;
+    if (m.finished) return done();
+    m.waiters.push_back(std::move(done));
+    if (m.stopping) return;
+    m.stopping = true;
+    spdlog::info("shutting down: no new events; delivering the outbox for at most {} ms", deadline.count());
+    if (m.mx) m.mx->stop_receiving();
+    m.flush(std::chrono::steady_clock::now() + deadline);
+}
+
+void service::fail(exit_code c) {
+    if (code_ == exit_code::ok) code_ = c;
+    if (on_fatal_) on_fatal_();
+}
+
+engine& service::eng() { return *impl_->eng; }
+
+unsigned short service::ops_port() const { return impl_->ops ? impl_->ops->port() : 0; }
+
+std::vector<std::string> service::not_ready() const {
+    std::vector<std::string> why;
+    const auto& m = *impl_;
+    if (m.stopping) why.emplace_back("shutting down");
+    if (m.mx && m.mx->state() != matrix::link_state::connected)
+        why.push_back("matrix: not connected" + (m.mx->last_error().empty() ? std::string{} : " (" + m.mx->last_error() + ")"));
+    return why;
+}
+
+matrix::matrix_adapter* service::matrix() { return impl_->mx.get(); }
+
+int run_service(const std::string& config_path, const env_lookup& env, std::ostream& err) {
+    firebreak_config cfg;
+    try {
+        cfg = load_config_file(config_path, env);
+    } catch (const config_error& e) {
+        err << e.what() << "\n";
+        return int(exit_code::config);
+    }
+    install_logging(cfg.log_level, cfg.log_format == "json" ? log_format::json : log_format::text,
+                    redactor(cfg.secrets()));
+    asio::io_context io;
+    system_clock clk;
+    std::unique_ptr<service> svc;
+    try {
+        svc = std::make_unique<service>(io, cfg, clk);
+    } catch (const std::exception& e) {
+        spdlog::error("cannot start: {}", e.what());
+        return int(exit_code::failure);
+    }
+    constexpr milliseconds flush_deadline{10000};
+    auto stop = [&] { svc->shutdown(flush_deadline, [&io] { io.stop(); }); };
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](boost::system::error_code ec, int sig) {
+        if (ec) return;
+        spdlog::info("{} received", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        stop();
+    });
+    svc->on_fatal(stop);
+    try {
+        svc->start();
+    } catch (const std::exception& e) {
+        spdlog::error("cannot start: {}", e.what());
+        return int(exit_code::failure);
+    }
+    io.run();
+    return int(svc->code());
 }
 
 }  // namespace firebreak

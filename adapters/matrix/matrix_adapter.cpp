@@ -1,0 +1,571 @@
+#include "adapters/matrix/matrix_adapter.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <functional>
+#include <spdlog/spdlog.h>
+#include <stdexcept>
+
+namespace firebreak::matrix {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr std::string_view client_v3 = "/_matrix/client/v3";
+constexpr int max_alias_attempts = 10;
+constexpr int max_gap_pages = 50;
+
+std::optional<json::object> json_object(std::string_view body) {
+    boost::system::error_code ec;
+    auto v = json::parse(body, ec);
+    if (ec || !v.is_object()) return std::nullopt;
+    return std::move(v.get_object());
+}
+
+std::string field(const std::optional<json::object>& o, std::string_view key) {
+    if (!o) return {};
+    auto it = o->find(key);
+    return it != o->end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string{};
+}
+
+net::url base_url(const std::string& homeserver) {
+    auto u = net::url::parse(homeserver);
+    if (!u) throw std::runtime_error("matrix: the homeserver URL is not http(s)://host[:port]: " + homeserver);
+    return *u;
+}
+
+// A short, stable tag of some bytes for transaction ids (FNV-1a; not a security hash).
+std::string tag_of(std::string_view s) {
+    std::uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : s) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    return fmt::format("{:016x}", h);
+}
+
+bool ok_status(const net::http_response& r) { return r.status >= 200 && r.status < 300; }
+
+}  // namespace
+
+matrix_adapter::matrix_adapter(asio::any_io_executor ex, matrix_options o)
+    : ex_(ex),
+      opt_(std::move(o)),
+      sync_http_(ex, base_url(opt_.homeserver), net::tls_options{opt_.ca_file}),
+      api_http_(ex, base_url(opt_.homeserver), net::tls_options{opt_.ca_file}),
+      retry_timer_(ex),
+      backoff_(opt_.backoff),
+      since_(opt_.since) {}
+
+matrix_adapter::~matrix_adapter() {
+    *alive_ = false;
+    retry_timer_.cancel();
+}
+
+capabilities matrix_adapter::caps() const {
+    capabilities c;
+    c.threads = true;
+    c.files = true;
+    c.topics = true;
+    c.rich_text = true;
+    c.reactions = true;
+    c.create_rooms = true;
+    return c;
+}
+
+void matrix_adapter::call(net::http_client& c, std::string method, std::string target, const json::object* body,
+                          reply_fn cb, milliseconds timeout) {
+    net::http_request req;
+    req.method = std::move(method);
+    req.target = std::move(target);
+    req.timeout = timeout;
+    req.headers.emplace_back("Authorization", "Bearer " + opt_.access_token);
+    if (body) {
+        req.content_type = "application/json";
+        req.body = json::serialize(*body);
+    }
+    c.request(std::move(req), std::move(cb));
+}
+
+// ---- the sync loop ------------------------------------------------------------------
+
+void matrix_adapter::start(event_sink sink) {
+    sink_ = std::move(sink);
+    state_ = link_state::connecting;
+    whoami();
+}
+
+void matrix_adapter::stop() {
+    state_ = link_state::stopped;
+    retry_timer_.cancel();
+    sync_http_.close();
+    api_http_.close();
+}
+
+void matrix_adapter::stop_receiving() {
+    state_ = link_state::stopped;
+    retry_timer_.cancel();
+    sync_http_.close();
+}
+
+void matrix_adapter::fatal(const std::string& why) {
+    if (state_ == link_state::failed || state_ == link_state::stopped) return;
+    state_ = link_state::failed;
+    last_error_ = why;
+    spdlog::error("matrix: {}; the adapter stops", why);
+    retry_timer_.cancel();
+    sync_http_.close();
+    if (on_fatal_) on_fatal_(why);
+}
+
+bool matrix_adapter::auth_failure(const net::http_response& r, std::string_view operation) {
+    if (r.failed()) return false;
+    auto code = errcode_of(r.body);
+    if (r.status == 401 || code == "M_UNKNOWN_TOKEN" || code == "M_MISSING_TOKEN") {
+        fatal(fmt::format("{}: the access token was refused (HTTP {} {}); check the token and restart",
+                          operation, r.status, code.empty() ? "" : code));
+        return true;
+    }
+    return false;
+}
+
+void matrix_adapter::retry_later(const std::string& why) {
+    if (state_ == link_state::stopped || state_ == link_state::failed) return;
+    last_error_ = why;
+    state_ = link_state::retrying;
+    retrying_ = true;
+    auto wait = backoff_.next();
+    spdlog::warn("matrix: {}; retrying in {} ms", why, wait.count());
+    retry_timer_.expires_after(wait);
+    retry_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](boost::system::error_code ec) {
+        if (ec || !alive.lock() || !*alive.lock()) return;
+        if (bot_mxid_.empty()) whoami();
+        else if (filter_.empty()) upload_filter();
+        else sync();
+    });
+}
+
+void matrix_adapter::whoami() {
+    call(api_http_, "GET", std::string(client_v3) + "/account/whoami", nullptr, [this](const net::http_response& r) {
+        if (state_ == link_state::stopped) return;
+        if (auth_failure(r, "whoami")) return;
+        auto body = json_object(r.body);
+        if (r.status == 403) return fatal("whoami: the homeserver refused the bot (M_FORBIDDEN)");
+        if (!ok_status(r) || field(body, "user_id").empty())
+            return retry_later(r.failed() ? "whoami: " + r.failure : fmt::format("whoami: HTTP {}", r.status));
+        bot_mxid_ = field(body, "user_id");
+        if (!opt_.user_id.empty() && opt_.user_id != bot_mxid_)
+            return fatal(fmt::format("the token belongs to {}, not the configured {}", bot_mxid_, opt_.user_id));
+        spdlog::info("matrix: signed in as {}", bot_mxid_);
+        upload_filter();
+    });
+}
+
+void matrix_adapter::upload_filter() {
+    auto f = sync_filter();
+    call(api_http_, "POST", fmt::format("{}/user/{}/filter", client_v3, net::url_encode(bot_mxid_)), &f,
+         [this, f](const net::http_response& r) {
+             if (state_ == link_state::stopped) return;
+             if (auth_failure(r, "filter upload")) return;
+             if (r.failed() || r.status >= 500) return retry_later("filter upload: " + (r.failed() ? r.failure : fmt::format("HTTP {}", r.status)));
+             auto id = field(json_object(r.body), "filter_id");
+             // A server that will not store filters still takes one inline.
+             filter_ = !id.empty() && ok_status(r) ? id : json::serialize(f);
+             sync();
+         });
+}
+
+void matrix_adapter::sync() {
+    if (state_ == link_state::stopped || state_ == link_state::failed) return;
+    if (state_ != link_state::retrying) state_ = since_ ? link_state::connected : link_state::connecting;
+    // The very first sync asks for no wait: it only learns where "now" is.
+    auto timeout = since_ ? opt_.sync_timeout : milliseconds{0};
+    std::string target = fmt::format("{}/sync?timeout={}&filter={}", client_v3, timeout.count(), net::url_encode(filter_));
+    if (since_) target += "&since=" + net::url_encode(*since_);
+    call(sync_http_, "GET", std::move(target), nullptr,
+         [this](const net::http_response& r) { on_sync(r); }, timeout + milliseconds{30000});
+}
+
+void matrix_adapter::on_sync(const net::http_response& r) {
+    if (state_ == link_state::stopped || state_ == link_state::failed) return;
+    if (auth_failure(r, "sync")) return;
+    if (r.failed()) return retry_later("sync: " + r.failure);
+    if (r.status != 200) {
+        auto d = failure(r.status, r.body, r.header("retry-after"), "sync");
+        if (d.error == error_kind::auth) return fatal(d.detail);
+        return retry_later(d.detail);
+    }
+    std::string error;
+    auto batch = decode_sync(r.body, bot_mxid_, reactions_, error);
+    if (!batch) {
+        // The cursor stays where it was: the same batch is asked for again.
+        spdlog::warn("matrix: malformed sync response skipped ({}, {} bytes)", error, r.body.size());
+        return retry_later("sync: " + error);
+    }
+    ++syncs_;
+    if (retrying_) {
+        retrying_ = false;
+        if (on_reconnect_) on_reconnect_();
+    }
+    backoff_.reset();
+    state_ = link_state::connected;
+    last_error_.clear();
+    if (batch->skipped > 0) spdlog::debug("matrix: {} events in the batch were not for the bot", batch->skipped);
+    for (auto& [id, entry] : batch->reactions) reactions_[id] = entry;
+    direct_rooms_.insert(batch->direct_rooms.begin(), batch->direct_rooms.end());
+    // Auto-join every invitation; joins are idempotent, so a repeated invite costs nothing.
+    const json::object no_options;
+    for (const auto& room : batch->invites) {
+        call(api_http_, "POST", fmt::format("{}/join/{}", client_v3, net::url_encode(room)), &no_options,
+             [room](const net::http_response& jr) {
+                 if (ok_status(jr)) spdlog::info("matrix: joined {}", room);
+                 else spdlog::warn("matrix: could not join {}: {}", room, jr.failed() ? jr.failure : std::to_string(jr.status));
+             });
+    }
+    auto b = std::make_shared<sync_batch>(std::move(*batch));
+    if (!since_) {
+        // First start: what was said before the bot existed is history, not news.
+        spdlog::info("matrix: first sync; {} earlier events left as history", b->events.size());
+        b->events.clear();
+        b->gaps.clear();
+        return hand_over(b, {}, 0);
+    }
+    fill_gaps(b, 0, {}, {}, 0);
+}
+
+// A limited timeline left events out between our cursor and the batch: fetch them
+// with /messages (backwards from prev_batch to the old cursor), oldest first.
+void matrix_adapter::fill_gaps(std::shared_ptr<sync_batch> b, std::size_t i, std::vector<chat_event> gathered,
+                               std::string from, int pages) {
+    if (i >= b->gaps.size()) {
+        // Gap events come before the batch's own; each room's order is kept.
+        gathered.insert(gathered.end(), std::make_move_iterator(b->events.begin()),
+                        std::make_move_iterator(b->events.end()));
+        return hand_over(b, std::move(gathered), 0);
+    }
+    const auto& gap = b->gaps[i];
+    if (gap.prev_batch.empty() || pages >= max_gap_pages) {
+        if (pages >= max_gap_pages) spdlog::warn("matrix: gap in {} too long; older events not fetched", gap.room_id);
+        return fill_gaps(b, i + 1, std::move(gathered), {}, 0);
+    }
+    auto token = from.empty() ? gap.prev_batch : from;
+    std::string target = fmt::format("{}/rooms/{}/messages?dir=b&limit=100&from={}&to={}&filter={}", client_v3,
+                                     net::url_encode(gap.room_id), net::url_encode(token), net::url_encode(*since_),
+                                     net::url_encode(json::serialize(sync_filter()["room"].as_object()["timeline"])));
+    call(api_http_, "GET", target, nullptr,
+         [this, b, i, gathered = std::move(gathered), pages](const net::http_response& r) mutable {
+             if (state_ == link_state::stopped || state_ == link_state::failed) return;
+             if (auth_failure(r, "messages")) return;
+             auto body = json_object(r.body);
+             if (!ok_status(r) || !body) return retry_later("gap fill: " + (r.failed() ? r.failure : fmt::format("HTTP {}", r.status)));
+             std::vector<chat_event> page;
+             auto chunk = body->find("chunk");
+             if (chunk != body->end() && chunk->value().is_array())
+                 for (const auto& e : chunk->value().get_array())
+                     if (e.is_object())
+                         if (auto ce = translate_event(b->gaps[i].room_id, e.get_object(), bot_mxid_, reactions_))
+                             page.push_back(std::move(*ce));
+             // The chunk runs newest first; earlier pages are newer still.
+             std::reverse(page.begin(), page.end());
+             page.insert(page.end(), std::make_move_iterator(gathered.begin()), std::make_move_iterator(gathered.end()));
+             auto end = field(body, "end");
+             bool more = !end.empty() && chunk != body->end() && chunk->value().is_array() &&
+                         !chunk->value().get_array().empty();
+             if (more) return fill_gaps(b, i, std::move(page), end, pages + 1);
+             fill_gaps(b, i + 1, std::move(page), {}, 0);
+         });
+}
+
+// One event at a time, in order; the next only after the engine acknowledged the
+// last. The batch's cursor rides on its last event, so it is committed with it.
+void matrix_adapter::hand_over(std::shared_ptr<sync_batch> b, std::vector<chat_event> events, std::size_t i) {
+    if (state_ == link_state::stopped || state_ == link_state::failed) return;
+    auto ev_ptr = std::make_shared<std::vector<chat_event>>(std::move(events));
+    auto step = std::make_shared<std::function<void(std::size_t)>>();
+    *step = [this, b, ev_ptr, step_weak = std::weak_ptr<std::function<void(std::size_t)>>(step),
+             alive = std::weak_ptr<bool>(alive_)](std::size_t k) {
+        auto still = alive.lock();
+        if (!still || !*still || state_ == link_state::stopped || state_ == link_state::failed) return;
+        auto& evs = *ev_ptr;
+        inbound in;
+        bool last = k + 1 >= evs.size();
+        if (evs.empty()) {
+            in.event.kind = event_kind::sync_mark;
+        } else {
+            in.event = evs[k];
+            if (in.event.kind == event_kind::message && direct_rooms_.count(in.event.room.id)) in.event.direct = true;
+        }
+        if (last) in.cursor = std::pair{opt_.cursor_key, b->next_batch};
+        auto self = step_weak.lock();
+        sink_(in, [this, b, k, last, self, alive]() {
+            auto ok = alive.lock();
+            if (!ok || !*ok) return;
+            if (last) return batch_done(b);
+            // Posted, not called: a batch of thousands must not grow the stack.
+            asio::post(ex_, [self, k]() { (*self)(k + 1); });
+        });
+    };
+    (*step)(i);
+}
+
+void matrix_adapter::batch_done(std::shared_ptr<sync_batch> b) {
+    since_ = b->next_batch;
+    sync();
+}
+
+// ---- output --------------------------------------------------------------------------
+
+std::string matrix_adapter::txn(const std::string& key) const {
+    return opt_.txn_prefix.empty() ? key : opt_.txn_prefix + "-" + key;
+}
+
+void matrix_adapter::send_event(const std::string& room_id, const std::string& type, const std::string& txn_id,
+                                const json::object& content, std::string_view operation, done cb) {
+    std::string target = fmt::format("{}/rooms/{}/send/{}/{}", client_v3, net::url_encode(room_id),
+                                     net::url_encode(type), net::url_encode(txn_id));
+    std::string op(operation);
+    call(api_http_, "PUT", target, &content, [this, cb = std::move(cb), op](const net::http_response& r) {
+        delivery d;
+        if (r.failed()) {
+            d.error = error_kind::transient;
+            d.detail = op + ": " + r.failure;
+            return cb(d);
+        }
+        if (auth_failure(r, op)) {
+            // The row stays in the outbox for the next start with a good token.
+            d.error = error_kind::transient;
+            d.detail = op + ": the access token was refused";
+            d.retry_after = milliseconds{60000};
+            return cb(d);
+        }
+        if (!ok_status(r)) return cb(failure(r.status, r.body, r.header("retry-after"), op));
+        d.id = message_id{field(json_object(r.body), "event_id")};
+        cb(d);
+    });
+}
+
+void matrix_adapter::post(const room_ref& room, const rich_text& body, const message_id& thread,
+                          const std::string& key, done cb) {
+    send_event(room.id, "m.room.message", txn(key), notice_content(body, thread.id), "send", std::move(cb));
+}
+
+void matrix_adapter::post_ephemeral(const room_ref& room, const user_ref& user, const rich_text& body, done cb) {
+    // Matrix has no ephemeral messages (caps() says so); the engine never calls this.
+    rich_text t;
+    t.mention(user.id).text(" ").append(body);
+    post(room, t, message_id{}, "eph-" + tag_of(room.id + user.id + body.encode()), std::move(cb));
+}
+
+void matrix_adapter::edit(const room_ref& room, const message_id& id, const rich_text& body, done cb) {
+    json::object fresh = notice_content(body);
+    json::object c = fresh;
+    c["body"] = "* " + body.plain();
+    c["formatted_body"] = "* " + to_html(body);
+    json::object rel;
+    rel["rel_type"] = "m.replace";
+    rel["event_id"] = id.id;
+    c["m.new_content"] = std::move(fresh);
+    c["m.relates_to"] = std::move(rel);
+    send_event(room.id, "m.room.message", txn("edit-" + tag_of(id.id + body.encode())), c, "edit", std::move(cb));
+}
+
+void matrix_adapter::set_topic(const room_ref& room, const std::string& topic, done cb) {
+    json::object c;
+    c["topic"] = topic;
+    call(api_http_, "PUT", fmt::format("{}/rooms/{}/state/m.room.topic/", client_v3, net::url_encode(room.id)), &c,
+         [this, cb = std::move(cb)](const net::http_response& r) {
+             delivery d;
+             if (r.failed()) {
+                 d.error = error_kind::transient;
+                 d.detail = "topic: " + r.failure;
+                 return cb(d);
+             }
+             if (auth_failure(r, "topic")) {
+                 d.error = error_kind::transient;
+                 d.detail = "topic: the access token was refused";
+                 d.retry_after = milliseconds{60000};
+                 return cb(d);
+             }
+             if (!ok_status(r)) return cb(failure(r.status, r.body, r.header("retry-after"), "topic"));
+             d.id = message_id{field(json_object(r.body), "event_id")};
+             cb(d);
+         });
+}
+
+void matrix_adapter::invite(const room_ref& room, const std::vector<user_ref>& users, done cb) {
+    invite_next(room.id, std::make_shared<std::vector<user_ref>>(users), 0, std::move(cb));
+}
+
+void matrix_adapter::invite_next(std::string room_id, std::shared_ptr<std::vector<user_ref>> users, std::size_t i,
+                                 done cb) {
+    if (i >= users->size()) return cb(delivery{});
+    // The bot itself is a member already; console-style ids without a server are not Matrix users.
+    std::string mxid = to_mxid((*users)[i]);
+    if (mxid == bot_mxid_ || server_of(mxid).empty()) return invite_next(std::move(room_id), users, i + 1, std::move(cb));
+    json::object body;
+    body["user_id"] = mxid;
+    call(api_http_, "POST", fmt::format("{}/rooms/{}/invite", client_v3, net::url_encode(room_id)), &body,
+         [this, room_id, users, i, cb = std::move(cb), mxid](const net::http_response& r) mutable {
+             if (r.failed()) {
+                 delivery d;
+                 d.error = error_kind::transient;
+                 d.detail = "invite: " + r.failure;
+                 return cb(d);
+             }
+             if (!ok_status(r)) {
+                 auto d = failure(r.status, r.body, r.header("retry-after"), "invite");
+                 if (d.error == error_kind::retry_after || d.error == error_kind::transient) return cb(d);
+                 // Already a member, or someone who cannot be invited: the others still are.
+                 spdlog::info("matrix: invite of {} not done: {}", mxid, d.detail);
+             }
+             invite_next(std::move(room_id), users, i + 1, std::move(cb));
+         });
+}
+
+std::string matrix_adapter::alias_for(const room_request& req, int attempt) const {
+    auto local = alias_localpart(req.name);
+    return attempt == 0 ? local : fmt::format("{}-{}", local, attempt + 1);
+}
+
+void matrix_adapter::open_room(const room_request& req, done cb) {
+    create_room(std::make_shared<room_request>(req), 0, std::move(cb));
+}
+
+void matrix_adapter::create_room(std::shared_ptr<room_request> req, int attempt, done cb) {
+    json::object body;
+    body["name"] = req->name;
+    body["topic"] = req->topic;
+    body["room_alias_name"] = alias_for(*req, attempt);
+    body["preset"] = req->is_private ? "private_chat" : "public_chat";
+    body["visibility"] = "private";
+    json::array invite;
+    for (const auto& u : req->invite) {
+        auto mxid = to_mxid(u);
+        if (mxid != bot_mxid_ && !server_of(mxid).empty()) invite.emplace_back(mxid);
+    }
+    body["invite"] = std::move(invite);
+    // The key lets a retry after a crash recognise the room it made the first time.
+    json::object creation;
+    creation["firebreak.key"] = req->idempotency_key;
+    body["creation_content"] = std::move(creation);
+    json::object users;
+    users[bot_mxid_] = 100;
+    if (!req->moderator.empty() && !server_of(to_mxid(req->moderator)).empty()) users[to_mxid(req->moderator)] = 50;
+    json::object power;
+    power["users"] = std::move(users);
+    body["power_level_content_override"] = std::move(power);
+    call(api_http_, "POST", std::string(client_v3) + "/createRoom", &body,
+         [this, req, attempt, cb = std::move(cb)](const net::http_response& r) mutable {
+             delivery d;
+             if (r.failed()) {
+                 d.error = error_kind::transient;
+                 d.detail = "createRoom: " + r.failure;
+                 return cb(d);
+             }
+             if (auth_failure(r, "createRoom")) {
+                 d.error = error_kind::transient;
+                 d.detail = "createRoom: the access token was refused";
+                 d.retry_after = milliseconds{60000};
+                 return cb(d);
+             }
+             if (ok_status(r)) {
+                 auto id = field(json_object(r.body), "room_id");
+                 if (id.empty()) {
+                     d.error = error_kind::transient;
+                     d.detail = "createRoom: no room_id in the answer";
+                     return cb(d);
+                 }
+                 d.room = room_ref{"matrix", id};
+                 d.id = message_id{id};
+                 return cb(d);
+             }
+             if (errcode_of(r.body) == "M_ROOM_IN_USE" && attempt + 1 < max_alias_attempts)
+                 return adopt_or_retry(req, attempt, alias_for(*req, attempt), std::move(cb));
+             cb(failure(r.status, r.body, r.header("retry-after"), "createRoom"));
+         });
+}
+
+// The alias is taken: by the room this very request made before a crash (adopt it), or
+// by someone else (try the next alias).
+void matrix_adapter::adopt_or_retry(std::shared_ptr<room_request> req, int attempt, std::string alias, done cb) {
+    std::string full = "#" + alias + ":" + server_of(bot_mxid_);
+    call(api_http_, "GET", fmt::format("{}/directory/room/{}", client_v3, net::url_encode(full)), nullptr,
+         [this, req, attempt, cb = std::move(cb)](const net::http_response& r) mutable {
+             auto room_id = field(json_object(r.body), "room_id");
+             if (!ok_status(r) || room_id.empty()) return create_room(req, attempt + 1, std::move(cb));
+             call(api_http_, "GET",
+                  fmt::format("{}/rooms/{}/state/m.room.create/", client_v3, net::url_encode(room_id)), nullptr,
+                  [this, req, attempt, room_id, cb = std::move(cb)](const net::http_response& sr) mutable {
+                      if (ok_status(sr) && field(json_object(sr.body), "firebreak.key") == req->idempotency_key) {
+                          spdlog::info("matrix: {} was created by an earlier attempt; using it", room_id);
+                          delivery d;
+                          d.room = room_ref{"matrix", room_id};
+                          d.id = message_id{room_id};
+                          return cb(d);
+                      }
+                      create_room(req, attempt + 1, std::move(cb));
+                  });
+         });
+}
+
+void matrix_adapter::post_file(const room_ref& room, const std::string& filename, const std::string& content,
+                               const rich_text& comment, done cb) {
+    net::http_request req;
+    req.method = "POST";
+    req.target = "/_matrix/media/v3/upload?filename=" + net::url_encode(filename);
+    req.content_type = filename.ends_with(".md") ? "text/markdown; charset=utf-8" : "application/octet-stream";
+    req.body = content;
+    req.timeout = milliseconds{120000};
+    req.headers.emplace_back("Authorization", "Bearer " + opt_.access_token);
+    // Transaction ids from the content: a retry of the same draft cannot post it twice.
+    std::string tag = tag_of(room.id + filename + content);
+    api_http_.request(std::move(req), [this, room, filename, size = content.size(), comment, tag,
+                                        cb = std::move(cb)](const net::http_response& r) mutable {
+        if (r.failed()) {
+            delivery d;
+            d.error = error_kind::transient;
+            d.detail = "upload: " + r.failure;
+            return cb(d);
+        }
+        if (!ok_status(r)) return cb(failure(r.status, r.body, r.header("retry-after"), "upload"));
+        auto uri = field(json_object(r.body), "content_uri");
+        json::object c;
+        c["msgtype"] = "m.file";
+        c["body"] = filename;
+        c["filename"] = filename;
+        c["url"] = uri;
+        json::object info;
+        info["mimetype"] = "text/markdown";
+        info["size"] = size;
+        c["info"] = std::move(info);
+        send_event(room.id, "m.room.message", txn("file-" + tag), c, "send file",
+                   [this, room, comment, tag, cb = std::move(cb)](delivery d) mutable {
+                       if (!d.ok()) return cb(d);
+                       post(room, comment, message_id{}, "filenote-" + tag, std::move(cb));
+                   });
+    });
+}
+
+void matrix_adapter::display_name(const user_ref& user, std::function<void(std::optional<std::string>)> cb) {
+    auto mxid = to_mxid(user);
+    if (auto it = names_.find(mxid); it != names_.end()) return cb(it->second);
+    call(api_http_, "GET", fmt::format("{}/profile/{}/displayname", client_v3, net::url_encode(mxid)), nullptr,
+         [this, mxid, cb = std::move(cb)](const net::http_response& r) {
+             std::optional<std::string> name;
+             auto n = field(json_object(r.body), "displayname");
+             if (ok_status(r) && !n.empty()) name = n;
+             // Only answers are cached; a failed lookup is tried again next time.
+             if (!r.failed() && (ok_status(r) || r.status == 404)) names_[mxid] = name;
+             cb(name);
+         });
+}
+
+}  // namespace firebreak::matrix

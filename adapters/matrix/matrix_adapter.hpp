@@ -1,0 +1,126 @@
+#pragma once
+// The Matrix platform: Client-Server API v3 over HTTP(S). A /sync long-poll loop turns
+// the homeserver's timeline into chat_events, handed to the engine one at a time; the
+// batch's next_batch travels with its last event so the store commits the cursor with
+// the effects. Output goes out as m.notice with an HTML body through PUT …/send/{txnId},
+// the txnId derived from the outbox row, so a resend after a crash cannot double-post.
+#include "adapters/net/backoff.hpp"
+#include "adapters/net/http_client.hpp"
+#include "adapters/matrix/matrix_wire.hpp"
+#include "bot/core/ports.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+namespace firebreak::matrix {
+
+/// How the adapter connects.
+struct matrix_options {
+    std::string homeserver;                ///< base URL, "https://matrix.example.org"
+    std::string access_token;              ///< sent only as "Authorization: Bearer"
+    std::string ca_file;                   ///< extra trusted CA (PEM)
+    std::string user_id;                   ///< expected bot user; "" = whatever whoami says
+    std::optional<std::string> since;      ///< the stored next_batch; none on the very first start
+    std::string cursor_key = "matrix.next_batch";
+    std::string txn_prefix;                ///< unique per database, so txnIds never collide across deployments
+    std::chrono::milliseconds sync_timeout{30000};
+    net::backoff_policy backoff;
+};
+
+/// Where the connection stands, for /readyz.
+enum class link_state { idle, connecting, connected, retrying, failed, stopped };
+
+/// chat_adapter for Matrix. Use from the executor it was given; not thread-safe.
+class matrix_adapter final : public chat_adapter {
+public:
+    /// Called once when the adapter gives up for good (an invalid token): the message says why.
+    using fatal_fn = std::function<void(const std::string&)>;
+
+    matrix_adapter(boost::asio::any_io_executor ex, matrix_options o);
+    ~matrix_adapter() override;
+
+    /// Where a fatal error is reported.
+    void on_fatal(fatal_fn f) { on_fatal_ = std::move(f); }
+    /// Called each time the sync loop comes back after a failure.
+    void on_reconnect(std::function<void()> f) { on_reconnect_ = std::move(f); }
+    /// The connection's state.
+    link_state state() const { return state_; }
+    /// The last error, one line, no secrets.
+    const std::string& last_error() const { return last_error_; }
+    /// The bot's user id, known after whoami.
+    const std::string& bot_mxid() const { return bot_mxid_; }
+    /// Sync responses handled so far.
+    std::int64_t syncs() const { return syncs_; }
+
+    void start(event_sink sink) override;
+    void stop() override;
+    void stop_receiving() override;
+    void display_name(const user_ref& user, std::function<void(std::optional<std::string>)> cb) override;
+    std::string platform() const override { return "matrix"; }
+    capabilities caps() const override;
+    void open_room(const room_request& req, done cb) override;
+    void post(const room_ref& room, const rich_text& body, const message_id& thread, const std::string& key,
+              done cb) override;
+    void post_ephemeral(const room_ref& room, const user_ref& user, const rich_text& body, done cb) override;
+    void invite(const room_ref& room, const std::vector<user_ref>& users, done cb) override;
+    void edit(const room_ref& room, const message_id& id, const rich_text& body, done cb) override;
+    void set_topic(const room_ref& room, const std::string& topic, done cb) override;
+    void post_file(const room_ref& room, const std::string& filename, const std::string& content,
+                   const rich_text& comment, done cb) override;
+
+private:
+    using reply_fn = std::function<void(const net::http_response&)>;
+    void call(net::http_client& c, std::string method, std::string target, const boost::json::object* body,
+              reply_fn cb, std::chrono::milliseconds timeout = std::chrono::milliseconds{30000});
+    void whoami();
+    void upload_filter();
+    void sync();
+    void on_sync(const net::http_response& r);
+    void fill_gaps(std::shared_ptr<sync_batch> b, std::size_t i, std::vector<chat_event> gathered, std::string from,
+                   int pages);
+    void hand_over(std::shared_ptr<sync_batch> b, std::vector<chat_event> events, std::size_t i);
+    void batch_done(std::shared_ptr<sync_batch> b);
+    void retry_later(const std::string& why);
+    void fatal(const std::string& why);
+    bool auth_failure(const net::http_response& r, std::string_view operation);
+    void send_event(const std::string& room_id, const std::string& type, const std::string& txn,
+                    const boost::json::object& content, std::string_view operation, done cb);
+    void create_room(std::shared_ptr<room_request> req, int attempt, done cb);
+    void adopt_or_retry(std::shared_ptr<room_request> req, int attempt, std::string alias, done cb);
+    void invite_next(std::string room_id, std::shared_ptr<std::vector<user_ref>> users, std::size_t i, done cb);
+    std::string txn(const std::string& key) const;
+    std::string alias_for(const room_request& req, int attempt) const;
+
+    boost::asio::any_io_executor ex_;
+    matrix_options opt_;
+    net::http_client sync_http_;  // the parked long-poll has a connection of its own
+    net::http_client api_http_;   // everything else, in order
+    boost::asio::steady_timer retry_timer_;
+    net::backoff backoff_;
+    event_sink sink_;
+    fatal_fn on_fatal_;
+    std::function<void()> on_reconnect_;
+    link_state state_ = link_state::idle;
+    std::string last_error_;
+    std::string bot_mxid_;
+    std::string filter_;                       // filter id, or the filter itself as JSON
+    std::optional<std::string> since_;
+    reaction_index reactions_;                 // reaction event -> (target, key), for unreacts
+    std::set<std::string> direct_rooms_;
+    std::map<std::string, std::optional<std::string>> names_;  // display-name cache
+    std::int64_t syncs_ = 0;
+    bool retrying_ = false;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace firebreak::matrix

@@ -1,0 +1,362 @@
+// The Matrix adapter end to end: the real service against a fake homeserver over real
+// sockets on 127.0.0.1, every request checked against the Client-Server definitions.
+#include "tests/matrix/matrix_rig.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace firebreak;
+using namespace firebreak::testing;
+namespace json = boost::json;
+
+// Every request the fake saw fits the definitions (each problem printed when not).
+#define CHECK_CONFORMS(spec)                                 \
+    do {                                                     \
+        auto problems_ = (spec).problems();                  \
+        for (auto& p_ : problems_) UNSCOPED_INFO(p_);        \
+        CHECK(problems_.empty());                            \
+    } while (0)
+
+namespace {
+
+std::size_t count_requests(const fake_homeserver& hs, const std::string& method, const std::string& part) {
+    std::size_t n = 0;
+    for (const auto& r : hs.requests())
+        if (r.method == method && r.target.find(part) != std::string::npos) ++n;
+    return n;
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& x) {
+    return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+// Declares INC-1 from a lobby the bot was invited to, and waits for its room.
+std::string declare_incident(matrix_rig& rig, const std::string& lobby, const std::string& title = "Search is timing out") {
+    rig.hs.say(lobby, alice, "!incident declare " + title + " --sev 1");
+    REQUIRE(rig.until([&] { return !rig.room_of(1).empty(); }));
+    return rig.room_of(1);
+}
+
+}  // namespace
+
+TEST_CASE("a whole incident worked through Matrix", "[matrix]") {
+    fake_homeserver hs;
+    conformance spec(hs);
+    auto lobby = hs.create_room(alice, "Lobby");
+    auto news = hs.create_room(alice, "Incidents");
+    hs.invite_bot(lobby, alice);
+    hs.invite_bot(news, alice);
+    // A room the bot was already in, with a command said before the bot ever ran.
+    auto old = hs.create_room(alice, "Old");
+    hs.join(old, bot_id);
+    hs.say(old, alice, "!incident declare Old news");
+    matrix_rig rig(hs, news);
+    rig.boot();
+
+    // Invitations are accepted; history from before the first start is not news.
+    REQUIRE(rig.until([&] { return contains(hs.members(lobby), bot_id) && contains(hs.members(news), bot_id); }));
+    auto room = declare_incident(rig, lobby);
+    CHECK(rig.eng().state().incidents.size() == 1);
+
+    // The room: name, alias, topic, invitation and moderator power for the commander.
+    auto name = hs.state(room, "m.room.name");
+    REQUIRE(name);
+    CHECK(std::string(name->at("name").as_string()).find("inc-1-search-is-timing-out") == 0);
+    CHECK(contains(hs.invited(room), alice));
+    auto power = hs.state(room, "m.room.power_levels");
+    REQUIRE(power);
+    CHECK(power->at("users").as_object().at(alice).to_number<int>() == 50);
+    CHECK(power->at("users").as_object().at(bot_id).to_number<int>() == 100);
+    REQUIRE(rig.until([&] { return rig.bot_said(room, "INC-1"); }));
+    // The kickoff is an m.notice with an HTML body.
+    auto kickoff = rig.bot_messages(room).front();
+    CHECK(kickoff.at("msgtype") == "m.notice");
+    CHECK(kickoff.at("format") == "org.matrix.custom.html");
+    REQUIRE(rig.until([&] { return rig.bot_said(news, "INC-1"); }));
+    REQUIRE(rig.until([&] { return hs.state(room, "m.room.topic").has_value(); }));
+    CHECK(std::string(hs.state(room, "m.room.topic")->at("topic").as_string()).find("SEV1") != std::string::npos);
+
+    // Working the incident: tagged messages, a pin, an edit, a deletion, a thread reply.
+    hs.join(room, alice);
+    auto hyp = hs.say(room, alice, "#hypothesis the new index is missing");
+    hs.push_event(room, alice,
+                  json::object{{"type", "m.reaction"},
+                               {"content", json::object{{"m.relates_to", json::object{{"rel_type", "m.annotation"},
+                                                                                        {"event_id", hyp},
+                                                                                        {"key", "📌"}}}}}});
+    auto typo = hs.say(room, alice, "rolled back the deploi");
+    json::object edit{{"msgtype", "m.text"},
+                      {"body", "* rolled back the deploy"},
+                      {"m.new_content", json::object{{"msgtype", "m.text"}, {"body", "rolled back the deploy"}}},
+                      {"m.relates_to", json::object{{"rel_type", "m.replace"}, {"event_id", typo}}}};
+    hs.push_event(room, alice, json::object{{"type", "m.room.message"}, {"content", edit}});
+    auto oops = hs.say(room, alice, "password is hunter2");
+    hs.push_event(room, alice, json::object{{"type", "m.room.redaction"}, {"content", json::object{{"redacts", oops}}}});
+    json::object threaded{{"msgtype", "m.text"},
+                          {"body", "error rate is back to normal"},
+                          {"m.relates_to", json::object{{"rel_type", "m.thread"}, {"event_id", hyp}}}};
+    hs.push_event(room, alice, json::object{{"type", "m.room.message"}, {"content", threaded}});
+    hs.say(room, alice, "!incident status resolved");
+    hs.say(room, alice, "!incident close");
+
+    // The postmortem arrives as an m.file, its Markdown in the media repository.
+    REQUIRE(rig.until([&] {
+        for (auto& c : rig.bot_messages(room))
+            if (c.at("msgtype") == "m.file") return true;
+        return false;
+    }));
+    auto media = hs.media();
+    REQUIRE(media.size() == 1);
+    const auto& md = media.begin()->second.second;
+    CHECK(md.find("Search is timing out") != std::string::npos);
+    CHECK(md.find("the new index is missing") != std::string::npos);
+
+    auto* inc = rig.eng().state().find(1);
+    REQUIRE(inc);
+    CHECK(inc->is_closed());
+    CHECK(rig.has_text(1, "rolled back the deploy"));
+    CHECK_FALSE(rig.has_text(1, "hunter2"));
+    CHECK(rig.has_text(1, "error rate is back to normal"));
+    CHECK(rig.eng().state().find(2) == nullptr);  // "Old news" was history
+    bool pinned = false, threaded_ok = false;
+    for (auto& e : rig.eng().store().timeline(incident_id{1})) {
+        if (e.msg.id == hyp && e.highlight) pinned = true;
+        if (e.text == "error rate is back to normal" && e.thread_parent.id == hyp) threaded_ok = true;
+    }
+    CHECK(pinned);
+    CHECK(threaded_ok);
+    CHECK(rig.bot_said(news, "closed"));
+
+    // Nothing the bot sent broke the definitions, and it sent a fair amount.
+    CHECK_CONFORMS(spec);
+    CHECK(spec.checked() > 15);
+    CHECK(hs.hook_failures().empty());
+}
+
+TEST_CASE("a restart in the middle of a sync batch loses nothing and doubles nothing", "[matrix]") {
+    fake_homeserver hs;
+    auto lobby = hs.create_room(alice, "Lobby");
+    hs.invite_bot(lobby, alice);
+    matrix_rig rig(hs);
+    rig.boot();
+    REQUIRE(rig.until([&] { return contains(hs.members(lobby), bot_id); }));
+    auto room = declare_incident(rig, lobby);
+    hs.join(room, alice);
+    REQUIRE(rig.until([&] { return rig.bot_said(room, "INC-1"); }));
+
+    for (int i = 0; i < 40; ++i) hs.say(room, alice, "note " + std::to_string(i));
+    // Crash once part of the batch is committed: its cursor is not, so the batch comes
+    // again and the handled part is recognised by event id.
+    auto before = rig.eng().counters().events_by_kind[0];
+    REQUIRE(rig.until([&] { return rig.eng().counters().events_by_kind[0] >= before + 15; }));
+    rig.crash();
+    rig.boot();
+    REQUIRE(rig.until([&] { return rig.has_text(1, "note 39"); }));
+    auto texts = rig.texts(1);
+    for (int i = 0; i < 40; ++i)
+        CHECK(std::count(texts.begin(), texts.end(), "note " + std::to_string(i)) == 1);
+    CHECK(rig.eng().counters().duplicates > 0);
+}
+
+TEST_CASE("a send the server performed but never answered is not posted twice", "[matrix]") {
+    fake_homeserver hs;
+    auto lobby = hs.create_room(alice, "Lobby");
+    hs.invite_bot(lobby, alice);
+    matrix_rig rig(hs);
+    rig.boot();
+    REQUIRE(rig.until([&] { return contains(hs.members(lobby), bot_id); }));
+    auto room = declare_incident(rig, lobby);
+    hs.join(room, alice);
+    REQUIRE(rig.until([&] { return rig.bot_said(room, "INC-1"); }));
+
+    hs.drop_after_handling("PUT", "/send/", 1);
+    hs.say(room, alice, "!incident hypothesis cache stampede");
+    // The server has the message; the bot never heard back, and crashes before retrying.
+    REQUIRE(rig.until([&] { return rig.bot_said(room, "H1"); }));
+    REQUIRE(rig.until([&] {
+        for (auto& r : hs.requests())
+            if (r.dropped) return true;
+        return false;
+    }));
+    rig.crash();
+    rig.boot();
+    // The restarted bot resends the outbox row with the same transaction id once its
+    // retry time comes.
+    REQUIRE(rig.until([&] {
+        rig.clk.advance(std::chrono::seconds{1});
+        rig.eng().deliver();
+        return rig.eng().store().pending_outbox(0).empty();
+    }));
+    std::size_t h1 = 0;
+    for (auto& c : rig.bot_messages(room))
+        if (std::string(c.at("body").as_string()).find("H1") != std::string::npos) ++h1;
+    CHECK(h1 == 1);
+}
+
+TEST_CASE("429 bursts are waited out without reordering a room's messages", "[matrix]") {
+    fake_homeserver hs;
+    conformance spec(hs);
+    auto lobby = hs.create_room(alice, "Lobby");
+    hs.invite_bot(lobby, alice);
+    matrix_rig rig(hs);
+    rig.boot();
+    REQUIRE(rig.until([&] { return contains(hs.members(lobby), bot_id); }));
+    auto room = declare_incident(rig, lobby);
+    hs.join(room, alice);
+    REQUIRE(rig.until([&] { return rig.bot_said(room, "INC-1"); }));
+
+    hs.rate_limit("PUT", "/send/", 6, 1500);
+    for (int i = 1; i <= 5; ++i) hs.say(room, alice, "!incident hypothesis idea " + std::to_string(i));
+    // Every wait the server asks for passes on the engine's clock.
+    REQUIRE(rig.until([&] {
+        auto head = rig.eng().store().pending_outbox(1);
+        if (!head.empty() && head.front().not_before && *head.front().not_before > rig.clk.now()) {
+            rig.clk.set(*head.front().not_before);
+            rig.eng().deliver();
+        }
+        return rig.bot_said(room, "H5");
+    }));
+    std::vector<int> order;
+    for (auto& c : rig.bot_messages(room)) {
+        std::string body(c.at("body").as_string());
+        for (int i = 1; i <= 5; ++i)
+            if (body.find("H" + std::to_string(i)) != std::string::npos && body.find("idea " + std::to_string(i)) != std::string::npos)
+                order.push_back(i);
+    }
+    CHECK(order == std::vector<int>{1, 2, 3, 4, 5});
+    CHECK(rig.eng().counters().rate_limit_waits >= 6);
+    CHECK(rig.eng().counters().dropped == 0);
+    CHECK_CONFORMS(spec);
+}
+
+TEST_CASE("a sync batch of 1,000 events is handled in order, each once", "[matrix]") {
+    fake_homeserver hs;
+    auto lobby = hs.create_room(alice, "Lobby");
+    hs.invite_bot(lobby, alice);
+    matrix_rig rig(hs);
+    rig.boot();
+    REQUIRE(rig.until([&] { return contains(hs.members(lobby), bot_id); }));
+    auto room = declare_incident(rig, lobby);
+    hs.join(room, alice);
+    REQUIRE(rig.until([&] { return rig.bot_said(room, "INC-1"); }));
+    for (int i = 0; i < 1000; ++i) hs.say(room, i % 2 ? alice : bob, "line " + std::to_string(i));
+    REQUIRE(rig.until([&] { return rig.has_text(1, "line 999"); }, std::chrono::milliseconds{60000}));
+    std::vector<std::string> lines;
+    for (auto& t : rig.texts(1))
+        if (t.rfind("line ", 0) == 0) lines.push_back(t);
+    REQUIRE(lines.size() == 1000);
+    for (int i = 0; i < 1000; ++i) CHECK(lines[std::size_t(i)] == "line " + std::to_string(i));
+}
+
+TEST_CASE("malformed sync responses and odd events are skipped; the bot stays up", "[matrix]") {
+    fake_homeserver hs;
+    auto lobby = hs.create_room(alice, "Lobby");
+    hs.invite_bot(lobby, alice);
+    matrix_rig rig(hs);
+    rig.boot();
+    REQUIRE(rig.until([&] { return contains(hs.members(lobby), bot_id); }));
+    auto room = declare_incident(rig, lobby, "<b>Checkout</b> & <script>x</script>");
+    hs.join(room, alice);
+    REQUIRE(rig.until([&] { return rig.bot_said(room, "INC-1"); }));
+    // The title is plain text in the room name and escaped in every HTML body.
+    for (auto& c : rig.bot_messages(room))
+        if (c.contains("formatted_body")) CHECK(std::string(c.at("formatted_body").as_string()).find("<script>") == std::string::npos);
+
+    hs.inject_raw_sync("{\"next_batch\": ");
+    hs.inject_raw_sync("<html>502 Bad Gateway</html>");
+    hs.push_event(room, alice, json::object{{"type", "m.room.message"}, {"content", json::object{{"msgtype", 7}}}});
+    hs.push_event(room, alice, json::object{{"type", "org.example.unknown"}, {"content", json::object{{"x", 1}}}});
+    hs.push_event(room, alice,
+                  json::object{{"type", "m.room.message"},
+                               {"content", json::object{{"msgtype", "org.example.poll"}, {"body", "poll: roll back?"}}}});
+    hs.say(room, alice, std::string(300000, 'x'));
+    hs.say(room, alice, "invalid utf-8 \xC3\x28 here");
+    // A room the bot is in but that is no incident: chatter there is not recorded.
+    hs.say(lobby, alice, "just chatting");
+    hs.say(room, alice, "still listening");
+    REQUIRE(rig.until([&] { return rig.has_text(1, "still listening"); }));
+    CHECK(rig.has_text(1, "poll: roll back?"));
+    CHECK_FALSE(rig.has_text(1, "just chatting"));
+    for (auto& t : rig.texts(1)) CHECK(t.size() < 300000);
+    CHECK(rig.svc->matrix()->state() == matrix::link_state::connected);
+}
+
+TEST_CASE("a refused token stops the adapter with one clear error and no retry storm", "[matrix]") {
+    fake_homeserver hs;
+    matrix_rig rig(hs);
+    rig.cfg.matrix.access_token = secret{"wrong-token", "test"};
+    bool fatal = false;
+    rig.svc = std::make_unique<service>(rig.io, rig.cfg, rig.clk);
+    rig.svc->on_fatal([&] { fatal = true; });
+    rig.svc->start();
+    REQUIRE(rig.until([&] { return fatal; }));
+    // A little longer, to see that nothing keeps knocking.
+    rig.until([] { return false; }, std::chrono::milliseconds{200});
+    CHECK(hs.requests().size() == 1);
+    CHECK(rig.svc->code() == exit_code::platform);
+    CHECK(rig.svc->matrix()->state() == matrix::link_state::failed);
+    auto why = rig.svc->matrix()->last_error();
+    CHECK(why.find("refused") != std::string::npos);
+    CHECK(why.find("wrong-token") == std::string::npos);
+    CHECK_FALSE(rig.svc->not_ready().empty());
+}
+
+TEST_CASE("over TLS the bot verifies the homeserver against the configured CA", "[matrix][tls]") {
+    fake_homeserver_options o;
+    o.tls = true;
+    fake_homeserver hs(o);
+    conformance spec(hs);
+    auto lobby = hs.create_room(alice, "Lobby");
+    hs.invite_bot(lobby, alice);
+    {
+        matrix_rig rig(hs);
+        rig.boot();
+        REQUIRE(rig.until([&] { return contains(hs.members(lobby), bot_id); }));
+        auto room = declare_incident(rig, lobby);
+        REQUIRE(rig.until([&] { return rig.bot_said(room, "INC-1"); }));
+        CHECK(rig.svc->not_ready().empty());
+    }
+    CHECK_CONFORMS(spec);
+
+    // Without the CA the handshake fails and the adapter keeps retrying, never ready.
+    auto before = hs.requests().size();
+    matrix_rig untrusted(hs);
+    untrusted.cfg.matrix.ca_file.clear();
+    untrusted.boot();
+    untrusted.until([] { return false; }, std::chrono::milliseconds{300});
+    CHECK(hs.requests().size() == before);
+    CHECK(untrusted.svc->matrix()->state() == matrix::link_state::retrying);
+    CHECK(untrusted.svc->matrix()->last_error().find("handshake") != std::string::npos);
+}
+
+TEST_CASE("a room alias already taken gets a suffix; one the bot made before a crash is reused", "[matrix]") {
+    fake_homeserver hs;
+    auto lobby = hs.create_room(alice, "Lobby");
+    auto squatter = hs.create_room(bob, "Someone else's");
+    hs.set_alias("#inc-1-search-is-timing-out:example.org", squatter);
+    hs.invite_bot(lobby, alice);
+    matrix_rig rig(hs);
+    rig.boot();
+    REQUIRE(rig.until([&] { return contains(hs.members(lobby), bot_id); }));
+    auto room = declare_incident(rig, lobby);
+    CHECK(room != squatter);
+    CHECK(count_requests(hs, "POST", "/createRoom") == 2);
+
+    // A crash after createRoom succeeded but before the room was recorded: the retry
+    // finds the room by its alias and its creation key, and makes no second one.
+    hs.drop_after_handling("POST", "/createRoom", 1);
+    hs.say(lobby, alice, "!incident declare Payments failing --sev 2");
+    REQUIRE(rig.until([&] {
+        for (auto& r : hs.requests())
+            if (r.dropped) return true;
+        return false;
+    }));
+    auto rooms_before = hs.rooms().size();
+    rig.crash();
+    rig.boot();
+    REQUIRE(rig.until([&] {
+        rig.clk.advance(std::chrono::seconds{2});
+        rig.eng().deliver();
+        return !rig.room_of(2).empty();
+    }));
+    CHECK(hs.rooms().size() == rooms_before);
+}
