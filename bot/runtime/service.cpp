@@ -178,8 +178,12 @@ void service::start() {
     // Whatever the outbox held when the last run ended goes out first.
     m.eng->deliver();
     m.wake->rearm();
-    spdlog::info("firebreak running: {} open incidents, ops endpoint {}", m.eng->state().incidents.size(),
-                 m.ops ? fmt::format("http://{}/", m.cfg.ops_listen) : std::string("off"));
+    std::size_t open = 0;
+    for (const auto& [n, inc] : m.eng->state().incidents) open += inc.is_closed() ? 0 : 1;
+    // The bound port, not the configured one: with port 0 this line is how to find it.
+    auto listen = m.cfg.ops_listen.substr(0, m.cfg.ops_listen.rfind(':'));
+    spdlog::info("firebreak running: {} open incidents, ops endpoint {}", open,
+                 m.ops ? fmt::format("http://{}:{}/", listen, m.ops->port()) : std::string("off"));
 }
 
 void service::shutdown(milliseconds deadline, std::function<void()> done) {

@@ -40,3 +40,93 @@ inline process_result run_firebreak(const std::string& args, const std::string& 
 }
 
 }  // namespace firebreak::testing
+
+#include <chrono>
+#include <csignal>
+#include <optional>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+#include <utility>
+#include <vector>
+#include <fcntl.h>
+
+namespace firebreak::testing {
+
+/// A child process started directly (fork and exec, no shell), so a test can signal it;
+/// its stdout and stderr go to a file. Killed and reaped on destruction if still running.
+class child_process {
+public:
+    /// Starts `argv` with `env` added to this process's environment.
+    child_process(const std::vector<std::string>& argv, const std::vector<std::pair<std::string, std::string>>& env,
+                  std::string log_path)
+        : log_(std::move(log_path)) {
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            if (fd >= 0) {
+                ::dup2(fd, 1);
+                ::dup2(fd, 2);
+            }
+            int null_in = ::open("/dev/null", O_RDONLY);
+            if (null_in >= 0) ::dup2(null_in, 0);
+            for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+            std::vector<char*> args;
+            for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+            args.push_back(nullptr);
+            ::execv(args[0], args.data());
+            ::_exit(127);
+        }
+    }
+    ~child_process() {
+        if (pid_ > 0 && !code_) {
+            ::kill(pid_, SIGKILL);
+            int status = 0;
+            ::waitpid(pid_, &status, 0);
+        }
+    }
+    child_process(const child_process&) = delete;
+    child_process& operator=(const child_process&) = delete;
+
+    /// Sends a signal.
+    void signal(int sig) const { ::kill(pid_, sig); }
+    /// Waits up to `limit` for the process to end: its exit code (128+n when killed by
+    /// signal n), or nullopt while it still runs.
+    std::optional<int> wait_exit(std::chrono::milliseconds limit) {
+        auto until = std::chrono::steady_clock::now() + limit;
+        while (!code_) {
+            int status = 0;
+            pid_t r = ::waitpid(pid_, &status, WNOHANG);
+            if (r == pid_) {
+                code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+                break;
+            }
+            if (std::chrono::steady_clock::now() >= until) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds{10});
+        }
+        return code_;
+    }
+    /// Everything it printed so far.
+    std::string output() const {
+        std::ifstream f(log_, std::ios::binary);
+        std::stringstream ss;
+        ss << f.rdbuf();
+        return ss.str();
+    }
+    /// Waits up to `limit` until its output contains `needle`.
+    bool wait_output(const std::string& needle, std::chrono::milliseconds limit) const {
+        auto until = std::chrono::steady_clock::now() + limit;
+        while (output().find(needle) == std::string::npos) {
+            if (std::chrono::steady_clock::now() >= until) return false;
+            std::this_thread::sleep_for(std::chrono::milliseconds{10});
+        }
+        return true;
+    }
+
+private:
+    std::string log_;
+    pid_t pid_ = -1;
+    std::optional<int> code_;
+};
+
+}  // namespace firebreak::testing
