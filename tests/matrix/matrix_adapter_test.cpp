@@ -247,6 +247,30 @@ TEST_CASE("a sync batch of 1,000 events is handled in order, each once", "[matri
     for (int i = 0; i < 1000; ++i) CHECK(lines[std::size_t(i)] == "line " + std::to_string(i));
 }
 
+TEST_CASE("a limited timeline's gap is filled from /messages, oldest first, nothing skipped", "[matrix]") {
+    fake_homeserver hs;
+    conformance spec(hs);
+    auto lobby = hs.create_room(alice, "Lobby");
+    hs.invite_bot(lobby, alice);
+    matrix_rig rig(hs);
+    rig.boot();
+    REQUIRE(rig.until([&] { return contains(hs.members(lobby), bot_id); }));
+    auto room = declare_incident(rig, lobby);
+    hs.join(room, alice);
+    REQUIRE(rig.until([&] { return rig.bot_said(room, "INC-1"); }));
+    // The server sends only the newest 50 of a room's new events per sync.
+    hs.set_timeline_limit(50);
+    for (int i = 0; i < 400; ++i) hs.say(room, alice, "burst " + std::to_string(i));
+    REQUIRE(rig.until([&] { return rig.has_text(1, "burst 399"); }, std::chrono::milliseconds{30000}));
+    std::vector<std::string> lines;
+    for (auto& t : rig.texts(1))
+        if (t.rfind("burst ", 0) == 0) lines.push_back(t);
+    REQUIRE(lines.size() == 400);
+    for (int i = 0; i < 400; ++i) CHECK(lines[std::size_t(i)] == "burst " + std::to_string(i));
+    CHECK(count_requests(hs, "GET", "/messages") >= 3);
+    CHECK_CONFORMS(spec);
+}
+
 TEST_CASE("malformed sync responses and odd events are skipped; the bot stays up", "[matrix]") {
     fake_homeserver hs;
     auto lobby = hs.create_room(alice, "Lobby");

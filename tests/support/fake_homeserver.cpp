@@ -313,6 +313,7 @@ public:
     // --- reading ---
 
     std::size_t stream_position() const { return log_.size(); }
+    std::size_t timeline_limit_ = 0;  // 0: every event of a batch in the timeline
     const std::vector<std::string>& room_order() const { return room_order_; }
     std::int64_t& now_ms() { return now_ms_; }
 
@@ -390,6 +391,7 @@ private:
         if (get && matches(s, {"_matrix", "client", "v3", "profile", "*", "*"})) return &world::profile;
         if (post && matches(s, {"_matrix", "media", "v3", "upload"})) return &world::upload;
         if (put && matches(s, {"_matrix", "client", "v3", "rooms", "*", "redact", "*", "*"})) return &world::redact;
+        if (get && matches(s, {"_matrix", "client", "v3", "rooms", "*", "messages"})) return &world::messages;
         return nullptr;
     }
 
@@ -509,15 +511,16 @@ private:
             const std::size_t end = std::min(log_.size(), since + max_sync_batch);
             next = end;
             std::vector<std::string> order;
-            std::map<std::string, std::pair<json::array, std::size_t>> timelines;  // events, prev position
+            std::map<std::string, std::pair<json::array, std::vector<std::size_t>>> timelines;  // events, positions
             for (std::size_t i = since; i < end; ++i) {
                 const auto& [room_id, idx] = log_[i];
                 const room_data& r = rooms_.at(room_id);
                 const json::object& ev = r.events[idx].event;
                 if (contains(r.joined, opts_.bot_user)) {
-                    auto [it, fresh] = timelines.try_emplace(room_id, json::array{}, i);
+                    auto [it, fresh] = timelines.try_emplace(room_id, json::array{}, std::vector<std::size_t>{});
                     if (fresh) order.push_back(room_id);
                     it->second.first.push_back(for_sync(ev));
+                    it->second.second.push_back(i);
                 } else if (contains(r.invited, opts_.bot_user)) {
                     const auto* type = ev.if_contains("type");
                     const auto* key = ev.if_contains("state_key");
@@ -527,11 +530,17 @@ private:
                 }
             }
             for (const auto& id : order) {
-                auto& [events, prev] = timelines.at(id);
+                auto& [events, positions] = timelines.at(id);
+                // Like a server honouring a filter's timeline limit: only the newest events,
+                // flagged limited, with prev_batch marking where the gap ends.
+                bool limited = timeline_limit_ > 0 && events.size() > timeline_limit_;
+                std::size_t first = limited ? events.size() - timeline_limit_ : 0;
+                json::array kept;
+                for (std::size_t k = first; k < events.size(); ++k) kept.push_back(std::move(events[k]));
                 join[id] = json::object{
-                    {"timeline", json::object{{"events", std::move(events)},
-                                              {"limited", false},
-                                              {"prev_batch", "s" + std::to_string(prev)}}},
+                    {"timeline", json::object{{"events", std::move(kept)},
+                                              {"limited", limited},
+                                              {"prev_batch", "s" + std::to_string(positions[first])}}},
                     {"state", json::object{{"events", json::array{}}}},
                 };
             }
@@ -774,6 +783,44 @@ private:
         auto it = r->state.find({v.segments[6], key});
         if (it == r->state.end()) return error_reply(404, "M_NOT_FOUND", "Event not found.");
         return json_reply(r->events[it->second].event.at("content").as_object());
+    }
+
+    // Backwards pagination only (dir=b), which is what fills a limited timeline's gap:
+    // events with from >= position > to, newest first.
+    verdict messages(const recorded_request&, const request_view& v) {
+        const std::string& id = v.segments[4];
+        const room_data* r = find_room(id);
+        if (!bot_joined(r)) return not_in_room(id);
+        auto token = [&](const char* key, std::size_t fallback) -> std::optional<std::size_t> {
+            auto it = v.query.find(key);
+            if (it == v.query.end()) return fallback;
+            if (it->second.size() < 2 || it->second[0] != 's') return std::nullopt;
+            try {
+                return std::stoull(it->second.substr(1));
+            } catch (...) {
+                return std::nullopt;
+            }
+        };
+        auto dir = v.query.find("dir");
+        if (dir == v.query.end() || dir->second != "b") return error_reply(400, "M_INVALID_PARAM", "only dir=b is faked");
+        auto from = token("from", log_.size());
+        auto to = token("to", 0);
+        std::size_t limit = 10;
+        if (auto l = v.query.find("limit"); l != v.query.end()) limit = std::max<std::size_t>(1, std::strtoul(l->second.c_str(), nullptr, 10));
+        if (!from || !to) return error_reply(400, "M_INVALID_PARAM", "bad pagination token");
+        json::array chunk;
+        std::size_t last = *from;
+        for (auto it = r->events.rbegin(); it != r->events.rend() && chunk.size() < limit; ++it) {
+            if (it->stream_pos > *from) continue;
+            if (it->stream_pos <= *to) break;
+            json::object ev = it->event;
+            ev["room_id"] = id;
+            chunk.push_back(std::move(ev));
+            last = it->stream_pos - 1;
+        }
+        json::object out{{"chunk", std::move(chunk)}, {"start", "s" + std::to_string(*from)}};
+        if (out["chunk"].as_array().size() == limit) out["end"] = "s" + std::to_string(last);
+        return json_reply(std::move(out));
     }
 
     verdict invite(const recorded_request& rec, const request_view& v) {
@@ -1332,6 +1379,11 @@ std::map<std::string, std::pair<std::string, std::string>> fake_homeserver::medi
 std::map<std::string, boost::json::object> fake_homeserver::filters() const {
     std::lock_guard lock(impl_->mu);
     return impl_->w.filters;
+}
+
+void fake_homeserver::set_timeline_limit(std::size_t n) {
+    std::lock_guard lock(impl_->mu);
+    impl_->w.timeline_limit_ = n;
 }
 
 std::string fake_homeserver::stream_position() const {

@@ -77,6 +77,9 @@ public:
     void set_display_name(const std::string& user, const std::string& name);
     /// Points `alias` ("#ops:example.org") at an existing room, as a room directory entry.
     void set_alias(const std::string& alias, const std::string& room_id);
+    /// Caps each room's timeline in an incremental sync at `n` events (0 = no cap): older
+    /// ones are left out, the timeline is marked limited and /messages serves the gap.
+    void set_timeline_limit(std::size_t n);
     /// Sets the fake time (ms since the epoch) stamped on the next event.
     void set_time_ms(std::int64_t ms);
 
