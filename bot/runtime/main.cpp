@@ -48,6 +48,8 @@ int main(int argc, char** argv) {
 
     auto* check = app.add_subcommand("check-config", "validate a config file offline and show what it would run");
     check->add_option("--config", config_path, "the TOML config file")->required();
+    bool online = false;
+    check->add_flag("--online", online, "also ask each enabled platform whether it accepts the token");
 
     auto* version = app.add_subcommand("version", "print the version");
 
@@ -59,7 +61,7 @@ int main(int argc, char** argv) {
     if (*list) return run_list(opts, all, std::cout);
     if (*exp) return run_export(opts, which, format, out_file, std::cout, std::cerr);
     if (*run) return run_service(config_path, process_env(), std::cerr);
-    if (*check) return run_check_config(config_path, process_env(), std::cout, std::cerr);
+    if (*check) return run_check_config(config_path, process_env(), std::cout, std::cerr, online);
     if (*version) {
         std::cout << "firebreak " << FIREBREAK_VERSION << "\n";
         return 0;

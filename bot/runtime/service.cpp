@@ -10,6 +10,7 @@
 #include "storage/sqlite_store.hpp"
 
 #include <boost/asio/signal_set.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <csignal>
@@ -24,7 +25,58 @@ namespace firebreak {
 namespace asio = boost::asio;
 using std::chrono::milliseconds;
 
-int run_check_config(const std::string& path, const env_lookup& env, std::ostream& out, std::ostream& err) {
+namespace {
+
+// The platforms' own "who am I" calls, one request each, bounded in time.
+int check_online(const firebreak_config& c, std::ostream& out, std::ostream& err) {
+    int code = 0;
+    if (c.slack.enabled) {
+        err << "slack: not checked: this build has no Slack adapter\n";
+        code = int(exit_code::platform);
+    }
+    if (!c.matrix.enabled) return code;
+    asio::io_context io;
+    std::optional<net::url> base = net::url::parse(c.matrix.homeserver);
+    if (!base) {
+        err << "matrix: the homeserver URL cannot be used: " << c.matrix.homeserver << "\n";
+        return int(exit_code::platform);
+    }
+    net::http_client http(io.get_executor(), *base, net::tls_options{c.matrix.ca_file});
+    net::http_request req;
+    req.target = "/_matrix/client/v3/account/whoami";
+    req.timeout = milliseconds{15000};
+    req.headers.emplace_back("Authorization", "Bearer " + c.matrix.access_token.value);
+    std::optional<net::http_response> answer;
+    http.request(req, [&](net::http_response r) { answer = std::move(r); });
+    io.run_for(std::chrono::seconds{20});
+    if (!answer || answer->failed()) {
+        err << "matrix: cannot reach " << c.matrix.homeserver << ": " << (answer ? answer->failure : "no answer")
+            << "\n";
+        return int(exit_code::platform);
+    }
+    auto d = matrix::failure(answer->status, answer->body, std::nullopt, "whoami");
+    if (answer->status != 200) {
+        err << "matrix: " << d.detail << (d.error == error_kind::auth ? ": the token is refused" : "") << "\n";
+        return int(exit_code::platform);
+    }
+    boost::system::error_code ec;
+    auto v = boost::json::parse(answer->body, ec);
+    std::string who = !ec && v.is_object() && v.as_object().contains("user_id") && v.at("user_id").is_string()
+                          ? std::string(v.at("user_id").as_string())
+                          : std::string{};
+    if (!c.matrix.user_id.empty() && who != c.matrix.user_id) {
+        err << "matrix: the token belongs to " << (who.empty() ? "nobody it names" : who) << ", not "
+            << c.matrix.user_id << "\n";
+        return int(exit_code::platform);
+    }
+    out << "matrix: the homeserver accepts the token (signed in as " << who << ")\n";
+    return code;
+}
+
+}  // namespace
+
+int run_check_config(const std::string& path, const env_lookup& env, std::ostream& out, std::ostream& err,
+                     bool online) {
     firebreak_config c;
     try {
         c = load_config_file(path, env);
@@ -53,7 +105,7 @@ int run_check_config(const std::string& path, const env_lookup& env, std::ostrea
         out << fmt::format("  SEV{} nudges   update every {} · rotation after {} · no commander after {}\n", i + 1,
                            show(t.update_every), show(t.rotation_after), show(t.no_commander_after));
     }
-    return 0;
+    return online ? check_online(c, out, err) : 0;
 }
 
 namespace {

@@ -21,8 +21,11 @@ class matrix_adapter;
 }
 
 /// Validates a config file offline and prints what it would run, secrets shown only
-/// by where they come from. 0 when usable, 2 otherwise (every problem on `err`).
-int run_check_config(const std::string& path, const env_lookup& env, std::ostream& out, std::ostream& err);
+/// by where they come from. 0 when usable, 2 otherwise (every problem on `err`). With
+/// `online`, also asks each enabled platform whether it accepts the token: 3 when one
+/// does not, or cannot be reached.
+int run_check_config(const std::string& path, const env_lookup& env, std::ostream& out, std::ostream& err,
+                     bool online = false);
 
 /// Exit codes of `firebreak run`.
 enum class exit_code : int { ok = 0, failure = 1, config = 2, platform = 3 };

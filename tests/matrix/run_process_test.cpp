@@ -2,6 +2,7 @@
 // file and a token in its environment, talking to a fake homeserver on 127.0.0.1.
 // SIGTERM in the middle of a burst exits 0 and loses nothing; a second instance on the
 // same database is refused; /readyz and /metrics answer; no log line holds the token.
+#include "bot/runtime/service.hpp"
 #include "storage/sqlite_store.hpp"
 #include "tests/support/fake_homeserver.hpp"
 #include "tests/support/process.hpp"
@@ -16,6 +17,8 @@
 #include <csignal>
 #include <fmt/format.h>
 #include <fstream>
+#include <sstream>
+#include <tuple>
 #include <thread>
 
 using namespace firebreak;
@@ -190,4 +193,35 @@ TEST_CASE("firebreak run refuses a bad config before connecting anything", "[mat
     CHECK(*code == 2);
     CHECK(p.output().find("matrix.homeserver") != std::string::npos);
     CHECK(p.output().find("FB_TEST_UNSET_VARIABLE") != std::string::npos);
+}
+
+TEST_CASE("check-config --online asks the homeserver whether it takes the token", "[matrix][config]") {
+    fake_homeserver hs;
+    temp_dir dir;
+    auto write = [&](const std::string& user) {
+        auto cfg = dir.file("online.toml");
+        std::ofstream f(cfg);
+        f << fmt::format("[matrix]\nenabled = true\nhomeserver = \"{}\"\nuser_id = \"{}\"\naccess_token_env = \"FB_TEST_TOKEN\"\n",
+                         hs.base_url(), user);
+        return cfg;
+    };
+    auto run = [&](const std::string& cfg, const std::string& tok) {
+        std::ostringstream out, err;
+        env_lookup env = [tok](const std::string& k) -> std::optional<std::string> {
+            if (k == "FB_TEST_TOKEN") return tok;
+            return std::nullopt;
+        };
+        int code = run_check_config(cfg, env, out, err, true);
+        return std::tuple{code, out.str(), err.str()};
+    };
+    auto [ok, out, err] = run(write(bot), "fake-token-123");
+    CHECK(ok == 0);
+    CHECK(out.find("accepts the token (signed in as @firebreak:example.org)") != std::string::npos);
+    auto [refused, out2, err2] = run(write(bot), "not-the-token");
+    CHECK(refused == 3);
+    CHECK(err2.find("M_UNKNOWN_TOKEN") != std::string::npos);
+    CHECK(err2.find("not-the-token") == std::string::npos);
+    auto [wrong_user, out3, err3] = run(write("@someone:example.org"), "fake-token-123");
+    CHECK(wrong_user == 3);
+    CHECK(err3.find("belongs to @firebreak:example.org") != std::string::npos);
 }
