@@ -158,7 +158,8 @@ void matrix_adapter::whoami() {
         if (state_ == link_state::stopped) return;
         if (auth_failure(r, "whoami")) return;
         auto body = json_object(r.body);
-        if (r.status == 403) return fatal("whoami: the homeserver refused the bot (M_FORBIDDEN)");
+        if (r.status == 403)
+            return fatal(failure(r.status, r.body, std::nullopt, "whoami").detail + ": the homeserver refuses the bot");
         if (!ok_status(r) || field(body, "user_id").empty())
             return retry_later(r.failed() ? "whoami: " + r.failure : fmt::format("whoami: HTTP {}", r.status));
         bot_mxid_ = field(body, "user_id");

@@ -134,6 +134,7 @@ TEST_CASE("a whole incident worked through Matrix", "[matrix]") {
 
 TEST_CASE("a restart in the middle of a sync batch loses nothing and doubles nothing", "[matrix]") {
     fake_homeserver hs;
+    conformance spec(hs);
     auto lobby = hs.create_room(alice, "Lobby");
     hs.invite_bot(lobby, alice);
     matrix_rig rig(hs);
@@ -155,10 +156,12 @@ TEST_CASE("a restart in the middle of a sync batch loses nothing and doubles not
     for (int i = 0; i < 40; ++i)
         CHECK(std::count(texts.begin(), texts.end(), "note " + std::to_string(i)) == 1);
     CHECK(rig.eng().counters().duplicates > 0);
+    CHECK_CONFORMS(spec);
 }
 
 TEST_CASE("a send the server performed but never answered is not posted twice", "[matrix]") {
     fake_homeserver hs;
+    conformance spec(hs);
     auto lobby = hs.create_room(alice, "Lobby");
     hs.invite_bot(lobby, alice);
     matrix_rig rig(hs);
@@ -190,6 +193,7 @@ TEST_CASE("a send the server performed but never answered is not posted twice", 
     for (auto& c : rig.bot_messages(room))
         if (std::string(c.at("body").as_string()).find("H1") != std::string::npos) ++h1;
     CHECK(h1 == 1);
+    CHECK_CONFORMS(spec);
 }
 
 TEST_CASE("429 bursts are waited out without reordering a room's messages", "[matrix]") {
@@ -230,6 +234,7 @@ TEST_CASE("429 bursts are waited out without reordering a room's messages", "[ma
 
 TEST_CASE("a sync batch of 1,000 events is handled in order, each once", "[matrix]") {
     fake_homeserver hs;
+    conformance spec(hs);
     auto lobby = hs.create_room(alice, "Lobby");
     hs.invite_bot(lobby, alice);
     matrix_rig rig(hs);
@@ -245,6 +250,7 @@ TEST_CASE("a sync batch of 1,000 events is handled in order, each once", "[matri
         if (t.rfind("line ", 0) == 0) lines.push_back(t);
     REQUIRE(lines.size() == 1000);
     for (int i = 0; i < 1000; ++i) CHECK(lines[std::size_t(i)] == "line " + std::to_string(i));
+    CHECK_CONFORMS(spec);
 }
 
 TEST_CASE("a limited timeline's gap is filled from /messages, oldest first, nothing skipped", "[matrix]") {
@@ -273,6 +279,7 @@ TEST_CASE("a limited timeline's gap is filled from /messages, oldest first, noth
 
 TEST_CASE("malformed sync responses and odd events are skipped; the bot stays up", "[matrix]") {
     fake_homeserver hs;
+    conformance spec(hs);
     auto lobby = hs.create_room(alice, "Lobby");
     hs.invite_bot(lobby, alice);
     matrix_rig rig(hs);
@@ -302,10 +309,12 @@ TEST_CASE("malformed sync responses and odd events are skipped; the bot stays up
     CHECK_FALSE(rig.has_text(1, "just chatting"));
     for (auto& t : rig.texts(1)) CHECK(t.size() < 300000);
     CHECK(rig.svc->matrix()->state() == matrix::link_state::connected);
+    CHECK_CONFORMS(spec);
 }
 
 TEST_CASE("a refused token stops the adapter with one clear error and no retry storm", "[matrix]") {
     fake_homeserver hs;
+    conformance spec(hs);
     matrix_rig rig(hs);
     rig.cfg.matrix.access_token = secret{"wrong-token", "test"};
     bool fatal = false;
@@ -322,6 +331,21 @@ TEST_CASE("a refused token stops the adapter with one clear error and no retry s
     CHECK(why.find("refused") != std::string::npos);
     CHECK(why.find("wrong-token") == std::string::npos);
     CHECK_FALSE(rig.svc->not_ready().empty());
+    CHECK_CONFORMS(spec);
+}
+
+TEST_CASE("a homeserver that forbids the bot stops it with one clear error", "[matrix]") {
+    fake_homeserver hs;
+    hs.fail("GET", "/account/whoami", 1, 403, R"({"errcode":"M_FORBIDDEN","error":"This account has been deactivated"})");
+    matrix_rig rig(hs);
+    bool fatal = false;
+    rig.svc = std::make_unique<service>(rig.io, rig.cfg, rig.clk);
+    rig.svc->on_fatal([&] { fatal = true; });
+    rig.svc->start();
+    REQUIRE(rig.until([&] { return fatal; }));
+    CHECK(rig.svc->code() == exit_code::platform);
+    CHECK(rig.svc->matrix()->last_error().find("M_FORBIDDEN") != std::string::npos);
+    CHECK(hs.requests().size() == 1);
 }
 
 TEST_CASE("over TLS the bot verifies the homeserver against the configured CA", "[matrix][tls]") {
@@ -354,6 +378,7 @@ TEST_CASE("over TLS the bot verifies the homeserver against the configured CA", 
 
 TEST_CASE("a room alias already taken gets a suffix; one the bot made before a crash is reused", "[matrix]") {
     fake_homeserver hs;
+    conformance spec(hs);
     auto lobby = hs.create_room(alice, "Lobby");
     auto squatter = hs.create_room(bob, "Someone else's");
     hs.set_alias("#inc-1-search-is-timing-out:example.org", squatter);
@@ -383,4 +408,5 @@ TEST_CASE("a room alias already taken gets a suffix; one the bot made before a c
         return !rig.room_of(2).empty();
     }));
     CHECK(hs.rooms().size() == rooms_before);
+    CHECK_CONFORMS(spec);
 }
