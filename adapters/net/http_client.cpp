@@ -52,7 +52,7 @@ std::optional<url> url::parse(const std::string& text) {
     auto sep = text.find("://");
     if (sep == std::string::npos) return std::nullopt;
     u.scheme = lower(text.substr(0, sep));
-    if (u.scheme != "http" && u.scheme != "https") return std::nullopt;
+    if (u.scheme != "http" && u.scheme != "https" && u.scheme != "ws" && u.scheme != "wss") return std::nullopt;
     auto rest = std::string_view(text).substr(sep + 3);
     auto slash = rest.find('/');
     auto authority = rest.substr(0, slash);

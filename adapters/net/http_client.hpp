@@ -18,14 +18,14 @@ namespace firebreak::net {
 
 /// The parts of an http(s) URL the client needs.
 struct url {
-    std::string scheme;   ///< "http" or "https"
+    std::string scheme;   ///< "http", "https", "ws" or "wss"
     std::string host;     ///< name or address, without brackets
     std::string port;     ///< always set ("443" when the URL leaves it out)
-    std::string path;     ///< base path without a trailing slash ("" for the root)
-    /// Parses "https://host[:port][/base]"; nullopt for anything else.
+    std::string path;     ///< base path (and query) without a trailing slash ("" for the root)
+    /// Parses "https://host[:port][/base]" (or http, ws, wss); nullopt for anything else.
     static std::optional<url> parse(const std::string& text);
-    /// Whether the scheme is https.
-    bool tls() const { return scheme == "https"; }
+    /// Whether the scheme is https or wss.
+    bool tls() const { return scheme == "https" || scheme == "wss"; }
 };
 
 /// TLS settings.

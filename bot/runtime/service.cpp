@@ -1,6 +1,7 @@
 #include "bot/runtime/service.hpp"
 
 #include "adapters/matrix/matrix_adapter.hpp"
+#include "adapters/slack/slack_adapter.hpp"
 #include "bot/runtime/local_runs.hpp"
 #include "bot/runtime/logging.hpp"
 #include "bot/runtime/metrics.hpp"
@@ -27,13 +28,47 @@ using std::chrono::milliseconds;
 
 namespace {
 
+// auth.test with the bot token: the Web API's "who am I".
+int check_slack_online(const firebreak_config& c, std::ostream& out, std::ostream& err) {
+    asio::io_context io;
+    auto base = net::url::parse(c.slack.api_base_url);
+    if (!base) {
+        err << "slack: the API base URL cannot be used: " << c.slack.api_base_url << "\n";
+        return int(exit_code::platform);
+    }
+    net::http_client http(io.get_executor(), *base, net::tls_options{c.slack.ca_file});
+    net::http_request req;
+    req.method = "POST";
+    req.target = "/auth.test";
+    req.content_type = "application/x-www-form-urlencoded";
+    req.timeout = milliseconds{15000};
+    req.headers.emplace_back("Authorization", "Bearer " + c.slack.bot_token.value);
+    std::optional<net::http_response> answer;
+    http.request(req, [&](net::http_response r) { answer = std::move(r); });
+    io.run_for(std::chrono::seconds{20});
+    if (!answer || answer->failed()) {
+        err << "slack: cannot reach " << c.slack.api_base_url << ": " << (answer ? answer->failure : "no answer") << "\n";
+        return int(exit_code::platform);
+    }
+    boost::system::error_code ec;
+    auto v = boost::json::parse(answer->body, ec);
+    const boost::json::object* o = !ec && v.is_object() ? &v.as_object() : nullptr;
+    auto field = [&](const char* k) {
+        return o && o->contains(k) && o->at(k).is_string() ? std::string(o->at(k).as_string()) : std::string{};
+    };
+    if (!o || !o->contains("ok") || !o->at("ok").is_bool() || !o->at("ok").as_bool()) {
+        err << "slack: auth.test: " << (field("error").empty() ? "HTTP " + std::to_string(answer->status) : field("error"))
+            << ": the bot token is refused\n";
+        return int(exit_code::platform);
+    }
+    out << "slack: the Web API accepts the bot token (" << field("user_id") << " in " << field("team") << ")\n";
+    return 0;
+}
+
 // The platforms' own "who am I" calls, one request each, bounded in time.
 int check_online(const firebreak_config& c, std::ostream& out, std::ostream& err) {
     int code = 0;
-    if (c.slack.enabled) {
-        err << "slack: not checked: this build has no Slack adapter\n";
-        code = int(exit_code::platform);
-    }
+    if (c.slack.enabled) code = std::max(code, check_slack_online(c, out, err));
     if (!c.matrix.enabled) return code;
     asio::io_context io;
     std::optional<net::url> base = net::url::parse(c.matrix.homeserver);
@@ -131,6 +166,7 @@ struct service::impl {
     std::unique_ptr<sqlite_store> store;
     std::unique_ptr<engine> eng;
     std::unique_ptr<matrix::matrix_adapter> mx;
+    std::unique_ptr<slack::slack_adapter> sl;
     std::unique_ptr<wake_timer> wake;
     metrics stats;
     std::unique_ptr<ops_server> ops;
@@ -147,6 +183,7 @@ struct service::impl {
         flush_timer.cancel();
         if (wake) wake->cancel();
         if (mx) mx->stop();
+        if (sl) sl->stop();
         if (ops) ops->stop();
         finished = true;
         spdlog::info("firebreak stopped");
@@ -172,9 +209,7 @@ struct service::impl {
 service::service(asio::io_context& io, firebreak_config cfg, const clock& clk)
     : impl_(std::make_unique<impl>(io, std::move(cfg), clk)) {
     auto& m = *impl_;
-    if (m.cfg.slack.enabled)
-        throw std::runtime_error("slack.enabled = true, but this build has no Slack adapter yet; disable it");
-    if (!m.cfg.matrix.enabled) spdlog::warn("no platform is enabled: firebreak runs, but nobody can talk to it");
+    if (!m.cfg.matrix.enabled && !m.cfg.slack.enabled) spdlog::warn("no platform is enabled: firebreak runs, but nobody can talk to it");
     std::error_code ec;
     auto parent = std::filesystem::path(m.cfg.database).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
@@ -197,6 +232,20 @@ service::service(asio::io_context& io, firebreak_config cfg, const clock& clk)
         m.mx->on_fatal([this](const std::string&) { fail(exit_code::platform); });
         m.mx->on_reconnect([this] { impl_->stats.count_reconnect("matrix"); });
         m.eng->add_adapter(*m.mx);
+    }
+    if (m.cfg.slack.enabled) {
+        slack::slack_options o;
+        o.api_base_url = m.cfg.slack.api_base_url;
+        o.bot_token = m.cfg.slack.bot_token.value;
+        o.app_token = m.cfg.slack.app_token.value;
+        o.ca_file = m.cfg.slack.ca_file;
+        o.backoff.initial = m.cfg.slack.retry_initial;
+        o.backoff.jitter = m.cfg.slack.retry_jitter;
+        o.ws.idle = m.cfg.slack.idle_timeout;
+        m.sl = std::make_unique<slack::slack_adapter>(io.get_executor(), std::move(o), clk);
+        m.sl->on_fatal([this](const std::string&) { fail(exit_code::platform); });
+        m.sl->on_reconnect([this] { impl_->stats.count_reconnect("slack"); });
+        m.eng->add_adapter(*m.sl);
     }
     m.wake = std::make_unique<wake_timer>(io.get_executor(), *m.eng, clk);
     if (!m.cfg.ops_listen.empty()) {
@@ -227,6 +276,7 @@ void service::start() {
         ack();
     };
     if (m.mx) m.mx->start(sink);
+    if (m.sl) m.sl->start(sink);
     // Whatever the outbox held when the last run ended goes out first.
     m.eng->deliver();
     m.wake->rearm();
@@ -246,6 +296,7 @@ void service::shutdown(milliseconds deadline, std::function<void()> done) {
     m.stopping = true;
     spdlog::info("shutting down: no new events; delivering the outbox for at most {} ms", deadline.count());
     if (m.mx) m.mx->stop_receiving();
+    if (m.sl) m.sl->stop_receiving();
     m.flush(std::chrono::steady_clock::now() + deadline);
 }
 
@@ -264,10 +315,14 @@ std::vector<std::string> service::not_ready() const {
     if (m.stopping) why.emplace_back("shutting down");
     if (m.mx && m.mx->state() != matrix::link_state::connected)
         why.push_back("matrix: not connected" + (m.mx->last_error().empty() ? std::string{} : " (" + m.mx->last_error() + ")"));
+    if (m.sl && m.sl->state() != slack::link_state::connected)
+        why.push_back("slack: not connected" + (m.sl->last_error().empty() ? std::string{} : " (" + m.sl->last_error() + ")"));
     return why;
 }
 
 matrix::matrix_adapter* service::matrix() { return impl_->mx.get(); }
+
+slack::slack_adapter* service::slack() { return impl_->sl.get(); }
 
 int run_service(const std::string& config_path, const env_lookup& env, std::ostream& err) {
     firebreak_config cfg;

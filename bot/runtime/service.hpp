@@ -19,6 +19,9 @@ namespace firebreak {
 namespace matrix {
 class matrix_adapter;
 }
+namespace slack {
+class slack_adapter;
+}
 
 /// Validates a config file offline and prints what it would run, secrets shown only
 /// by where they come from. 0 when usable, 2 otherwise (every problem on `err`). With
@@ -59,6 +62,8 @@ public:
     exit_code code() const { return code_; }
     /// The Matrix adapter, when enabled.
     matrix::matrix_adapter* matrix();
+    /// The Slack adapter, when enabled.
+    slack::slack_adapter* slack();
 
 private:
     struct impl;

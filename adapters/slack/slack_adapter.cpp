@@ -1,0 +1,542 @@
+#include "adapters/slack/slack_adapter.hpp"
+
+#include "bot/core/text.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <stdexcept>
+
+namespace firebreak::slack {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr std::size_t max_frame_bytes = 4 * 1024 * 1024;
+constexpr std::size_t recent_ids_kept = 10000;
+constexpr int max_channel_attempts = 10;
+constexpr std::size_t topic_limit = 250;
+
+net::url api_url(const std::string& base) {
+    auto u = net::url::parse(base);
+    if (!u) throw std::runtime_error("slack: the API base URL is not http(s)://host[:port][/path]: " + base);
+    return *u;
+}
+
+// Form encoding is what every Web API method takes; structured values travel as JSON text.
+std::string form_body(const json::object& args) {
+    std::string out;
+    for (const auto& [k, v] : args) {
+        if (!out.empty()) out += '&';
+        out += net::url_encode(k);
+        out += '=';
+        if (v.is_string()) out += net::url_encode(v.get_string());
+        else if (v.is_bool()) out += v.get_bool() ? "true" : "false";
+        else out += net::url_encode(json::serialize(v));
+    }
+    return out;
+}
+
+std::string str(const json::object& o, std::string_view key) {
+    auto it = o.find(key);
+    return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string{};
+}
+
+// Slack ids are upper-case letters and digits; console-style names are not Slack users.
+bool slack_user_id(const std::string& id) {
+    return !id.empty() && std::all_of(id.begin(), id.end(), [](unsigned char c) { return std::isupper(c) || std::isdigit(c); });
+}
+
+std::string truncate_utf8(std::string s, std::size_t max) {
+    if (s.size() <= max) return s;
+    s.resize(max);
+    while (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0x80) s.pop_back();
+    if (!s.empty() && (static_cast<unsigned char>(s.back()) & 0x80)) s.pop_back();
+    return s;
+}
+
+}  // namespace
+
+slack_adapter::slack_adapter(asio::any_io_executor ex, slack_options o, const clock& clk)
+    : ex_(ex),
+      opt_(std::move(o)),
+      clk_(clk),
+      api_http_(ex, api_url(opt_.api_base_url), net::tls_options{opt_.ca_file}),
+      control_http_(ex, api_url(opt_.api_base_url), net::tls_options{opt_.ca_file}),
+      retry_timer_(ex),
+      backoff_(opt_.backoff) {}
+
+slack_adapter::~slack_adapter() {
+    *alive_ = false;
+    retry_timer_.cancel();
+}
+
+capabilities slack_adapter::caps() const {
+    capabilities c;
+    c.ephemeral = true;
+    c.threads = true;
+    c.files = true;
+    c.topics = true;
+    c.rich_text = true;
+    c.reactions = true;
+    c.create_rooms = true;
+    return c;
+}
+
+void slack_adapter::api(net::http_client& c, const std::string& method, const json::object& args,
+                        const std::string& token, std::function<void(api_result)> cb) {
+    net::http_request req;
+    req.method = "POST";
+    req.target = "/" + method;
+    req.content_type = "application/x-www-form-urlencoded";
+    req.body = form_body(args);
+    req.timeout = opt_.api_timeout;
+    req.headers.emplace_back("Authorization", "Bearer " + token);
+    c.request(std::move(req), [cb = std::move(cb)](net::http_response r) {
+        api_result out;
+        out.status = r.status;
+        if (r.failed()) {
+            out.error = r.failure;
+            return cb(std::move(out));
+        }
+        if (r.status == 429) {
+            out.error = "ratelimited";
+            double secs = 1;
+            if (auto h = r.header("retry-after")) secs = std::max(0.0, std::strtod(h->c_str(), nullptr));
+            out.retry_after = duration{std::int64_t(std::ceil(std::min(secs, 3600.0) * 1000))};
+            if (out.retry_after.count() == 0) out.retry_after = duration{1000};
+            return cb(std::move(out));
+        }
+        boost::system::error_code ec;
+        auto v = json::parse(r.body, ec);
+        if (ec || !v.is_object()) {
+            out.error = r.status >= 500 ? "service_unavailable" : fmt::format("unreadable answer (HTTP {})", r.status);
+            return cb(std::move(out));
+        }
+        out.body = std::move(v.get_object());
+        auto ok = out.body.find("ok");
+        out.ok = ok != out.body.end() && ok->value().is_bool() && ok->value().get_bool();
+        out.error = str(out.body, "error");
+        if (!out.ok && out.error.empty()) out.error = r.status >= 500 ? "service_unavailable" : "unknown_error";
+        cb(std::move(out));
+    });
+}
+
+delivery slack_adapter::to_delivery(const api_result& r, std::string_view operation) {
+    delivery d;
+    if (r.ok) return d;
+    d.detail = fmt::format("{}: {}", operation, clean_line(r.error, 200));
+    if (r.status == 0) {
+        d.error = error_kind::transient;
+        return d;
+    }
+    d.error = classify(r.error);
+    if (d.error == error_kind::retry_after) d.retry_after = r.retry_after;
+    if (fatal_auth_error(r.error)) {
+        fatal(fmt::format("the Web API refused the bot token ({})", r.error));
+        // Kept in the outbox for the next start with a good token.
+        d.error = error_kind::transient;
+        d.retry_after = milliseconds{60000};
+    }
+    return d;
+}
+
+// ---- Socket Mode --------------------------------------------------------------------
+
+void slack_adapter::start(event_sink sink) {
+    sink_ = std::move(sink);
+    state_ = link_state::connecting;
+    auth_test();
+}
+
+void slack_adapter::stop_receiving() {
+    receiving_ = false;
+    state_ = link_state::stopped;
+    retry_timer_.cancel();
+    queue_.clear();
+    for (auto& [id, c] : connections_) c.ws->close();
+    connections_.clear();
+}
+
+void slack_adapter::stop() {
+    stop_receiving();
+    api_http_.close();
+    control_http_.close();
+}
+
+void slack_adapter::fatal(const std::string& why) {
+    if (state_ == link_state::failed || state_ == link_state::stopped) return;
+    state_ = link_state::failed;
+    last_error_ = why;
+    spdlog::error("slack: {}; the adapter stops", why);
+    retry_timer_.cancel();
+    receiving_ = false;
+    for (auto& [id, c] : connections_) c.ws->abort();
+    connections_.clear();
+    queue_.clear();
+    if (on_fatal_) on_fatal_(why);
+}
+
+void slack_adapter::retry_later(const std::string& why) {
+    if (state_ == link_state::stopped || state_ == link_state::failed) return;
+    last_error_ = why;
+    state_ = link_state::retrying;
+    retrying_ = true;
+    opening_ = false;
+    auto wait = backoff_.next();
+    spdlog::warn("slack: {}; retrying in {} ms", why, wait.count());
+    retry_timer_.expires_after(wait);
+    retry_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](boost::system::error_code ec) {
+        auto ok = alive.lock();
+        if (ec || !ok || !*ok) return;
+        if (bot_user_.empty()) auth_test();
+        else open_connection();
+    });
+}
+
+void slack_adapter::auth_test() {
+    api(control_http_, "auth.test", {}, opt_.bot_token, [this](api_result r) {
+        if (state_ == link_state::stopped || state_ == link_state::failed) return;
+        if (!r.ok) {
+            if (fatal_auth_error(r.error)) return fatal(fmt::format("auth.test: the bot token is refused ({})", r.error));
+            return retry_later("auth.test: " + r.error);
+        }
+        bot_user_ = str(r.body, "user_id");
+        spdlog::info("slack: signed in as {} in {}", bot_user_, str(r.body, "team"));
+        open_connection();
+    });
+}
+
+void slack_adapter::open_connection() {
+    if (opening_ || !receiving_ || state_ == link_state::failed) return;
+    opening_ = true;
+    api(control_http_, "apps.connections.open", {}, opt_.app_token, [this](api_result r) {
+        if (state_ == link_state::stopped || state_ == link_state::failed) return;
+        if (!r.ok) {
+            if (fatal_auth_error(r.error))
+                return fatal(fmt::format("apps.connections.open: the app-level token is refused ({})", r.error));
+            return retry_later("apps.connections.open: " + r.error);
+        }
+        std::string address = str(r.body, "url");
+        auto id = next_conn_++;
+        auto& c = connections_[id];
+        c.id = id;
+        c.ws = std::make_unique<net::ws_client>(ex_, net::tls_options{opt_.ca_file}, opt_.ws);
+        c.ws->connect(
+            address,
+            [this, id](const std::string& error) {
+                if (error.empty()) return;  // now wait for hello
+                connections_.erase(id);
+                retry_later("socket mode: " + error);
+            },
+            [this, id](std::string text) { on_frame(id, std::move(text)); },
+            [this, id](const std::string& why) { on_closed(id, why); });
+    });
+}
+
+void slack_adapter::on_closed(std::uint64_t conn, const std::string& why) {
+    auto it = connections_.find(conn);
+    if (it == connections_.end()) return;
+    bool had_hello = it->second.hello;
+    // The ws_client may be the caller: let it finish before it is destroyed.
+    auto dead = std::make_shared<std::unique_ptr<net::ws_client>>(std::move(it->second.ws));
+    connections_.erase(it);
+    asio::post(ex_, [dead] {});
+    if (!receiving_) return;
+    bool another = std::any_of(connections_.begin(), connections_.end(), [](auto& kv) { return kv.second.hello; });
+    spdlog::info("slack: connection {} ended ({}){}", conn, why, another ? "; another is open" : "");
+    if (another || opening_) return;
+    if (had_hello) retrying_ = true;
+    retry_later("socket mode connection lost: " + why);
+}
+
+void slack_adapter::on_frame(std::uint64_t conn, std::string text) {
+    if (!receiving_) return;
+    if (text.size() > max_frame_bytes) {
+        ++skipped_frames_;
+        spdlog::warn("slack: a frame of {} bytes was skipped (over {} bytes)", text.size(), max_frame_bytes);
+        return;
+    }
+    std::string error;
+    auto f = decode_frame(text, error);
+    if (!f) {
+        ++skipped_frames_;
+        spdlog::warn("slack: malformed frame skipped ({}, {} bytes)", error, text.size());
+        return;
+    }
+    switch (f->type) {
+        case frame::kind::hello: {
+            auto it = connections_.find(conn);
+            if (it == connections_.end()) return;
+            it->second.hello = true;
+            opening_ = false;
+            // A refresh is complete once the new connection says hello: the old ones go as
+            // soon as every envelope they brought is acknowledged.
+            for (auto& [id, c] : connections_)
+                if (id < conn) c.retiring = true;
+            retire_idle();
+            state_ = link_state::connected;
+            last_error_.clear();
+            backoff_.reset();
+            if (retrying_) {
+                retrying_ = false;
+                if (on_reconnect_) on_reconnect_();
+            }
+            spdlog::info("slack: socket mode connection {} ready", conn);
+            return;
+        }
+        case frame::kind::disconnect:
+            if (f->reason == "link_disabled") return fatal("Socket Mode is turned off for this app (link_disabled)");
+            // warning or refresh_requested: the new connection opens while this one still delivers.
+            spdlog::info("slack: disconnect ({}) announced on connection {}; opening the next", f->reason, conn);
+            return open_connection();
+        case frame::kind::events_api:
+        case frame::kind::slash_commands:
+        case frame::kind::interactive:
+            if (f->envelope_id.empty()) {
+                ++skipped_frames_;
+                spdlog::warn("slack: {} frame without envelope_id skipped", f->type_name);
+                return;
+            }
+            queue_.push_back({conn, std::move(*f)});
+            return process_next();
+        case frame::kind::unknown:
+            ++skipped_frames_;
+            spdlog::warn("slack: frame of unknown type '{}' skipped", clean_line(f->type_name, 60));
+            if (!f->envelope_id.empty()) ack(conn, f->envelope_id);
+            return;
+    }
+}
+
+void slack_adapter::retire_idle() {
+    for (auto it = connections_.begin(); it != connections_.end();) {
+        auto id = it->first;
+        bool owed = (busy_ && busy_conn_ == id) ||
+                    std::any_of(queue_.begin(), queue_.end(), [id](const pending& p) { return p.conn == id; });
+        if (it->second.retiring && !owed) {
+            it->second.ws->close();
+            it = connections_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+void slack_adapter::ack(std::uint64_t conn, const std::string& envelope_id) {
+    auto it = connections_.find(conn);
+    // The connection it came on is gone: Slack sends the envelope again, and the store
+    // recognises its event id then.
+    if (it == connections_.end() || !it->second.ws->is_open()) return;
+    it->second.ws->send(ack_frame(envelope_id));
+}
+
+void slack_adapter::process_next() {
+    if (busy_ || queue_.empty() || !receiving_) return;
+    pending p = std::move(queue_.front());
+    queue_.pop_front();
+    std::optional<chat_event> ev;
+    switch (p.f.type) {
+        case frame::kind::events_api: ev = translate_event(p.f.payload, bot_user_); break;
+        case frame::kind::slash_commands: ev = translate_command(p.f.payload, clk_.now()); break;
+        case frame::kind::interactive: ev = translate_interaction(p.f.payload, clk_.now()); break;
+        default: break;
+    }
+    if (!ev || recent_.count(ev->event_id)) {
+        // Nothing for the engine, or a redelivery of what it already has: acknowledged now.
+        ack(p.conn, p.f.envelope_id);
+        retire_idle();
+        return process_next();
+    }
+    busy_ = true;
+    busy_conn_ = p.conn;
+    std::string id = ev->event_id;
+    inbound in;
+    in.event = std::move(*ev);
+    sink_(in, [this, conn = p.conn, envelope = p.f.envelope_id, id, alive = std::weak_ptr<bool>(alive_)]() {
+        auto ok = alive.lock();
+        if (!ok || !*ok) return;
+        ack(conn, envelope);
+        recent_.insert(id);
+        recent_order_.push_back(id);
+        if (recent_order_.size() > recent_ids_kept) {
+            recent_.erase(recent_order_.front());
+            recent_order_.pop_front();
+        }
+        busy_ = false;
+        retire_idle();
+        asio::post(ex_, [this, alive] {
+            auto still = alive.lock();
+            if (still && *still) process_next();
+        });
+    });
+}
+
+// ---- output --------------------------------------------------------------------------
+
+void slack_adapter::post(const room_ref& room, const rich_text& body, const message_id& thread, const std::string&,
+                         done cb) {
+    // Slack has no idempotency key for posts; the outbox guarantees at-least-once, and a
+    // crash between Slack's answer and the commit is the one window for a repeat.
+    json::object args{{"channel", room.id}, {"text", to_mrkdwn(body)}, {"blocks", blocks_for(body)}};
+    if (!thread.empty()) args["thread_ts"] = thread.id;
+    args["unfurl_links"] = false;
+    api(api_http_, "chat.postMessage", args, opt_.bot_token, [this, cb = std::move(cb)](api_result r) {
+        auto d = to_delivery(r, "chat.postMessage");
+        if (d.ok()) d.id = message_id{str(r.body, "ts")};
+        cb(d);
+    });
+}
+
+void slack_adapter::post_ephemeral(const room_ref& room, const user_ref& user, const rich_text& body, done cb) {
+    json::object args{{"channel", room.id}, {"user", user.id}, {"text", to_mrkdwn(body)}, {"blocks", blocks_for(body)}};
+    api(api_http_, "chat.postEphemeral", args, opt_.bot_token, [this, cb = std::move(cb)](api_result r) {
+        auto d = to_delivery(r, "chat.postEphemeral");
+        if (d.ok()) d.id = message_id{str(r.body, "message_ts")};
+        cb(d);
+    });
+}
+
+void slack_adapter::edit(const room_ref& room, const message_id& id, const rich_text& body, done cb) {
+    json::object args{{"channel", room.id}, {"ts", id.id}, {"text", to_mrkdwn(body)}, {"blocks", blocks_for(body)}};
+    api(api_http_, "chat.update", args, opt_.bot_token, [this, cb = std::move(cb)](api_result r) {
+        auto d = to_delivery(r, "chat.update");
+        if (d.ok()) d.id = message_id{str(r.body, "ts")};
+        cb(d);
+    });
+}
+
+void slack_adapter::set_topic(const room_ref& room, const std::string& topic, done cb) {
+    json::object args{{"channel", room.id}, {"topic", truncate_utf8(topic, topic_limit)}};
+    api(api_http_, "conversations.setTopic", args, opt_.bot_token,
+        [this, cb = std::move(cb)](api_result r) { cb(to_delivery(r, "conversations.setTopic")); });
+}
+
+void slack_adapter::invite(const room_ref& room, const std::vector<user_ref>& users, done cb) {
+    std::string list;
+    for (const auto& u : users) {
+        if (!slack_user_id(u.id) || u.id == bot_user_) continue;
+        if (list.find(u.id) != std::string::npos) continue;
+        if (!list.empty()) list += ',';
+        list += u.id;
+    }
+    if (list.empty()) return cb(delivery{});
+    json::object args{{"channel", room.id}, {"users", list}};
+    api(api_http_, "conversations.invite", args, opt_.bot_token, [this, cb = std::move(cb)](api_result r) {
+        // Already there is what an invitation wants.
+        if (!r.ok && (r.error == "already_in_channel" || r.error == "cant_invite_self")) return cb(delivery{});
+        cb(to_delivery(r, "conversations.invite"));
+    });
+}
+
+void slack_adapter::open_room(const room_request& req, done cb) {
+    create_channel(std::make_shared<room_request>(req), 0, std::move(cb));
+}
+
+void slack_adapter::create_channel(std::shared_ptr<room_request> req, int attempt, done cb) {
+    json::object args{{"name", channel_name(req->name, attempt)}, {"is_private", req->is_private}};
+    api(api_http_, "conversations.create", args, opt_.bot_token,
+        [this, req, attempt, cb = std::move(cb)](api_result r) mutable {
+            if (!r.ok && r.error == "name_taken" && attempt + 1 < max_channel_attempts)
+                return create_channel(req, attempt + 1, std::move(cb));
+            auto d = to_delivery(r, "conversations.create");
+            if (!d.ok()) return cb(d);
+            auto ch = r.body.find("channel");
+            std::string id = ch != r.body.end() && ch->value().is_object() ? str(ch->value().get_object(), "id") : "";
+            if (id.empty()) {
+                d.error = error_kind::transient;
+                d.detail = "conversations.create: no channel id in the answer";
+                return cb(d);
+            }
+            d.room = room_ref{"slack", id};
+            d.id = message_id{id};
+            // The declarer and role holders join at once; a failed invite does not undo the room.
+            invite(d.room, req->invite, [d, cb = std::move(cb)](delivery inv) {
+                if (!inv.ok()) spdlog::warn("slack: inviting to {} failed: {}", d.room.id, inv.detail);
+                cb(d);
+            });
+        });
+}
+
+void slack_adapter::post_file(const room_ref& room, const std::string& filename, const std::string& content,
+                              const rich_text& comment, done cb) {
+    json::object args{{"filename", filename}, {"length", std::to_string(content.size())}};
+    api(api_http_, "files.getUploadURLExternal", args, opt_.bot_token,
+        [this, room, filename, content, comment, cb = std::move(cb)](api_result r) mutable {
+            auto d = to_delivery(r, "files.getUploadURLExternal");
+            if (!d.ok()) return cb(d);
+            std::string upload = str(r.body, "upload_url");
+            std::string file_id = str(r.body, "file_id");
+            auto target = net::url::parse(upload);
+            if (!target || file_id.empty()) {
+                d.error = error_kind::transient;
+                d.detail = "files.getUploadURLExternal: no usable upload_url";
+                return cb(d);
+            }
+            // The upload URL may name another host: a client of its own, kept alive by the callback.
+            net::url host = *target;
+            std::string path = host.path.empty() ? "/" : host.path;
+            host.path.clear();
+            auto uploader = std::make_shared<net::http_client>(ex_, host, net::tls_options{opt_.ca_file});
+            net::http_request up;
+            up.method = "POST";
+            up.target = path;
+            up.content_type = "application/octet-stream";
+            up.body = std::move(content);
+            up.timeout = milliseconds{120000};
+            uploader->request(std::move(up), [this, uploader, room, filename, file_id, comment,
+                                              cb = std::move(cb)](net::http_response ur) mutable {
+                asio::post(ex_, [uploader] {});  // released after this callback returns
+                if (ur.failed() || ur.status != 200) {
+                    delivery d;
+                    d.error = ur.failed() || ur.status >= 500 ? error_kind::transient : error_kind::invalid;
+                    d.detail = "file upload: " + (ur.failed() ? ur.failure : fmt::format("HTTP {}", ur.status));
+                    return cb(d);
+                }
+                json::array files{json::object{{"id", file_id}, {"title", filename}}};
+                json::object args{{"files", json::serialize(files)},
+                                  {"channel_id", room.id},
+                                  {"initial_comment", to_mrkdwn(comment)}};
+                api(api_http_, "files.completeUploadExternal", args, opt_.bot_token,
+                    [this, file_id, cb = std::move(cb)](api_result r) {
+                        auto d = to_delivery(r, "files.completeUploadExternal");
+                        if (d.ok()) d.id = message_id{file_id};
+                        cb(d);
+                    });
+            });
+        });
+}
+
+void slack_adapter::display_name(const user_ref& user, std::function<void(std::optional<std::string>)> cb) {
+    if (auto it = names_.find(user.id); it != names_.end()) return cb(it->second);
+    api(api_http_, "users.info", json::object{{"user", user.id}}, opt_.bot_token,
+        [this, id = user.id, cb = std::move(cb)](api_result r) {
+            std::optional<std::string> name;
+            if (r.ok) {
+                auto u = r.body.find("user");
+                if (u != r.body.end() && u->value().is_object()) {
+                    const auto& uo = u->value().get_object();
+                    auto p = uo.find("profile");
+                    if (p != uo.end() && p->value().is_object()) {
+                        auto dn = str(p->value().get_object(), "display_name");
+                        if (dn.empty()) dn = str(p->value().get_object(), "real_name");
+                        if (!dn.empty()) name = dn;
+                    }
+                    if (!name && !str(uo, "name").empty()) name = str(uo, "name");
+                }
+            }
+            // Answers are cached; a failed lookup is tried again next time.
+            if (r.ok || r.error == "user_not_found") names_[id] = name;
+            cb(name);
+        });
+}
+
+}  // namespace firebreak::slack

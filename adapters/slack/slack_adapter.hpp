@@ -1,0 +1,141 @@
+#pragma once
+// The Slack platform: Socket Mode (apps.connections.open, a WebSocket of envelopes,
+// acks after commit) for what happens, and the Web API over HTTPS for what the bot
+// does. A refresh opens the new connection before the old one closes, so no envelope
+// falls in a gap; envelopes are handed to the engine one at a time, across connections.
+#include "adapters/net/backoff.hpp"
+#include "adapters/net/http_client.hpp"
+#include "adapters/net/ws_client.hpp"
+#include "adapters/slack/slack_wire.hpp"
+#include "bot/core/ports.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+namespace firebreak::slack {
+
+/// How the adapter connects.
+struct slack_options {
+    std::string api_base_url = "https://slack.com/api";
+    std::string bot_token;     ///< xoxb-…, the Web API
+    std::string app_token;     ///< xapp-…, Socket Mode
+    std::string ca_file;       ///< extra trusted CA (PEM)
+    net::backoff_policy backoff;
+    net::ws_timeouts ws;
+    std::chrono::milliseconds api_timeout{30000};
+};
+
+/// Where the Socket Mode link stands, for /readyz.
+enum class link_state { idle, connecting, connected, retrying, failed, stopped };
+
+/// chat_adapter for Slack. Use from the executor it was given; not thread-safe.
+class slack_adapter final : public chat_adapter {
+public:
+    /// Called once when the adapter gives up for good (a refused token, link_disabled).
+    using fatal_fn = std::function<void(const std::string&)>;
+
+    slack_adapter(boost::asio::any_io_executor ex, slack_options o, const clock& clk);
+    ~slack_adapter() override;
+
+    /// Where a fatal error is reported.
+    void on_fatal(fatal_fn f) { on_fatal_ = std::move(f); }
+    /// Called each time a connection comes back after a failure.
+    void on_reconnect(std::function<void()> f) { on_reconnect_ = std::move(f); }
+    /// The link's state.
+    link_state state() const { return state_; }
+    /// The last error, one line, no secrets.
+    const std::string& last_error() const { return last_error_; }
+    /// The bot's user id, known after auth.test.
+    const std::string& bot_user() const { return bot_user_; }
+    /// Frames that were malformed, oversized or of an unknown type, skipped.
+    std::int64_t skipped_frames() const { return skipped_frames_; }
+
+    void start(event_sink sink) override;
+    void stop() override;
+    void stop_receiving() override;
+    void display_name(const user_ref& user, std::function<void(std::optional<std::string>)> cb) override;
+    std::string platform() const override { return "slack"; }
+    capabilities caps() const override;
+    void open_room(const room_request& req, done cb) override;
+    void post(const room_ref& room, const rich_text& body, const message_id& thread, const std::string& key,
+              done cb) override;
+    void post_ephemeral(const room_ref& room, const user_ref& user, const rich_text& body, done cb) override;
+    void invite(const room_ref& room, const std::vector<user_ref>& users, done cb) override;
+    void edit(const room_ref& room, const message_id& id, const rich_text& body, done cb) override;
+    void set_topic(const room_ref& room, const std::string& topic, done cb) override;
+    void post_file(const room_ref& room, const std::string& filename, const std::string& content,
+                   const rich_text& comment, done cb) override;
+
+    /// One Web API answer.
+    struct api_result {
+        int status = 0;                   ///< HTTP status; 0 when no answer came
+        bool ok = false;                  ///< Slack's "ok"
+        std::string error;                ///< Slack's error code, or the transport failure
+        boost::json::object body;
+        duration retry_after{0};
+    };
+
+private:
+    struct connection {
+        std::uint64_t id = 0;
+        std::unique_ptr<net::ws_client> ws;
+        bool hello = false;
+        bool retiring = false;  ///< replaced by a newer connection; closes once nothing is owed on it
+    };
+    struct pending {
+        std::uint64_t conn = 0;
+        frame f;
+    };
+    void api(net::http_client& c, const std::string& method, const boost::json::object& args, const std::string& token,
+             std::function<void(api_result)> cb);
+    void auth_test();
+    void open_connection();
+    void on_frame(std::uint64_t conn, std::string text);
+    void on_closed(std::uint64_t conn, const std::string& why);
+    void process_next();
+    void retire_idle();
+    void ack(std::uint64_t conn, const std::string& envelope_id);
+    void retry_later(const std::string& why);
+    void fatal(const std::string& why);
+    delivery to_delivery(const api_result& r, std::string_view operation);
+    void create_channel(std::shared_ptr<room_request> req, int attempt, done cb);
+
+    boost::asio::any_io_executor ex_;
+    slack_options opt_;
+    const clock& clk_;
+    net::http_client api_http_;      // the Web API calls the engine makes, in order
+    net::http_client control_http_;  // auth.test and apps.connections.open, never behind a slow send
+    boost::asio::steady_timer retry_timer_;
+    net::backoff backoff_;
+    event_sink sink_;
+    fatal_fn on_fatal_;
+    std::function<void()> on_reconnect_;
+    link_state state_ = link_state::idle;
+    std::string last_error_;
+    std::string bot_user_;
+    std::map<std::uint64_t, connection> connections_;
+    std::uint64_t next_conn_ = 1;
+    bool opening_ = false;
+    bool retrying_ = false;
+    bool receiving_ = true;
+    std::deque<pending> queue_;
+    bool busy_ = false;
+    std::uint64_t busy_conn_ = 0;
+    std::set<std::string> recent_;           // event ids handed over lately (redeliveries)
+    std::deque<std::string> recent_order_;
+    std::map<std::string, std::optional<std::string>> names_;
+    std::int64_t skipped_frames_ = 0;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace firebreak::slack

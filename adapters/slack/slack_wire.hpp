@@ -1,0 +1,69 @@
+#pragma once
+// Slack wire <-> core translation: Socket Mode frames, Events API payloads, slash
+// commands and interactions become chat_events; rich_text becomes mrkdwn and Block
+// Kit. Pure functions over Boost.JSON, no I/O.
+#include "bot/core/chat_event.hpp"
+#include "bot/core/ports.hpp"
+#include "bot/core/rich_text.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace firebreak::slack {
+
+/// One Socket Mode frame.
+struct frame {
+    enum class kind { hello, disconnect, events_api, slash_commands, interactive, unknown };
+    kind type = kind::unknown;
+    std::string type_name;        ///< as sent ("events_api", ...)
+    std::string envelope_id;      ///< "" for hello and disconnect
+    std::string reason;           ///< disconnect: warning, refresh_requested, link_disabled
+    int retry_attempt = 0;
+    boost::json::object payload;
+};
+
+/// Decodes a frame; nullopt (with `error`) when it is not a JSON object with a type.
+std::optional<frame> decode_frame(std::string_view text, std::string& error);
+
+/// The acknowledgement of an envelope.
+std::string ack_frame(const std::string& envelope_id);
+
+/// Slack's message timestamp ("1610241741.000200") as an instant (ms).
+instant from_ts(std::string_view ts);
+
+/// Message text as a person reads it: <@U1> as @U1, <#C1|name> as #name, <url|label> as
+/// "label (url)", <!here> as @here, and &amp; &lt; &gt; decoded.
+std::string readable_text(std::string_view text);
+
+/// An events_api payload as a chat_event; nullopt for what the bot does not act on
+/// (its own messages, other bots' posts, event types it does not track).
+std::optional<chat_event> translate_event(const boost::json::object& payload, const std::string& bot_user);
+
+/// A /incident slash command as a command event at `now` (the payload has no time).
+std::optional<chat_event> translate_command(const boost::json::object& payload, instant now);
+
+/// A button press on a firebreak message (block_actions whose value is "incident <command>")
+/// as a command event at `now`; nullopt for anything else.
+std::optional<chat_event> translate_interaction(const boost::json::object& payload, instant now);
+
+/// mrkdwn for a rich text: *bold*, _italic_, `code`, <@U…> mentions, &<> escaped.
+std::string to_mrkdwn(const rich_text& t);
+
+/// Block Kit for a rich text: mrkdwn sections of at most 3,000 characters.
+boost::json::array blocks_for(const rich_text& t);
+
+/// A channel name from a room name, by Slack's rules (lower-case letters, digits, '-'
+/// and '_', at most 80 characters, never empty); attempt > 0 adds "-2", "-3", ….
+std::string channel_name(std::string_view name, int attempt = 0);
+
+/// Maps a Slack error code (ok:false) to the core's kinds.
+error_kind classify(std::string_view error);
+
+/// Whether an error code means the token itself is no good (stop, do not retry).
+bool fatal_auth_error(std::string_view error);
+
+}  // namespace firebreak::slack
