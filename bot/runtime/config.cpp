@@ -324,6 +324,11 @@ firebreak_config parse_config(std::string_view text, const std::string& source, 
         r.integer(*t, "incidents", "default_severity", 1, 4, sev);
         s.default_severity = static_cast<severity>(sev);
         r.strings(*t, "incidents", "admins", s.admins);
+        // The core keeps user ids without a leading '@' (the command parser reads
+        // "@alice:example.org" as "alice:example.org"), so admins are written either way.
+        std::set<std::string> plain;
+        for (const auto& a : s.admins) plain.insert(a.size() > 1 && a[0] == '@' ? a.substr(1) : a);
+        s.admins = std::move(plain);
         r.string(*t, "incidents", "command_prefix", s.command_prefix);
         if (s.command_prefix.empty() || s.command_prefix.find_first_of(" \t") != std::string::npos)
             r.problem("incidents.command_prefix", "expected one word such as \"!incident\"");

@@ -97,7 +97,8 @@ announcement_room = "!ann:example.org"
     const auto& s = c.settings;
     CHECK(s.room_name_template == "incident-{n}-{slug}");
     CHECK(s.default_severity == severity::sev3);
-    CHECK(s.admins == std::set<std::string>{"U0ADMIN", "@root:example.org"});
+    // Admins match the core's user ids, which carry no leading '@'.
+    CHECK(s.admins == std::set<std::string>{"U0ADMIN", "root:example.org"});
     CHECK(s.command_prefix == "!inc");
     CHECK(s.nudges[0].update_every == 15min);
     CHECK(s.nudges[0].rotation_after == 1h);      // per severity wins
