@@ -95,10 +95,16 @@ capabilities slack_adapter::caps() const {
 void slack_adapter::api(net::http_client& c, const std::string& method, const json::object& args,
                         const std::string& token, std::function<void(api_result)> cb) {
     net::http_request req;
-    req.method = "POST";
-    req.target = "/" + method;
-    req.content_type = "application/x-www-form-urlencoded";
-    req.body = form_body(args);
+    // The read methods are GETs in Slack's method definitions; everything else is a POST.
+    if (method == "users.info" || method == "conversations.info") {
+        req.method = "GET";
+        req.target = "/" + method + (args.empty() ? "" : "?" + form_body(args));
+    } else {
+        req.method = "POST";
+        req.target = "/" + method;
+        req.content_type = "application/x-www-form-urlencoded";
+        req.body = form_body(args);
+    }
     req.timeout = opt_.api_timeout;
     req.headers.emplace_back("Authorization", "Bearer " + token);
     c.request(std::move(req), [cb = std::move(cb)](net::http_response r) {

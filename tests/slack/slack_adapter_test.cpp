@@ -1,0 +1,409 @@
+// The Slack adapter end to end: the real service against a fake Slack over real sockets
+// on 127.0.0.1 (Web API and Socket Mode), every Web API call checked against Slack's
+// method definitions, every envelope acknowledged once and in time.
+#include "adapters/slack/slack_adapter.hpp"
+#include "bot/runtime/service.hpp"
+#include "tests/support/fake_slack.hpp"
+#include "tests/support/io_wait.hpp"
+#include "tests/support/spec_check.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_tls.hpp"
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+#include <mutex>
+
+using namespace firebreak;
+using namespace firebreak::testing;
+namespace json = boost::json;
+
+namespace {
+
+const std::string maya = "U0MAYA";
+const std::string dana = "U0DANA";
+
+// Every Web API call the fake answered fits Slack's method definitions.
+class slack_conformance {
+public:
+    explicit slack_conformance(fake_slack& s) {
+        s.on_call([this](const slack_call& c) {
+            if (c.method.empty() || c.method == "apps.connections.open") {
+                std::lock_guard<std::mutex> l(m_);
+                ++checked_;
+                return;
+            }
+            auto found = slack_api::get().check_call(c.method, c.verb, c.args);
+            std::lock_guard<std::mutex> l(m_);
+            ++checked_;
+            for (auto& p : found) problems_.push_back(c.method + ": " + p);
+        });
+    }
+    std::vector<std::string> problems() const {
+        std::lock_guard<std::mutex> l(m_);
+        return problems_;
+    }
+    std::size_t checked() const {
+        std::lock_guard<std::mutex> l(m_);
+        return checked_;
+    }
+
+private:
+    mutable std::mutex m_;
+    std::vector<std::string> problems_;
+    std::size_t checked_ = 0;
+};
+
+#define CHECK_SLACK_CONFORMS(spec)                      \
+    do {                                                \
+        auto problems_ = (spec).problems();             \
+        for (auto& p_ : problems_) UNSCOPED_INFO(p_);   \
+        CHECK(problems_.empty());                       \
+    } while (0)
+
+// The service as `firebreak run` builds it, pointed at a fake Slack.
+struct slack_rig {
+    fake_slack& slack;
+    temp_dir dir;
+    manual_clock clk{from_unix_ms(1767225600000)};
+    boost::asio::io_context io;
+    firebreak_config cfg;
+    std::unique_ptr<service> svc;
+
+    explicit slack_rig(fake_slack& s, const std::string& announcements = "") : slack(s) {
+        cfg.database = dir.file("firebreak.sqlite");
+        cfg.documents_dir = dir.file("documents");
+        cfg.ops_listen = "127.0.0.1:0";
+        cfg.slack.enabled = true;
+        cfg.slack.api_base_url = slack.api_base_url();
+        cfg.slack.bot_token = secret{"xoxb-test-bot", "test"};
+        cfg.slack.app_token = secret{"xapp-1-test-app", "test"};
+        cfg.slack.retry_initial = std::chrono::milliseconds{10};
+        cfg.slack.retry_jitter = std::chrono::milliseconds{0};
+        if (!slack.ca_pem().empty()) cfg.slack.ca_file = write_temp_file("slack-ca.pem", slack.ca_pem());
+        if (!announcements.empty()) {
+            cfg.slack.announcement_channel = announcements;
+            cfg.settings.announcement_rooms["slack"] = room_ref{"slack", announcements};
+        }
+    }
+    ~slack_rig() { svc.reset(); }
+
+    void boot() {
+        svc.reset();
+        io.restart();
+        svc = std::make_unique<service>(io, cfg, clk);
+        svc->start();
+    }
+    bool until(const std::function<bool()>& done, std::chrono::milliseconds limit = std::chrono::milliseconds{10000}) {
+        return run_io_until(io, done, limit);
+    }
+    bool connected() { return svc->slack()->state() == slack::link_state::connected; }
+    engine& eng() { return svc->eng(); }
+    std::string channel_of(std::int64_t n) {
+        auto* inc = eng().state().find(n);
+        if (!inc) return {};
+        auto r = inc->room_on("slack");
+        return r ? r->id : std::string{};
+    }
+    std::vector<std::string> texts(std::int64_t n) {
+        std::vector<std::string> out;
+        for (auto& e : eng().store().timeline(incident_id{n})) out.push_back(e.text);
+        return out;
+    }
+    bool has_text(std::int64_t n, const std::string& needle) {
+        for (auto& t : texts(n))
+            if (t.find(needle) != std::string::npos) return true;
+        return false;
+    }
+    bool bot_said(const std::string& channel, const std::string& needle, bool ephemeral = false) {
+        for (auto& m : slack.messages(channel))
+            if (m.ephemeral == ephemeral && m.text.find(needle) != std::string::npos) return true;
+        return false;
+    }
+    // Lets every rate-limit wait the outbox was told about pass on the engine's clock.
+    void pass_waits() {
+        auto head = eng().store().pending_outbox(1);
+        if (!head.empty() && head.front().not_before && *head.front().not_before > clk.now()) {
+            clk.set(*head.front().not_before);
+            eng().deliver();
+        }
+    }
+};
+
+// Declares INC-1 from #general with a slash command and waits for its channel.
+std::string declare(slack_rig& rig, const std::string& general, const std::string& title = "Search is timing out") {
+    rig.slack.push_slash_command(general, maya, "declare " + title + " --sev 1");
+    REQUIRE(rig.until([&] { return !rig.channel_of(1).empty(); }));
+    return rig.channel_of(1);
+}
+
+json::object reaction(const std::string& type, const std::string& user, const std::string& channel, const std::string& ts) {
+    return json::object{{"type", type},
+                        {"user", user},
+                        {"reaction", "pushpin"},
+                        {"event_ts", "1767225700.000100"},
+                        {"item", json::object{{"type", "message"}, {"channel", channel}, {"ts", ts}}}};
+}
+
+}  // namespace
+
+TEST_CASE("a whole incident worked through Slack", "[slack]") {
+    fake_slack slack;
+    slack_conformance spec(slack);
+    slack.add_user(maya, "maya", "Maya");
+    slack.add_user(dana, "dana", "Dana");
+    auto general = slack.create_channel("general", {maya, dana, "UFBBOT"});
+    auto news = slack.create_channel("incidents", {maya, "UFBBOT"});
+    slack_rig rig(slack, news);
+    rig.boot();
+    REQUIRE(rig.until([&] { return rig.connected(); }));
+
+    auto channel = declare(rig, general);
+    // The channel: Slack's name rules, the declarer invited, the topic, the kickoff.
+    CHECK(slack.channel_named("inc-1-search-is-timing-out") == channel);
+    auto members = slack.members(channel);
+    CHECK(std::find(members.begin(), members.end(), maya) != members.end());
+    REQUIRE(rig.until([&] { return rig.bot_said(channel, "INC-1"); }));
+    auto kickoff = slack.messages(channel).front();
+    CHECK(kickoff.blocks.is_array());
+    CHECK_FALSE(kickoff.text.empty());
+    REQUIRE(rig.until([&] { return slack.topic(channel).find("SEV1") != std::string::npos; }));
+    REQUIRE(rig.until([&] { return rig.bot_said(news, "INC-1"); }));
+
+    // A malformed command answers only the person who typed it.
+    slack.push_slash_command(general, dana, "sev 9");
+    REQUIRE(rig.until([&] {
+        for (auto& m : slack.messages(general))
+            if (m.ephemeral && m.ephemeral_user == dana) return true;
+        return false;
+    }));
+
+    // Working the incident: tagged messages, a pin, an edit, a deletion, a thread reply.
+    auto hyp = slack.push_message(channel, maya, "#hypothesis the new index is missing <@U0DANA> can you check?");
+    slack.push_event(reaction("reaction_added", dana, channel, hyp));
+    auto typo = slack.push_message(channel, dana, "rolled back the deploi");
+    slack.push_event(json::object{{"type", "message"},
+                                  {"subtype", "message_changed"},
+                                  {"channel", channel},
+                                  {"ts", "1767225800.000100"},
+                                  {"message", json::object{{"user", dana}, {"text", "rolled back the deploy"}, {"ts", typo}}},
+                                  {"previous_message", json::object{{"user", dana}, {"text", "rolled back the deploi"}}}});
+    auto oops = slack.push_message(channel, dana, "password is hunter2");
+    slack.push_event(json::object{{"type", "message"},
+                                  {"subtype", "message_deleted"},
+                                  {"channel", channel},
+                                  {"ts", "1767225801.000100"},
+                                  {"deleted_ts", oops},
+                                  {"previous_message", json::object{{"user", dana}, {"text", "password is hunter2"}}}});
+    slack.push_message(channel, maya, "error rate is back to normal", hyp);
+    slack.push_slash_command(channel, maya, "status resolved");
+    slack.push_slash_command(channel, maya, "close");
+
+    REQUIRE(rig.until([&] { return !slack.files().empty(); }));
+    auto md = slack.files().begin()->second;
+    CHECK(md.find("Search is timing out") != std::string::npos);
+    CHECK(md.find("the new index is missing") != std::string::npos);
+
+    auto* inc = rig.eng().state().find(1);
+    REQUIRE(inc);
+    CHECK(inc->is_closed());
+    CHECK(rig.has_text(1, "@U0DANA can you check?"));
+    CHECK(rig.has_text(1, "rolled back the deploy"));
+    CHECK_FALSE(rig.has_text(1, "hunter2"));
+    bool pinned = false, threaded = false;
+    for (auto& e : rig.eng().store().timeline(incident_id{1})) {
+        if (e.msg.id == hyp && e.highlight) pinned = true;
+        if (e.text == "error rate is back to normal" && e.thread_parent.id == hyp) threaded = true;
+    }
+    CHECK(pinned);
+    CHECK(threaded);
+    REQUIRE(rig.until([&] { return rig.bot_said(news, "closed"); }));
+
+    // Every envelope acknowledged once; nothing the bot sent broke the definitions.
+    REQUIRE(rig.until([&] { return slack.unacked().empty(); }));
+    CHECK(slack.bad_frames().empty());
+    CHECK_SLACK_CONFORMS(spec);
+    CHECK(spec.checked() > 12);
+    CHECK(slack.hook_failures().empty());
+}
+
+TEST_CASE("refresh_requested in the middle of a burst: no event lost, none handled twice", "[slack]") {
+    fake_slack slack;
+    slack_conformance spec(slack);
+    auto general = slack.create_channel("general", {maya, "UFBBOT"});
+    slack_rig rig(slack);
+    rig.boot();
+    REQUIRE(rig.until([&] { return rig.connected(); }));
+    auto channel = declare(rig, general);
+    for (int i = 0; i < 60; ++i) {
+        if (i == 25) slack.request_refresh();
+        slack.push_message(channel, maya, "burst " + std::to_string(i));
+    }
+    REQUIRE(rig.until([&] { return rig.has_text(1, "burst 59") && slack.unacked().empty(); }));
+    auto texts = rig.texts(1);
+    for (int i = 0; i < 60; ++i) CHECK(std::count(texts.begin(), texts.end(), "burst " + std::to_string(i)) == 1);
+    CHECK(slack.connections_opened() == 2);
+    REQUIRE(rig.until([&] { return slack.open_connections() == 1; }));
+    CHECK(slack.bad_frames().empty());
+    CHECK_SLACK_CONFORMS(spec);
+}
+
+TEST_CASE("a connection dropped after every N-th frame loses nothing and doubles nothing", "[slack]") {
+    for (int n : {1, 2, 3, 5, 8}) {
+        DYNAMIC_SECTION("drop after " << n << " frames") {
+            fake_slack_options o;
+            o.ack_timeout = std::chrono::milliseconds{500};
+            o.max_retries = 10;
+            fake_slack slack(o);
+            auto general = slack.create_channel("general", {maya, "UFBBOT"});
+            slack_rig rig(slack);
+            rig.boot();
+            REQUIRE(rig.until([&] { return rig.connected(); }));
+            auto channel = declare(rig, general);
+            REQUIRE(rig.until([&] { return slack.unacked().empty(); }));
+            int opened = slack.connections_opened();
+            for (int i = 0; i < 20; ++i) {
+                if (i % 7 == 0) slack.drop_after_frames(n);
+                slack.push_message(channel, maya, "line " + std::to_string(i));
+            }
+            REQUIRE(rig.until([&] { return rig.has_text(1, "line 19") && slack.unacked().empty(); },
+                              std::chrono::milliseconds{20000}));
+            auto texts = rig.texts(1);
+            for (int i = 0; i < 20; ++i) CHECK(std::count(texts.begin(), texts.end(), "line " + std::to_string(i)) == 1);
+            CHECK(slack.connections_opened() > opened);
+        }
+    }
+}
+
+TEST_CASE("429 on chat.postMessage is waited out with the channel's order kept and nothing dropped", "[slack]") {
+    fake_slack slack;
+    slack_conformance spec(slack);
+    auto general = slack.create_channel("general", {maya, "UFBBOT"});
+    slack_rig rig(slack);
+    rig.boot();
+    REQUIRE(rig.until([&] { return rig.connected(); }));
+    auto channel = declare(rig, general);
+    REQUIRE(rig.until([&] { return rig.bot_said(channel, "INC-1"); }));
+    slack.rate_limit("chat.postMessage", 4, 2);
+    for (int i = 1; i <= 5; ++i) slack.push_slash_command(channel, maya, "hypothesis idea " + std::to_string(i));
+    REQUIRE(rig.until([&] {
+        rig.pass_waits();
+        return rig.bot_said(channel, "H5");
+    }));
+    std::vector<int> order;
+    for (auto& m : slack.messages(channel))
+        for (int i = 1; i <= 5; ++i)
+            if (m.text.find("H" + std::to_string(i)) != std::string::npos &&
+                m.text.find("idea " + std::to_string(i)) != std::string::npos)
+                order.push_back(i);
+    CHECK(order == std::vector<int>{1, 2, 3, 4, 5});
+    CHECK(rig.eng().counters().rate_limit_waits >= 4);
+    CHECK(rig.eng().counters().dropped == 0);
+    CHECK_SLACK_CONFORMS(spec);
+}
+
+TEST_CASE("invalid_auth is one clear fatal error, with no retry storm", "[slack]") {
+    SECTION("the bot token") {
+        fake_slack slack;
+        slack_rig rig(slack);
+        rig.cfg.slack.bot_token = secret{"xoxb-wrong", "test"};
+        bool fatal = false;
+        rig.svc = std::make_unique<service>(rig.io, rig.cfg, rig.clk);
+        rig.svc->on_fatal([&] { fatal = true; });
+        rig.svc->start();
+        REQUIRE(rig.until([&] { return fatal; }));
+        rig.until([] { return false; }, std::chrono::milliseconds{200});
+        CHECK(slack.calls().size() == 1);
+        CHECK(rig.svc->code() == exit_code::platform);
+        CHECK(rig.svc->slack()->last_error().find("invalid_auth") != std::string::npos);
+        CHECK(rig.svc->slack()->last_error().find("xoxb-wrong") == std::string::npos);
+    }
+    SECTION("the app-level token") {
+        fake_slack slack;
+        slack_rig rig(slack);
+        rig.cfg.slack.app_token = secret{"xapp-1-wrong", "test"};
+        bool fatal = false;
+        rig.svc = std::make_unique<service>(rig.io, rig.cfg, rig.clk);
+        rig.svc->on_fatal([&] { fatal = true; });
+        rig.svc->start();
+        REQUIRE(rig.until([&] { return fatal; }));
+        rig.until([] { return false; }, std::chrono::milliseconds{200});
+        CHECK(slack.calls().size() == 2);  // auth.test, then apps.connections.open once
+        CHECK(slack.connections_opened() == 0);
+        CHECK(rig.svc->slack()->state() == slack::link_state::failed);
+    }
+}
+
+TEST_CASE("malformed, unknown and oversized frames are skipped and the connection kept", "[slack]") {
+    fake_slack slack;
+    auto general = slack.create_channel("general", {maya, "UFBBOT"});
+    slack_rig rig(slack);
+    rig.boot();
+    REQUIRE(rig.until([&] { return rig.connected(); }));
+    auto channel = declare(rig, general, "<!channel> 🔥 *bold* & <script>");
+    slack.push_raw_frame("{\"type\": ");
+    slack.push_raw_frame("[1,2,3]");
+    slack.push_raw_frame(R"({"type":"brand_new_kind","envelope_id":"odd-1","payload":{}})");
+    slack.push_raw_frame(R"({"type":"events_api","payload":{"event":{"type":"message"}}})");
+    slack.push_raw_frame(std::string(R"({"type":"events_api","envelope_id":"big","payload":{"text":")") +
+                         std::string(5 * 1024 * 1024, 'x') + "\"}}");
+    slack.push_event(json::object{{"type", "team_join"}, {"user", json::object{{"id", "U9"}}}});
+    slack.push_message(channel, maya, std::string(200000, 'y'));
+    // A lone surrogate escape is valid JSON text but no character: repaired, not fatal.
+    // (Invalid UTF-8 in a text frame, by contrast, ends the connection as RFC 6455 asks.)
+    slack.push_raw_frame(R"({"type":"events_api","envelope_id":"sur-1","payload":{"type":"event_callback",)"
+                         R"("event_id":"EvSUR","event":{"type":"message","channel":")" + channel +
+                         R"(","user":"U0MAYA","text":"lone \ud83d surrogate","ts":"1767225900.000100"}}})");
+    slack.push_message(channel, maya, "still listening");
+    REQUIRE(rig.until([&] { return rig.has_text(1, "still listening"); }));
+    CHECK(rig.svc->slack()->skipped_frames() >= 4);
+    CHECK(rig.has_text(1, "lone \xEF\xBF\xBD surrogate"));
+    CHECK(slack.connections_opened() == 1);
+    CHECK(rig.connected());
+    for (auto& t : rig.texts(1)) CHECK(t.size() < 200000);
+    // The hostile title is a valid channel name and escaped in the kickoff.
+    CHECK(slack.channel_named("inc-1-channel-bold-script") == channel);
+    for (auto& m : slack.messages(channel)) CHECK(m.text.find("<!channel>") == std::string::npos);
+}
+
+TEST_CASE("a slow Web API does not delay acknowledgements", "[slack]") {
+    fake_slack_options o;
+    o.ack_timeout = std::chrono::milliseconds{400};
+    fake_slack slack(o);
+    auto general = slack.create_channel("general", {maya, "UFBBOT"});
+    slack_rig rig(slack);
+    rig.boot();
+    REQUIRE(rig.until([&] { return rig.connected(); }));
+    auto channel = declare(rig, general);
+    REQUIRE(rig.until([&] { return rig.bot_said(channel, "INC-1"); }));
+    slack.delay("chat.postMessage", std::chrono::milliseconds{1500});
+    for (int i = 0; i < 5; ++i) slack.push_message(channel, maya, "#decision step " + std::to_string(i));
+    REQUIRE(rig.until([&] { return rig.has_text(1, "step 4") && slack.unacked().empty(); }));
+    // No envelope needed a second delivery: every ack beat the 400 ms deadline.
+    for (auto& f : slack.sent_frames()) CHECK(f.find("\"retry_attempt\":1") == std::string::npos);
+}
+
+TEST_CASE("over TLS the bot verifies the fake Slack against the configured CA", "[slack][tls]") {
+    fake_slack_options o;
+    o.tls = true;
+    fake_slack slack(o);
+    slack_conformance spec(slack);
+    auto general = slack.create_channel("general", {maya, "UFBBOT"});
+    {
+        slack_rig rig(slack);
+        rig.boot();
+        REQUIRE(rig.until([&] { return rig.connected(); }));
+        auto channel = declare(rig, general);
+        REQUIRE(rig.until([&] { return rig.bot_said(channel, "INC-1"); }));
+        CHECK(rig.svc->not_ready().empty());
+    }
+    CHECK_SLACK_CONFORMS(spec);
+    auto before = slack.calls().size();
+    slack_rig untrusted(slack);
+    untrusted.cfg.slack.ca_file.clear();
+    untrusted.boot();
+    untrusted.until([] { return false; }, std::chrono::milliseconds{300});
+    CHECK(slack.calls().size() == before);
+    CHECK_FALSE(untrusted.connected());
+    CHECK(untrusted.svc->slack()->last_error().find("handshake") != std::string::npos);
+}
