@@ -31,9 +31,10 @@ console: build
 	mkdir -p $(DATA_DIR)
 	$(BUILD_DIR)/firebreak console --data-dir $(DATA_DIR)
 
-# Builds and runs every benchmark program in bench/.
+# Builds and runs every benchmark program in bench/; fails at the end if any missed its target.
 bench: build
-	@for b in $(BUILD_DIR)/bench/*_bench; do echo "== $$b"; $$b || exit 1; done
+	@missed=""; for b in $(BUILD_DIR)/bench/*_bench; do echo "== $$b"; $$b || missed="$$missed $$(basename $$b)"; done; \
+	  if [ -n "$$missed" ]; then echo "targets missed by:$$missed"; exit 1; fi
 
 # Rewrites the postmortem golden files (tests/postmortem/golden/) from the bundled example,
 # then checks them; review `git diff` before committing. The first run fails by design.

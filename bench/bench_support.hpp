@@ -1,0 +1,288 @@
+#pragma once
+// What the benchmark programs share: a scratch directory removed at exit, a chat adapter
+// that completes every call at once or on demand, a store wrapper that counts and times
+// the durable writes, the raw SQLite reference, percentiles, CPU time and
+// /proc/self/status figures.
+#include "bot/core/chat_event.hpp"
+#include "bot/core/ports.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <deque>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <sys/resource.h>
+
+namespace firebreak::bench {
+
+/// A fresh directory under the system temp dir; removed, with everything in it, when
+/// this goes out of scope, so no run finds files of an earlier one.
+class scratch_dir {
+public:
+    /// Creates `<tmp>/<prefix>-XXXXXX`; throws when it cannot.
+    explicit scratch_dir(const std::string& prefix) {
+        std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+        if (!::mkdtemp(pattern.data())) throw std::runtime_error("cannot create a scratch directory under " + pattern);
+        path_ = pattern;
+    }
+    ~scratch_dir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    scratch_dir(const scratch_dir&) = delete;
+    scratch_dir& operator=(const scratch_dir&) = delete;
+    /// A path inside the directory.
+    std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+private:
+    std::filesystem::path path_;
+};
+
+/// The platform "bench": every call succeeds, either before it returns (as the console's
+/// do) or, when deferred, only at drain() (as a network platform answers later, after the
+/// engine has returned and the event has been acknowledged). Either way delivering a
+/// message costs the engine its store work and nothing else.
+class bench_adapter final : public chat_adapter {
+public:
+    /// `deferred`: completions wait for drain().
+    explicit bench_adapter(bool deferred = false) : deferred_(deferred) {}
+
+    std::string platform() const override { return "bench"; }
+    void start(event_sink) override {}
+    void stop() override {}
+    void display_name(const user_ref& u, std::function<void(std::optional<std::string>)> cb) override { cb(u.id); }
+    capabilities caps() const override {
+        capabilities c;
+        c.ephemeral = c.threads = c.topics = c.rich_text = c.reactions = c.create_rooms = true;
+        return c;
+    }
+    void open_room(const room_request& req, done cb) override {
+        delivery d;
+        d.room = room_ref{"bench", req.name};
+        complete(std::move(cb), std::move(d));
+    }
+    void post(const room_ref&, const rich_text&, const message_id&, const std::string&, done cb) override {
+        sent(std::move(cb));
+    }
+    void post_ephemeral(const room_ref&, const user_ref&, const rich_text&, done cb) override { sent(std::move(cb)); }
+    void invite(const room_ref&, const std::vector<user_ref>&, done cb) override { sent(std::move(cb)); }
+    void edit(const room_ref&, const message_id&, const rich_text&, done cb) override { sent(std::move(cb)); }
+    void set_topic(const room_ref&, const std::string&, done cb) override { sent(std::move(cb)); }
+    void post_file(const room_ref&, const std::string&, const std::string&, const rich_text&, done cb) override {
+        sent(std::move(cb));
+    }
+
+    /// Completes the waiting calls, and those they lead to, until none is left.
+    void drain() {
+        while (!waiting_.empty()) {
+            auto next = std::move(waiting_.front());
+            waiting_.pop_front();
+            next();
+        }
+    }
+    /// Calls made so far.
+    std::int64_t calls() const { return calls_; }
+
+private:
+    void sent(done cb) {
+        delivery d;
+        d.id = message_id{"b" + std::to_string(calls_ + 1)};
+        complete(std::move(cb), std::move(d));
+    }
+    void complete(done cb, delivery d) {
+        ++calls_;
+        if (!deferred_) return cb(std::move(d));
+        waiting_.push_back([cb = std::move(cb), d = std::move(d)] { cb(d); });
+    }
+    bool deferred_;
+    std::deque<std::function<void()>> waiting_;
+    std::int64_t calls_ = 0;
+};
+
+/// Forwards to a store and counts its durable writes (each commit, mark_sent, mark_failed
+/// and put_document is one transaction with its own sync), timing the commits.
+class counting_store final : public incident_store {
+public:
+    explicit counting_store(incident_store& inner) : inner_(inner) {}
+
+    /// Durable transactions written so far.
+    std::int64_t writes() const { return writes_; }
+    /// Time spent in commit() so far.
+    double commit_ms() const { return commit_ms_; }
+
+    restored_state load(std::size_t tail) override { return inner_.load(tail); }
+    bool processed(const std::string& id) override { return inner_.processed(id); }
+    bool commit(change& c, const std::string& id, instant now,
+                const std::optional<std::pair<std::string, std::string>>& cursor) override {
+        ++writes_;
+        auto t0 = std::chrono::steady_clock::now();
+        bool r = inner_.commit(c, id, now, cursor);
+        commit_ms_ += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        return r;
+    }
+    std::vector<outbox_row> pending_outbox(std::size_t limit) override { return inner_.pending_outbox(limit); }
+    void mark_sent(std::int64_t id, const message_id& platform_id, instant at) override {
+        ++writes_;
+        inner_.mark_sent(id, platform_id, at);
+    }
+    void mark_failed(std::int64_t id, const std::string& detail, bool give_up,
+                     std::optional<instant> not_before) override {
+        ++writes_;
+        inner_.mark_failed(id, detail, give_up, not_before);
+    }
+    std::vector<timeline_entry> timeline(incident_id inc, std::size_t limit) override {
+        return inner_.timeline(inc, limit);
+    }
+    std::vector<std::pair<instant, std::string>> edit_history(std::int64_t seq) override {
+        return inner_.edit_history(seq);
+    }
+    std::optional<std::string> cursor(const std::string& key) override { return inner_.cursor(key); }
+    void put_document(incident_id inc, const std::string& format, const std::string& body, instant at) override {
+        ++writes_;
+        inner_.put_document(inc, format, body, at);
+    }
+    std::optional<std::string> document(incident_id inc, const std::string& format) override {
+        return inner_.document(inc, format);
+    }
+
+private:
+    incident_store& inner_;
+    std::int64_t writes_ = 0;
+    double commit_ms_ = 0;
+};
+
+/// The raw reference: the columns a timeline row of a message holds (incident, seq, at,
+/// author, text, message id) in one table with no index beyond the rowid, written one
+/// transaction per row with the store's durability (WAL, synchronous=FULL).
+class raw_timeline {
+public:
+    /// Creates the table in a new database file.
+    explicit raw_timeline(const std::string& path)
+        : db_(open(path)),
+          insert_(db_,
+                  "INSERT INTO timeline(seq, incident, at, author, text, msg_id) VALUES (NULL, ?1, ?2, ?3, ?4, ?5)") {}
+
+    /// Inserts one row in its own durable transaction.
+    void insert(const chat_event& ev, std::int64_t incident) {
+        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        insert_.bind(1, incident);
+        insert_.bind(2, static_cast<std::int64_t>(to_unix_ms(ev.at)));
+        insert_.bind(3, ev.user.id);
+        insert_.bind(4, ev.text);
+        insert_.bind(5, ev.msg.id);
+        insert_.exec();
+        insert_.reset();
+        tx.commit();
+    }
+    /// Rows in the table.
+    std::int64_t rows() {
+        SQLite::Statement q(db_, "SELECT count(*) FROM timeline");
+        q.executeStep();
+        return q.getColumn(0).getInt64();
+    }
+
+private:
+    static SQLite::Database open(const std::string& path) {
+        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        db.exec("PRAGMA journal_mode = WAL");
+        db.exec("PRAGMA synchronous = FULL");
+        db.exec("CREATE TABLE timeline (seq INTEGER PRIMARY KEY, incident INTEGER NOT NULL, at INTEGER NOT NULL, "
+                "author TEXT NOT NULL, text TEXT NOT NULL, msg_id TEXT NOT NULL)");
+        return db;
+    }
+    SQLite::Database db_;
+    SQLite::Statement insert_;
+};
+
+/// The nearest-rank percentile (0 < p <= 100) of some samples.
+inline double percentile(std::vector<double> samples, double p) {
+    if (samples.empty()) return 0;
+    std::sort(samples.begin(), samples.end());
+    auto rank = static_cast<std::size_t>(p / 100.0 * double(samples.size()) + 0.999999);
+    return samples[std::clamp<std::size_t>(rank, 1, samples.size()) - 1];
+}
+
+/// CPU time this process has used so far, in milliseconds: in its own code and libraries
+/// (user) and in the kernel on its behalf (system: writes, syncs).
+struct cpu_times {
+    double user_ms = 0, sys_ms = 0;
+    cpu_times operator-(const cpu_times& o) const { return {user_ms - o.user_ms, sys_ms - o.sys_ms}; }
+    cpu_times& operator+=(const cpu_times& o) {
+        user_ms += o.user_ms;
+        sys_ms += o.sys_ms;
+        return *this;
+    }
+};
+/// The CPU time used so far.
+inline cpu_times cpu_now() {
+    rusage u{};
+    ::getrusage(RUSAGE_SELF, &u);
+    const auto ms = [](const timeval& t) { return double(t.tv_sec) * 1e3 + double(t.tv_usec) / 1e3; };
+    return {ms(u.ru_utime), ms(u.ru_stime)};
+}
+
+/// A numeric field ("VmRSS", "wchar") of a /proc/self file ("status", "io"); -1 when absent.
+inline long proc_self(const std::string& file, const std::string& key) {
+    std::ifstream in("/proc/self/" + file);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind(key + ":", 0) != 0) continue;
+        return std::strtol(line.c_str() + key.size() + 1, nullptr, 10);
+    }
+    return -1;
+}
+
+/// A "VmRSS"-style line of /proc/self/status, in kB; -1 when absent.
+inline long status_kb(const std::string& key) { return proc_self("status", key); }
+
+/// Bytes this process has handed to write calls so far (/proc/self/io `wchar`).
+inline long bytes_written() { return proc_self("io", "wchar"); }
+
+/// A deterministic pseudo-random sequence (xorshift64), so every run writes the same data.
+struct sequence {
+    std::uint64_t state = 0x9E3779B97F4A7C15ull;
+    std::uint64_t next() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return state;
+    }
+    std::size_t below(std::size_t n) { return std::size_t(next() % n); }
+};
+
+/// Things people say in an incident room, 3 to about 150 bytes.
+inline const std::vector<std::string>& room_phrases() {
+    static const std::vector<std::string> p{
+        "checkout-api p99 at 4.1s, pool waiters 40-70 per pod",
+        "rolling restart did not help, errors back within 3 min",
+        "the config key moved and nobody noticed in review",
+        "graph: waiters by pod flat at max since 14:20",
+        "not the provider: egress latency flat at 400ms",
+        "db cpu 34%, connections 920 -> 240 after the deploy",
+        "ack",
+        "looking",
+        "support has 11 new tickets about failed payments in the last 10 minutes, mostly EU cards, "
+        "all with the same 502 from the gateway",
+        "can someone with prod access check the loader logs on eu-west-1?",
+    };
+    return p;
+}
+
+/// People in the room.
+inline const std::vector<std::string>& room_people() {
+    static const std::vector<std::string> p{"maya", "dev", "sam", "priya", "tomas", "lena", "ravi", "ana"};
+    return p;
+}
+
+}  // namespace firebreak::bench
