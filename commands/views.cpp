@@ -51,6 +51,12 @@ rich_text kickoff_view(const incident& inc, instant now, const std::string& pref
     if (inc.next_update_due)
         r.line().text(fmt::format("First status update due at {} UTC (in {}).", format_hhmm(*inc.next_update_due),
                                   format_span(*inc.next_update_due - now)));
+    // The common next steps as buttons where the platform shows them (not in the plain text).
+    if (!inc.scribe()) r.button("I'll scribe", "scribe {me}");
+    r.button("Identified", "status identified");
+    r.button("Mitigated", "status mitigated");
+    r.button("Roles", "roles");
+    r.button("Timeline", "timeline");
     return r;
 }
 

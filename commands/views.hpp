@@ -14,7 +14,8 @@ namespace firebreak {
 /// "INC-42 · SEV1 · Mitigated — Checkout errors | Commander @a | Scribe @b | Next update 15:10 UTC".
 std::string status_line(const incident& inc);
 
-/// The kickoff message posted in a new incident room.
+/// The kickoff message posted in a new incident room, with buttons for the common next
+/// steps (take the scribe role, move the status, show roles and the timeline).
 rich_text kickoff_view(const incident& inc, instant now, const std::string& prefix);
 
 /// The fixed status-update template a manager reads in seconds.

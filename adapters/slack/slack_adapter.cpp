@@ -89,6 +89,7 @@ capabilities slack_adapter::caps() const {
     c.rich_text = true;
     c.reactions = true;
     c.create_rooms = true;
+    c.forms = true;
     return c;
 }
 
@@ -345,17 +346,65 @@ void slack_adapter::ack(std::uint64_t conn, const std::string& envelope_id) {
     it->second.ws->send(ack_frame(envelope_id));
 }
 
+void slack_adapter::remember(const std::string& id) {
+    recent_.insert(id);
+    recent_order_.push_back(id);
+    if (recent_order_.size() > recent_ids_kept) {
+        recent_.erase(recent_order_.front());
+        recent_order_.pop_front();
+    }
+}
+
+// "declare" or "update" typed alone: the form opens instead, and the envelope is acked at
+// once (nothing changes in the store). The trigger id lives 3 s and opens one view, so
+// views.open goes on the control client, never behind a slow or rate-limited send, and a
+// redelivered envelope does not open a second form.
+bool slack_adapter::open_form(const pending& p) {
+    auto args = form_request(p.f.payload, opt_.form_default_severity);
+    if (!args) return false;
+    std::string trigger = str(*args, "trigger_id");
+    std::string id = "slack:form:" + trigger;
+    if (!recent_.count(id)) {
+        remember(id);
+        std::string form(args->at("view").as_object().at("callback_id").as_string());
+        room_ref room{"slack", str(p.f.payload, "channel_id")};
+        user_ref user{str(p.f.payload, "user_id")};
+        api(control_http_, "views.open", *args, opt_.bot_token,
+            [this, form, room, user, alive = std::weak_ptr<bool>(alive_)](api_result r) {
+                auto ok = alive.lock();
+                if (!ok || !*ok || r.ok) return;
+                spdlog::warn("slack: views.open ({}) failed: {}", form, clean_line(r.error, 200));
+                if (fatal_auth_error(r.error)) return;
+                // The person typed a command and deserves an answer: how to type it in full.
+                rich_text hint;
+                hint.text("The form could not be opened (" + clean_line(r.error, 60) + "). Type it in full: ")
+                    .code(form == declare_form ? "/incident declare <title> [--sev N] [--private]"
+                                               : "/incident update impact: … ; actions: … ; needs: … ; next: 30m");
+                post_ephemeral(room, user, hint, [](delivery) {});
+            });
+    }
+    ack(p.conn, p.f.envelope_id);
+    return true;
+}
+
 void slack_adapter::process_next() {
     if (busy_ || queue_.empty() || !receiving_) return;
     pending p = std::move(queue_.front());
     queue_.pop_front();
+    if (p.f.type == frame::kind::slash_commands && open_form(p)) {
+        retire_idle();
+        return process_next();
+    }
     std::optional<chat_event> ev;
+    std::string why;
     switch (p.f.type) {
         case frame::kind::events_api: ev = translate_event(p.f.payload, bot_user_); break;
         case frame::kind::slash_commands: ev = translate_command(p.f.payload, clk_.now()); break;
-        case frame::kind::interactive: ev = translate_interaction(p.f.payload, clk_.now()); break;
+        case frame::kind::interactive: ev = translate_interaction(p.f.payload, clk_.now(), &why); break;
         default: break;
     }
+    // A form submission that cannot be read is logged; the plain ack below still closes it.
+    if (!why.empty()) spdlog::warn("slack: interaction skipped: {}", clean_line(why, 200));
     if (!ev || recent_.count(ev->event_id)) {
         // Nothing for the engine, or a redelivery of what it already has: acknowledged now.
         ack(p.conn, p.f.envelope_id);
@@ -371,12 +420,7 @@ void slack_adapter::process_next() {
         auto ok = alive.lock();
         if (!ok || !*ok) return;
         ack(conn, envelope);
-        recent_.insert(id);
-        recent_order_.push_back(id);
-        if (recent_order_.size() > recent_ids_kept) {
-            recent_.erase(recent_order_.front());
-            recent_order_.pop_front();
-        }
+        remember(id);
         busy_ = false;
         retire_idle();
         asio::post(ex_, [this, alive] {

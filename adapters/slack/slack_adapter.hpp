@@ -33,12 +33,15 @@ struct slack_options {
     net::backoff_policy backoff;
     net::ws_timeouts ws;
     std::chrono::milliseconds api_timeout{30000};
+    int form_default_severity = 2;  ///< where the declare form's severity starts (1-4)
 };
 
 /// Where the Socket Mode link stands, for /readyz.
 enum class link_state { idle, connecting, connected, retrying, failed, stopped };
 
 /// chat_adapter for Slack. Use from the executor it was given; not thread-safe.
+/// `/incident declare` or `/incident update` typed alone opens a form (views.open) instead
+/// of reaching the engine; its submission comes back as the full command.
 class slack_adapter final : public chat_adapter {
 public:
     /// Called once when the adapter gives up for good (a refused token, link_disabled).
@@ -109,6 +112,8 @@ private:
     void fatal(const std::string& why);
     delivery to_delivery(const api_result& r, std::string_view operation);
     void create_channel(std::shared_ptr<room_request> req, int attempt, done cb);
+    bool open_form(const pending& p);
+    void remember(const std::string& event_id);
 
     boost::asio::any_io_executor ex_;
     slack_options opt_;

@@ -1,11 +1,15 @@
 #include "adapters/slack/slack_wire.hpp"
 
+#include "bot/core/text.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <tuple>
 
 namespace firebreak::slack {
 
@@ -288,25 +292,263 @@ std::optional<chat_event> translate_command(const json::object& payload, instant
     return ce;
 }
 
-std::optional<chat_event> translate_interaction(const json::object& payload, instant now) {
-    if (str(payload, "type") != "block_actions") return std::nullopt;
+namespace {
+
+constexpr std::string_view button_prefix = "incident ";
+constexpr std::size_t max_title_input = 200;     // the dispatcher keeps titles shorter still
+constexpr std::size_t max_field_input = 1000;    // what an update field keeps
+constexpr std::size_t max_next_input = 40;
+
+// A channel id as private_metadata carries it back: Slack ids are upper-case letters and
+// digits. Anything else did not come from a form firebreak opened.
+bool channel_id(std::string_view s) {
+    return !s.empty() && s.size() <= 32 &&
+           std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isupper(c) || std::isdigit(c); });
+}
+
+std::string trimmed_lower(std::string_view s) {
+    auto b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string_view::npos) return {};
+    auto e = s.find_last_not_of(" \t\r\n");
+    return ascii_lower(s.substr(b, e - b + 1));
+}
+
+json::object plain_text(std::string_view text) {
+    return json::object{{"type", "plain_text"}, {"text", text}, {"emoji", true}};
+}
+
+// Cut to `max` bytes on a character boundary (Slack counts characters; bytes are stricter).
+std::string cut_utf8(std::string s, std::size_t max) {
+    if (s.size() <= max) return s;
+    s.resize(max);
+    while (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0x80) s.pop_back();
+    if (!s.empty() && (static_cast<unsigned char>(s.back()) & 0x80)) s.pop_back();
+    return s;
+}
+
+json::object text_input(std::string_view block_id, std::string_view label, std::string_view placeholder,
+                        bool multiline, std::size_t max_length, bool optional) {
+    json::object element{{"type", "plain_text_input"},
+                         {"action_id", "value"},
+                         {"multiline", multiline},
+                         {"max_length", max_length},
+                         {"placeholder", plain_text(placeholder)}};
+    return json::object{{"type", "input"},
+                        {"block_id", block_id},
+                        {"label", plain_text(label)},
+                        {"optional", optional},
+                        {"element", std::move(element)}};
+}
+
+json::object severity_option(int n) {
+    static constexpr std::string_view what[] = {"", "SEV1 — critical, all hands", "SEV2 — major",
+                                                "SEV3 — minor", "SEV4 — low"};
+    return json::object{{"text", plain_text(what[n])}, {"value", std::to_string(n)}};
+}
+
+// The submitted state of one input: view.state.values.<block>.<action>.
+const json::object* input_state(const json::object& view, std::string_view block) {
+    const json::object* state = obj(view, "state");
+    const json::object* values = state ? obj(*state, "values") : nullptr;
+    const json::object* b = values ? obj(*values, block) : nullptr;
+    return b ? obj(*b, "value") : nullptr;
+}
+
+// A text input's value as one line of a command: newlines and ';' (the update field
+// separator) become ", " so every word stays in the field it was typed in.
+std::string input_text(const json::object& view, std::string_view block, std::size_t max) {
+    std::string raw = str(input_state(view, block), "value");
+    std::string out;
+    std::string piece;
+    auto flush = [&] {
+        auto p = clean_line(piece, max);
+        piece.clear();
+        if (p.empty()) return;
+        if (!out.empty()) out += ", ";
+        out += p;
+    };
+    for (char c : raw) {
+        if (c == '\n' || c == ';') flush();
+        else piece += c;
+    }
+    flush();
+    return cut_utf8(std::move(out), max);
+}
+
+// Words of a declare title that would read as options ("--sev") stay words: their
+// leading dashes become one em dash.
+std::string title_words(std::string_view title) {
+    std::string out;
+    for (std::size_t i = 0; i < title.size();) {
+        auto e = std::min(title.find(' ', i), title.size());
+        auto word = title.substr(i, e - i);
+        i = e + 1;
+        if (word.empty()) continue;
+        if (!out.empty()) out += ' ';
+        auto rest = word.find_first_not_of('-');
+        if (word.size() > 2 && word.substr(0, 2) == "--" && rest != std::string_view::npos) {
+            out += "\u2014";
+            out += word.substr(rest);
+        } else {
+            out += word;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string_view form_for(std::string_view command_text) {
+    auto t = trimmed_lower(command_text);
+    if (t == "declare") return declare_form;
+    if (t == "update") return update_form;
+    return {};
+}
+
+json::object form_view(std::string_view callback_id, std::string_view channel, int default_sev) {
+    json::object view{{"type", "modal"}, {"callback_id", callback_id}, {"private_metadata", channel}};
+    json::array blocks;
+    if (callback_id == declare_form) {
+        view["title"] = plain_text("Declare an incident");
+        view["submit"] = plain_text("Declare");
+        view["close"] = plain_text("Cancel");
+        blocks.push_back(text_input("title", "Title", "What is broken, as users see it", false, max_title_input, false));
+        json::array options;
+        for (int n = 1; n <= 4; ++n) options.push_back(severity_option(n));
+        if (default_sev < 1 || default_sev > 4) default_sev = 2;
+        blocks.push_back(json::object{{"type", "input"},
+                                      {"block_id", "severity"},
+                                      {"label", plain_text("Severity")},
+                                      {"element", json::object{{"type", "static_select"},
+                                                               {"action_id", "value"},
+                                                               {"options", std::move(options)},
+                                                               {"initial_option", severity_option(default_sev)}}}});
+        json::object secret{{"text", plain_text("Private incident")},
+                            {"value", "private"},
+                            {"description", plain_text("A private channel; the title stays out of announcements")}};
+        blocks.push_back(json::object{{"type", "input"},
+                                      {"block_id", "private"},
+                                      {"optional", true},
+                                      {"label", plain_text("Visibility")},
+                                      {"element", json::object{{"type", "checkboxes"},
+                                                               {"action_id", "value"},
+                                                               {"options", json::array{std::move(secret)}}}}});
+    } else {
+        view["title"] = plain_text("Status update");
+        view["submit"] = plain_text("Post update");
+        view["close"] = plain_text("Cancel");
+        blocks.push_back(text_input("impact", "Impact", "Who is affected, and how", true, max_field_input, false));
+        blocks.push_back(text_input("actions", "Current actions", "What is being done", true, max_field_input, true));
+        blocks.push_back(text_input("needs", "Needs", "Help or decisions wanted", true, max_field_input, true));
+        blocks.push_back(text_input("next", "Next update", "30m, or a UTC time like 14:30", false, max_next_input, true));
+    }
+    view["blocks"] = std::move(blocks);
+    return view;
+}
+
+std::optional<json::object> form_request(const json::object& payload, int default_sev) {
+    auto form = form_for(str(payload, "text"));
+    std::string trigger = str(payload, "trigger_id");
+    std::string channel = str(payload, "channel_id");
+    if (form.empty() || trigger.empty() || channel.empty()) return std::nullopt;
+    return json::object{{"trigger_id", trigger}, {"view", form_view(form, channel, default_sev)}};
+}
+
+std::optional<std::string> submission_command(const json::object& view, std::string& error) {
+    std::string callback = str(view, "callback_id");
+    if (callback == declare_form) {
+        std::string title = title_words(input_text(view, "title", max_title_input));
+        if (title.empty()) {
+            error = "declare form without a title";
+            return std::nullopt;
+        }
+        std::string cmd = "declare " + title;
+        if (const json::object* sev = input_state(view, "severity")) {
+            std::string n = str(obj(*sev, "selected_option"), "value");
+            if (!n.empty()) {
+                if (n.size() != 1 || n[0] < '1' || n[0] > '4') {
+                    error = "declare form with an unknown severity";
+                    return std::nullopt;
+                }
+                cmd += " --sev " + n;
+            }
+        }
+        if (const json::object* priv = input_state(view, "private")) {
+            auto sel = priv->find("selected_options");
+            if (sel != priv->end() && sel->value().is_array())
+                for (const auto& o : sel->value().get_array())
+                    if (o.is_object() && str(o.get_object(), "value") == "private") cmd += " --private";
+        }
+        return cmd;
+    }
+    if (callback == update_form) {
+        std::string impact = input_text(view, "impact", max_field_input);
+        if (impact.empty()) {
+            error = "update form without an impact";
+            return std::nullopt;
+        }
+        std::string cmd = "update impact: " + impact;
+        for (auto [block, name, max] : {std::tuple{"actions", "actions", max_field_input},
+                                        std::tuple{"needs", "needs", max_field_input},
+                                        std::tuple{"next", "next", max_next_input}}) {
+            auto v = input_text(view, block, max);
+            if (!v.empty()) cmd += std::string("; ") + name + ": " + v;
+        }
+        return cmd;
+    }
+    error = "not a firebreak form";
+    return std::nullopt;
+}
+
+std::optional<chat_event> translate_interaction(const json::object& payload, instant now, std::string* why) {
+    std::string type = str(payload, "type");
+    std::string user = str(obj(payload, "user"), "id");
+    if (type == "view_submission") {
+        const json::object* view = obj(payload, "view");
+        std::string callback = str(view, "callback_id");
+        if (!view || (callback != declare_form && callback != update_form)) return std::nullopt;
+        auto fail = [&](std::string e) -> std::optional<chat_event> {
+            if (why) *why = std::move(e);
+            return std::nullopt;
+        };
+        std::string channel = str(view, "private_metadata");
+        if (!channel_id(channel)) return fail(callback + " submitted without a channel in private_metadata");
+        if (user.empty()) return fail(callback + " submitted without a user");
+        std::string view_id = str(view, "id");
+        if (view_id.empty()) return fail(callback + " submitted without a view id");
+        std::string error;
+        auto cmd = submission_command(*view, error);
+        if (!cmd) return fail(error);
+        chat_event ce;
+        ce.kind = event_kind::command;
+        // One submission of one view: Slack redelivers it with the same id and hash.
+        ce.event_id = "slack:view:" + view_id + ":" + str(view, "hash");
+        ce.room = room_ref{"slack", channel};
+        ce.user = user_ref{user};
+        ce.text = std::move(*cmd);
+        ce.at = now;
+        return ce;
+    }
+    if (type != "block_actions") return std::nullopt;
     auto actions = payload.find("actions");
     if (actions == payload.end() || !actions->value().is_array() || actions->value().get_array().empty()) return std::nullopt;
     const auto& first = actions->value().get_array().front();
     if (!first.is_object()) return std::nullopt;
     std::string value = str(first.get_object(), "value");
-    static constexpr std::string_view prefix = "incident ";
-    if (value.rfind(prefix, 0) != 0) return std::nullopt;
+    if (value.rfind(button_prefix, 0) != 0) return std::nullopt;
     std::string channel = str(obj(payload, "channel"), "id");
     if (channel.empty()) channel = str(obj(payload, "container"), "channel_id");
-    std::string user = str(obj(payload, "user"), "id");
     if (channel.empty() || user.empty()) return std::nullopt;
     chat_event ce;
     ce.kind = event_kind::command;
     ce.event_id = "slack:action:" + str(payload, "trigger_id") + ":" + str(first.get_object(), "action_ts");
     ce.room = room_ref{"slack", channel};
     ce.user = user_ref{user};
-    ce.text = value.substr(prefix.size());
+    // "{me}" is whoever pressed: "scribe {me}" pressed by U5 is "scribe @U5".
+    std::string text = value.substr(button_prefix.size());
+    for (auto at = text.find("{me}"); at != std::string::npos; at = text.find("{me}", at + user.size() + 1))
+        text.replace(at, 4, "@" + user);
+    ce.text = std::move(text);
     ce.at = now;
     return ce;
 }
@@ -351,8 +593,12 @@ json::array blocks_for(const rich_text& t) {
     std::string text = to_mrkdwn(t);
     json::array blocks;
     constexpr std::size_t limit = 3000;
+    constexpr std::size_t max_blocks = 50;       // per message
+    constexpr std::size_t max_buttons = 25;      // per actions block
+    // One row of next steps (its buttons capped at max_buttons), after the text.
+    const std::size_t action_blocks = t.actions().empty() ? 0 : 1;
     std::size_t i = 0;
-    while (i < text.size() && blocks.size() < 50) {
+    while (i < text.size() && blocks.size() < max_blocks - action_blocks) {
         std::size_t n = std::min(limit, text.size() - i);
         // Cut at a line break where one is near, and never inside a UTF-8 sequence.
         if (i + n < text.size()) {
@@ -365,6 +611,21 @@ json::array blocks_for(const rich_text& t) {
         blocks.push_back(std::move(section));
         i += n;
         while (i < text.size() && text[i] == '\n') ++i;
+    }
+    if (action_blocks) {
+        json::array buttons;
+        for (const auto& a : t.actions()) {
+            if (buttons.size() == max_buttons) break;
+            // Button text is at most 75 characters and a value at most 2,000.
+            std::string label = cut_utf8(clean_line(a.label.empty() ? a.command : a.label, 2000), 75);
+            std::string value = cut_utf8(std::string(button_prefix) + a.command, 2000);
+            if (label.empty()) label = "?";  // Slack refuses a button without text
+            buttons.push_back(json::object{{"type", "button"},
+                                           {"text", plain_text(label)},
+                                           {"action_id", "fb-" + std::to_string(buttons.size())},
+                                           {"value", value}});
+        }
+        blocks.push_back(json::object{{"type", "actions"}, {"elements", std::move(buttons)}});
     }
     return blocks;
 }

@@ -46,14 +46,42 @@ std::optional<chat_event> translate_event(const boost::json::object& payload, co
 /// A /incident slash command as a command event at `now` (the payload has no time).
 std::optional<chat_event> translate_command(const boost::json::object& payload, instant now);
 
-/// A button press on a firebreak message (block_actions whose value is "incident <command>")
-/// as a command event at `now`; nullopt for anything else.
-std::optional<chat_event> translate_interaction(const boost::json::object& payload, instant now);
+/// An interaction as a command event at `now`: a button press on a firebreak message
+/// (block_actions whose value is "incident <command>"; "{me}" becomes "@<presser>"), or a
+/// submitted firebreak form (view_submission, see submission_command). Nullopt for anything
+/// else; when the payload was one of firebreak's but unusable, `why` (if given) says why.
+std::optional<chat_event> translate_interaction(const boost::json::object& payload, instant now,
+                                                std::string* why = nullptr);
+
+/// callback_id of the declare form.
+inline constexpr std::string_view declare_form = "firebreak_declare";
+/// callback_id of the status-update form.
+inline constexpr std::string_view update_form = "firebreak_update";
+
+/// The form a command typed without arguments asks for: declare_form for "declare",
+/// update_form for "update" (trimmed, any case); "" for anything else.
+std::string_view form_for(std::string_view command_text);
+
+/// The modal for a form (declare_form or update_form), remembering `channel` (where the
+/// command was typed and where the submission runs) in private_metadata. `default_sev`
+/// (1-4) is the severity the declare form starts at.
+boost::json::object form_view(std::string_view callback_id, std::string_view channel, int default_sev = 2);
+
+/// The views.open arguments ({trigger_id, view}) that answer a slash command typed as
+/// "declare" or "update" alone; nullopt when the command is anything else or has no trigger_id.
+std::optional<boost::json::object> form_request(const boost::json::object& slash_payload, int default_sev = 2);
+
+/// The command a submitted form stands for, read from view.state.values.<block>.<action>:
+/// "declare <title> --sev N [--private]" or "update impact: …; actions: …; needs: …; next: …"
+/// (only the fields given). Nullopt, with `error`, when the view is not a firebreak form or
+/// lacks what it requires.
+std::optional<std::string> submission_command(const boost::json::object& view, std::string& error);
 
 /// mrkdwn for a rich text: *bold*, _italic_, `code`, <@U…> mentions, &<> escaped.
 std::string to_mrkdwn(const rich_text& t);
 
-/// Block Kit for a rich text: mrkdwn sections of at most 3,000 characters.
+/// Block Kit for a rich text: mrkdwn sections of at most 3,000 characters, then an actions
+/// block with one button per action (action_id "fb-<n>", value "incident <command>").
 boost::json::array blocks_for(const rich_text& t);
 
 /// A channel name from a room name, by Slack's rules (lower-case letters, digits, '-'

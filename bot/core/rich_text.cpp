@@ -42,7 +42,13 @@ rich_text& rich_text::bullet() {
     return text("• ");
 }
 
+rich_text& rich_text::button(std::string_view label, std::string_view command) {
+    actions_.push_back(action{std::string(label), std::string(command)});
+    return *this;
+}
+
 rich_text& rich_text::append(const rich_text& other) {
+    actions_.insert(actions_.end(), other.actions_.begin(), other.actions_.end());
     for (const auto& s : other.spans_) {
         if (s.text == "\n")
             line();
@@ -71,12 +77,37 @@ std::string rich_text::encode() const {
         out += ':';
         out += s.text;
     }
+    for (const auto& a : actions_) {
+        out += 'a';
+        for (const auto* part : {&a.label, &a.command}) {
+            out += std::to_string(part->size());
+            out += ':';
+            out += *part;
+        }
+    }
     return out;
 }
 
 rich_text rich_text::decode(std::string_view in) {
     rich_text r;
+    auto malformed = [&] {
+        r.spans_ = {span{span::style::plain, std::string(in)}};
+        r.actions_.clear();
+        return r;
+    };
     std::size_t pos = 0;
+    // One "<len>:<text>" at pos; false when it is not there whole.
+    auto field = [&](std::string& out) {
+        std::size_t len = 0;
+        auto [p, ec] = std::from_chars(in.data() + pos, in.data() + in.size(), len);
+        if (ec != std::errc{} || p == in.data() + in.size() || *p != ':' ||
+            std::size_t(in.data() + in.size() - (p + 1)) < len)
+            return false;
+        pos = std::size_t(p - in.data()) + 1;
+        out.assign(in.substr(pos, len));
+        pos += len;
+        return true;
+    };
     while (pos < in.size()) {
         span::style look;
         switch (in[pos]) {
@@ -85,19 +116,19 @@ rich_text rich_text::decode(std::string_view in) {
             case 'i': look = span::style::italic; break;
             case 'c': look = span::style::code; break;
             case 'm': look = span::style::mention; break;
-            default: r.spans_ = {span{span::style::plain, std::string(in)}}; return r;
+            case 'a': {
+                ++pos;
+                action a;
+                if (!field(a.label) || !field(a.command)) return malformed();
+                r.actions_.push_back(std::move(a));
+                continue;
+            }
+            default: return malformed();
         }
         ++pos;
-        std::size_t len = 0;
-        auto [p, ec] = std::from_chars(in.data() + pos, in.data() + in.size(), len);
-        if (ec != std::errc{} || p == in.data() + in.size() || *p != ':' ||
-            std::size_t(in.data() + in.size() - (p + 1)) < len) {
-            r.spans_ = {span{span::style::plain, std::string(in)}};
-            return r;
-        }
-        pos = std::size_t(p - in.data()) + 1;
-        r.spans_.push_back(span{look, std::string(in.substr(pos, len))});
-        pos += len;
+        std::string text;
+        if (!field(text)) return malformed();
+        r.spans_.push_back(span{look, std::move(text)});
     }
     return r;
 }

@@ -1,6 +1,8 @@
 #pragma once
 // Bot output as styled spans: adapters render it (Slack mrkdwn, Matrix HTML,
 // console plain text) and every platform gets a plain fallback from the same value.
+// A message may also offer buttons (actions) for its next steps; platforms that can
+// show them do (Slack), the others and the plain fallback leave them out.
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +15,14 @@ struct span {
     style look = style::plain;
     std::string text;
     bool operator==(const span&) const = default;
+};
+
+/// A button offering a next step: pressing it runs `command` (the text after the command
+/// prefix) as the person who pressed; "{me}" in it stands for that person ("scribe {me}").
+struct action {
+    std::string label;
+    std::string command;
+    bool operator==(const action&) const = default;
 };
 
 /// A message firebreak posts: styled spans, with a plain-text rendering.
@@ -32,26 +42,32 @@ public:
     rich_text& line();
     /// Starts a bullet item on a new line.
     rich_text& bullet();
-    /// Appends another rich text.
+    /// Appends another rich text, its buttons after this one's.
     rich_text& append(const rich_text& other);
+    /// Adds a button for a next step (never part of plain()).
+    rich_text& button(std::string_view label, std::string_view command);
 
     /// The spans in order.
     const std::vector<span>& spans() const { return spans_; }
     /// Replaces the spans (used when loading from the store).
     void assign(std::vector<span> s) { spans_ = std::move(s); }
-    /// Plain text: styles dropped, text kept exactly.
+    /// The buttons in order.
+    const std::vector<action>& actions() const { return actions_; }
+    /// Plain text: styles dropped, text kept exactly; buttons left out.
     std::string plain() const;
-    /// Whether nothing has been added.
+    /// Whether no text has been added (buttons alone do not make a message).
     bool empty() const { return spans_.empty(); }
     bool operator==(const rich_text&) const = default;
 
-    /// A compact, lossless encoding for storage ("<style><len>:<text>" per span).
+    /// A compact, lossless encoding for storage ("<style><len>:<text>" per span, then
+    /// "a<len>:<label><len>:<command>" per button; an encoding without buttons is the old one).
     std::string encode() const;
     /// Reverses encode(); a malformed input yields its whole text as one plain span.
     static rich_text decode(std::string_view s);
 
 private:
     std::vector<span> spans_;
+    std::vector<action> actions_;
 };
 
 }  // namespace firebreak

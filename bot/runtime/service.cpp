@@ -242,6 +242,7 @@ service::service(asio::io_context& io, firebreak_config cfg, const clock& clk)
         o.backoff.initial = m.cfg.slack.retry_initial;
         o.backoff.jitter = m.cfg.slack.retry_jitter;
         o.ws.idle = m.cfg.slack.idle_timeout;
+        o.form_default_severity = int(m.cfg.settings.default_severity);
         m.sl = std::make_unique<slack::slack_adapter>(io.get_executor(), std::move(o), clk);
         m.sl->on_fatal([this](const std::string&) { fail(exit_code::platform); });
         m.sl->on_reconnect([this] { impl_->stats.count_reconnect("slack"); });

@@ -124,3 +124,64 @@ TEST_CASE("decode survives random bytes and stays stable", "[core]") {
         REQUIRE(again == r);
     }
 }
+
+TEST_CASE("buttons travel with a rich text but never into its plain text", "[core]") {
+    rich_text r;
+    r.bold("INC-1").text(" declared").button("I'll scribe", "scribe {me}").button("Roles", "roles");
+    CHECK(r.plain() == "INC-1 declared");
+    REQUIRE(r.actions().size() == 2);
+    CHECK(r.actions()[0] == action{"I'll scribe", "scribe {me}"});
+    CHECK(r.actions()[1] == action{"Roles", "roles"});
+
+    // Equality sees the buttons; a rich text without them is another message.
+    rich_text same_text;
+    same_text.bold("INC-1").text(" declared");
+    CHECK_FALSE(same_text == r);
+    CHECK(same_text.plain() == r.plain());
+
+    // Appending keeps both sides' buttons in order.
+    rich_text lead;
+    lead.mention("maya").text(" ").button("Timeline", "timeline");
+    lead.append(r);
+    CHECK(lead.plain() == "@maya INC-1 declared");
+    REQUIRE(lead.actions().size() == 3);
+    CHECK(lead.actions()[0].command == "timeline");
+    CHECK(lead.actions()[2].command == "roles");
+
+    // Buttons alone are not a message to post.
+    CHECK(rich_text{}.button("x", "y").empty());
+}
+
+TEST_CASE("encode/decode keeps buttons, and an old encoding without them still decodes", "[core]") {
+    rich_text r;
+    r.text("ab").bold("c").button("I'll scribe", "scribe {me}").button("", "").button("a3:x", "p1:y\n");
+    auto enc = r.encode();
+    CHECK(enc == "p2:abb1:ca11:I'll scribe11:scribe {me}a0:0:a4:a3:x5:p1:y\n");
+    auto back = rich_text::decode(enc);
+    CHECK(back == r);
+    CHECK(back.actions() == r.actions());
+    CHECK(back.encode() == enc);
+
+    // Stored before buttons existed: the same spans, no buttons.
+    auto old = rich_text::decode("p2:abb3:c:dm2:U1p1:\n");
+    CHECK(old.actions().empty());
+    CHECK(old.plain() == "abc:d@U1\n");
+    CHECK(old.encode() == "p2:abb3:c:dm2:U1p1:\n");
+
+    // Without text, with buttons only, and with hostile labels and commands.
+    for (const std::string h : {"", ":", "a", "a1:", "99:", "line\nbreak", "🔥 \xC3\xA9"}) {
+        rich_text t;
+        t.button(h, h).text(h).button("x" + h, h + "y");
+        INFO("\"" << h << "\"");
+        CHECK(rich_text::decode(t.encode()) == t);
+    }
+}
+
+TEST_CASE("a malformed button encoding keeps the whole input as plain text", "[core]") {
+    auto in = GENERATE(as<std::string>{}, "a", "a1", "a1:x", "a1:x1", "a1:x2:y", "p1:xa", "a1:x1:yp", "p1:xa0:");
+    auto r = rich_text::decode(in);
+    INFO("\"" << in << "\"");
+    REQUIRE(r.spans().size() == 1);
+    CHECK(r.actions().empty());
+    CHECK(r.plain() == in);
+}

@@ -12,7 +12,10 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <mutex>
+#include <optional>
+#include <set>
 
 using namespace firebreak;
 using namespace firebreak::testing;
@@ -406,4 +409,237 @@ TEST_CASE("over TLS the bot verifies the fake Slack against the configured CA", 
     CHECK(slack.calls().size() == before);
     CHECK_FALSE(untrusted.connected());
     CHECK(untrusted.svc->slack()->last_error().find("handshake") != std::string::npos);
+}
+
+namespace {
+
+// A block_actions payload as Slack sends it when `user` presses `button` on message `ts`.
+json::object press(const std::string& user, const std::string& channel, const std::string& ts, const json::value& button,
+                   const std::string& trigger) {
+    json::object action = button.as_object();
+    action["block_id"] = "fbk";
+    action["action_ts"] = "1767225700.123456";
+    return json::object{{"type", "block_actions"},
+                        {"user", json::object{{"id", user}, {"username", "dana"}, {"name", "dana"}, {"team_id", "T0FAKE"}}},
+                        {"api_app_id", "A0FAKEAPP"},
+                        {"token", "verification"},
+                        {"container", json::object{{"type", "message"}, {"message_ts", ts}, {"channel_id", channel}, {"is_ephemeral", false}}},
+                        {"trigger_id", trigger},
+                        {"team", json::object{{"id", "T0FAKE"}, {"domain", "fake"}}},
+                        {"channel", json::object{{"id", channel}, {"name", "inc-1"}}},
+                        {"response_url", "https://hooks.slack.invalid/actions/T0FAKE/1/x"},
+                        {"actions", json::array{std::move(action)}}};
+}
+
+// A view_submission of `view` (as views.open answered it) with these input values.
+json::object submit(const std::string& user, json::object view, json::object values) {
+    view["state"] = json::object{{"values", std::move(values)}};
+    return json::object{{"type", "view_submission"},
+                        {"team", json::object{{"id", "T0FAKE"}, {"domain", "fake"}}},
+                        {"user", json::object{{"id", user}, {"username", "dana"}, {"name", "dana"}, {"team_id", "T0FAKE"}}},
+                        {"api_app_id", "A0FAKEAPP"},
+                        {"token", "verification"},
+                        {"trigger_id", "2000001.1.f00d"},
+                        {"view", std::move(view)},
+                        {"response_urls", json::array{}}};
+}
+
+json::object typed(const std::string& text) {
+    return json::object{{"value", json::object{{"type", "plain_text_input"}, {"value", text}}}};
+}
+
+// The arguments of the last views.open call.
+std::optional<json::object> views_open_args(fake_slack& slack) {
+    std::optional<json::object> last;
+    for (auto& c : slack.calls())
+        if (c.method == "views.open") last = c.args;
+    return last;
+}
+
+}  // namespace
+
+TEST_CASE("the kickoff offers buttons, and pressing one runs its command as the presser", "[slack]") {
+    fake_slack slack;
+    slack_conformance spec(slack);
+    slack.add_user(maya, "maya", "Maya");
+    slack.add_user(dana, "dana", "Dana");
+    auto general = slack.create_channel("general", {maya, dana, "UFBBOT"});
+    slack_rig rig(slack);
+    rig.boot();
+    REQUIRE(rig.until([&] { return rig.connected(); }));
+    auto channel = declare(rig, general);
+    REQUIRE(rig.until([&] { return rig.bot_said(channel, "First steps"); }));
+
+    posted_message kickoff;
+    for (auto& m : slack.messages(channel))
+        if (m.text.find("First steps") != std::string::npos) kickoff = m;
+    REQUIRE(kickoff.blocks.is_array());
+    const json::object* actions = nullptr;
+    for (auto& b : kickoff.blocks.as_array())
+        if (b.at("type") == "actions") actions = &b.as_object();
+    REQUIRE(actions);
+    std::map<std::string, std::string> value_of;
+    std::set<std::string> action_ids;
+    for (auto& e : actions->at("elements").as_array()) {
+        CHECK(e.at("type") == "button");
+        CHECK(e.at("text").at("type") == "plain_text");
+        value_of[std::string(e.at("text").at("text").as_string())] = std::string(e.at("value").as_string());
+        action_ids.insert(std::string(e.at("action_id").as_string()));
+    }
+    CHECK(action_ids.size() == value_of.size());
+    CHECK(value_of["I'll scribe"] == "incident scribe {me}");
+    CHECK(value_of["Identified"] == "incident status identified");
+    CHECK(value_of["Mitigated"] == "incident status mitigated");
+    CHECK(value_of["Roles"] == "incident roles");
+    CHECK(value_of["Timeline"] == "incident timeline");
+    // The plain-text fallback stays text.
+    CHECK(kickoff.text.find("I'll scribe") == std::string::npos);
+
+    // Dana presses "I'll scribe" and becomes the scribe.
+    json::value scribe_button;
+    for (auto& e : actions->at("elements").as_array())
+        if (e.at("text").at("text") == "I'll scribe") scribe_button = e;
+    slack.push_interactive(press(dana, channel, kickoff.ts, scribe_button, "1500001.1.beef"));
+    REQUIRE(rig.until([&] {
+        auto* inc = rig.eng().state().find(1);
+        return inc && inc->scribe() && inc->scribe()->user.id == dana;
+    }));
+    REQUIRE(rig.until([&] { return rig.bot_said(channel, "<@" + dana + "> is now scribe of INC-1"); }));
+
+    // Another button: the status moves, and the actor is the presser.
+    json::value mitigated;
+    for (auto& e : actions->at("elements").as_array())
+        if (e.at("text").at("text") == "Mitigated") mitigated = e;
+    slack.push_interactive(press(dana, channel, kickoff.ts, mitigated, "1500002.2.beef"));
+    REQUIRE(rig.until([&] { return to_title(rig.eng().state().find(1)->state) == "Mitigated"; }));
+    REQUIRE(rig.until([&] { return rig.bot_said(channel, "INC-1 is now Mitigated* (by <@" + dana + ">)"); }));
+
+    REQUIRE(rig.until([&] { return slack.unacked().empty(); }));
+    CHECK(slack.bad_frames().empty());
+    CHECK_SLACK_CONFORMS(spec);
+    CHECK(slack.hook_failures().empty());
+}
+
+TEST_CASE("/incident declare alone opens a form whose submission declares the incident", "[slack]") {
+    fake_slack slack;
+    slack_conformance spec(slack);
+    slack.add_user(maya, "maya", "Maya");
+    slack.add_user(dana, "dana", "Dana");
+    auto general = slack.create_channel("general", {maya, dana, "UFBBOT"});
+    slack_rig rig(slack);
+    rig.boot();
+    REQUIRE(rig.until([&] { return rig.connected(); }));
+
+    auto envelope = slack.push_slash_command(general, dana, "  Declare ");
+    REQUIRE(rig.until([&] { return !slack.views().empty() && slack.unacked().empty(); }));
+    auto view = slack.views().front();
+    CHECK(view.at("type") == "modal");
+    CHECK(view.at("callback_id") == "firebreak_declare");
+    CHECK(view.at("private_metadata") == json::value(general));
+    auto opened = views_open_args(slack);
+    REQUIRE(opened);
+    CHECK(slack_api::get().check_call("views.open", "POST", *opened).empty());
+    // Nothing reached the engine: no incident, no answer in the channel.
+    CHECK(rig.eng().state().incidents.empty());
+    CHECK(std::find(slack.acked().begin(), slack.acked().end(), envelope) != slack.acked().end());
+
+    json::object values{{"title", typed("Payments are double-charging")},
+                        {"severity", json::object{{"value", json::object{{"type", "static_select"},
+                                                                        {"selected_option", view.at("blocks").at(1).at("element").at("options").at(2)}}}}},
+                        {"private", json::object{{"value", json::object{{"type", "checkboxes"}, {"selected_options", json::array{}}}}}}};
+    auto submitted = slack.push_interactive(submit(dana, view, values));
+    REQUIRE(rig.until([&] { return !rig.channel_of(1).empty(); }));
+    auto* inc = rig.eng().state().find(1);
+    REQUIRE(inc);
+    CHECK(inc->title == "Payments are double-charging");
+    CHECK(to_string(inc->sev) == "SEV3");
+    CHECK_FALSE(inc->is_private);
+    CHECK(inc->declared_by.id == dana);
+    REQUIRE(inc->commander());
+    CHECK(inc->commander()->user.id == dana);
+    auto channel = rig.channel_of(1);
+    CHECK(slack.channel_named("inc-1-payments-are-double-charging") == channel);
+    REQUIRE(rig.until([&] { return rig.bot_said(channel, "First steps"); }));
+
+    // A plain ack closes the modal; the submission was handled once.
+    REQUIRE(rig.until([&] { return slack.unacked().empty(); }));
+    CHECK(std::find(slack.acked().begin(), slack.acked().end(), submitted) != slack.acked().end());
+    CHECK(slack.ack_payloads().count(submitted) == 0);
+
+    // A submission that cannot be read is skipped and still acked; so is someone else's form.
+    json::object broken = view;
+    broken["private_metadata"] = "";
+    slack.push_interactive(submit(dana, broken, values));
+    json::object foreign = view;
+    foreign["callback_id"] = "another_app";
+    slack.push_interactive(submit(dana, foreign, values));
+    REQUIRE(rig.until([&] { return slack.unacked().empty(); }));
+    CHECK(rig.eng().state().incidents.size() == 1);
+
+    // With a title the command goes to the engine as typed, with no form.
+    slack.push_slash_command(general, maya, "declare Search is slow --sev 4");
+    REQUIRE(rig.until([&] { return !rig.channel_of(2).empty(); }));
+    CHECK(slack.views().size() == 1);
+
+    // When the form cannot open (the trigger expired), the person is told how to type it.
+    slack.fail("views.open", 1, "expired_trigger_id");
+    slack.push_slash_command(general, maya, "declare");
+    REQUIRE(rig.until([&] {
+        for (auto& m : slack.messages(general))
+            if (m.ephemeral && m.ephemeral_user == maya && m.text.find("Type it in full") != std::string::npos) return true;
+        return false;
+    }));
+    CHECK(slack.views().size() == 1);
+    CHECK(rig.eng().state().incidents.size() == 2);
+
+    CHECK(slack.bad_frames().empty());
+    CHECK_SLACK_CONFORMS(spec);
+    CHECK(slack.hook_failures().empty());
+}
+
+TEST_CASE("/incident update alone in an incident channel opens a form whose submission posts the update", "[slack]") {
+    fake_slack slack;
+    slack_conformance spec(slack);
+    slack.add_user(maya, "maya", "Maya");
+    auto general = slack.create_channel("general", {maya, "UFBBOT"});
+    auto news = slack.create_channel("incidents", {maya, "UFBBOT"});
+    slack_rig rig(slack, news);
+    rig.boot();
+    REQUIRE(rig.until([&] { return rig.connected(); }));
+    auto channel = declare(rig, general);
+    REQUIRE(rig.until([&] { return rig.bot_said(channel, "First steps") && slack.unacked().empty(); }));
+
+    slack.push_slash_command(channel, maya, "update");
+    REQUIRE(rig.until([&] { return !slack.views().empty() && slack.unacked().empty(); }));
+    auto view = slack.views().front();
+    CHECK(view.at("callback_id") == "firebreak_update");
+    CHECK(view.at("private_metadata") == json::value(channel));
+    auto opened = views_open_args(slack);
+    REQUIRE(opened);
+    CHECK(slack_api::get().check_call("views.open", "POST", *opened).empty());
+    CHECK(rig.eng().state().find(1)->updates.empty());
+
+    json::object values{{"impact", typed("Search fails for 30% of users")},
+                        {"actions", typed("rolling back the index change\nwatching error rates")},
+                        {"needs", json::object{{"value", json::object{{"type", "plain_text_input"}, {"value", nullptr}}}}},
+                        {"next", typed("15m")}};
+    slack.push_interactive(submit(maya, view, values));
+    REQUIRE(rig.until([&] { return !rig.eng().state().find(1)->updates.empty(); }));
+    const auto& u = rig.eng().state().find(1)->updates.back();
+    CHECK(u.impact == "Search fails for 30% of users");
+    CHECK(u.actions == "rolling back the index change, watching error rates");
+    CHECK(u.needs.empty());
+    CHECK(u.next_at == rig.clk.now() + std::chrono::minutes{15});
+    REQUIRE(rig.until([&] { return rig.bot_said(channel, "Search fails for 30% of users"); }));
+    REQUIRE(rig.until([&] { return rig.bot_said(news, "Search fails for 30% of users"); }));
+
+    // "update" typed with fields goes straight to the engine.
+    slack.push_slash_command(channel, maya, "update impact: recovering");
+    REQUIRE(rig.until([&] { return rig.eng().state().find(1)->updates.size() == 2; }));
+    CHECK(slack.views().size() == 1);
+
+    REQUIRE(rig.until([&] { return slack.unacked().empty(); }));
+    CHECK(slack.bad_frames().empty());
+    CHECK_SLACK_CONFORMS(spec);
+    CHECK(slack.hook_failures().empty());
 }

@@ -217,3 +217,239 @@ TEST_CASE("malformed frames are refused with the reason", "[slack]") {
     CHECK(odd->type == frame::kind::unknown);
     CHECK(odd->envelope_id == "e1");
 }
+
+namespace {
+
+json::object submission(const std::string& callback, const std::string& channel, json::object values) {
+    return json::object{{"type", "view_submission"},
+                        {"user", json::object{{"id", "U5"}, {"name", "dana"}}},
+                        {"trigger_id", "9.9.abc"},
+                        {"view", json::object{{"id", "V42"},
+                                              {"type", "modal"},
+                                              {"callback_id", callback},
+                                              {"private_metadata", channel},
+                                              {"hash", "1767225600.abcd"},
+                                              {"state", json::object{{"values", std::move(values)}}}}}};
+}
+
+json::object text_value(const std::string& block, const json::value& v) {
+    return json::object{{block, json::object{{"value", json::object{{"type", "plain_text_input"}, {"value", v}}}}}};
+}
+
+json::object merged(std::initializer_list<json::object> parts) {
+    json::object out;
+    for (auto& p : parts)
+        for (auto& [k, v] : p) out[k] = v;
+    return out;
+}
+
+json::object severity_value(const std::string& n) {
+    return json::object{
+        {"severity",
+         json::object{{"value", json::object{{"type", "static_select"},
+                                             {"selected_option", json::object{{"text", json::object{{"type", "plain_text"}, {"text", "SEV" + n}}},
+                                                                              {"value", n}}}}}}}};
+}
+
+json::object private_value(bool on) {
+    json::array sel;
+    if (on) sel.push_back(json::object{{"value", "private"}});
+    return json::object{{"private", json::object{{"value", json::object{{"type", "checkboxes"}, {"selected_options", sel}}}}}};
+}
+
+}  // namespace
+
+TEST_CASE("a button press runs its command as the presser, {me} included", "[slack]") {
+    auto now = from_unix_ms(1767225600000);
+    json::object press{{"type", "block_actions"},
+                       {"trigger_id", "t1"},
+                       {"user", json::object{{"id", "U5"}}},
+                       {"container", json::object{{"type", "message"}, {"channel_id", "C7"}}},
+                       {"actions", json::array{json::object{{"type", "button"},
+                                                            {"action_id", "fb-0"},
+                                                            {"value", "incident scribe {me}"},
+                                                            {"action_ts", "1.2"}}}}};
+    auto b = translate_interaction(press, now);
+    REQUIRE(b);
+    CHECK(b->text == "scribe @U5");
+    CHECK(b->room == room_ref{"slack", "C7"});
+    CHECK(b->event_id == "slack:action:t1:1.2");
+    press["actions"].as_array()[0].as_object()["value"] = "incident action {me} and {me}{me}";
+    CHECK(translate_interaction(press, now)->text == "action @U5 and @U5@U5");
+    // A press without a user or a channel is nobody's command.
+    auto nobody = press;
+    nobody.erase("user");
+    CHECK_FALSE(translate_interaction(nobody, now));
+}
+
+TEST_CASE("Block Kit for a message with buttons ends in one actions block", "[slack]") {
+    rich_text t;
+    t.bold("INC-1").text(" declared").button("I'll scribe", "scribe {me}").button("Roles", "roles");
+    auto blocks = blocks_for(t);
+    REQUIRE(blocks.size() == 2);
+    CHECK(blocks[0].at("type") == "section");
+    CHECK(blocks[0].at("text").at("text").as_string().find("Roles") == json::string::npos);
+    const auto& actions = blocks[1].as_object();
+    CHECK(actions.at("type") == "actions");
+    const auto& buttons = actions.at("elements").as_array();
+    REQUIRE(buttons.size() == 2);
+    CHECK(buttons[0].at("type") == "button");
+    CHECK(buttons[0].at("text").at("type") == "plain_text");
+    CHECK(buttons[0].at("text").at("text") == "I'll scribe");
+    CHECK(buttons[0].at("action_id") == "fb-0");
+    CHECK(buttons[0].at("value") == "incident scribe {me}");
+    CHECK(buttons[1].at("action_id") == "fb-1");
+    CHECK(buttons[1].at("value") == "incident roles");
+    // The plain fallback has no trace of the buttons.
+    CHECK(to_mrkdwn(t) == "*INC-1* declared");
+
+    // Without buttons: no actions block. Past Slack's limits: 50 blocks, 25 buttons, 75-character labels.
+    CHECK(blocks_for(rich_text{}.text("x")).size() == 1);
+    rich_text huge;
+    for (int i = 0; i < 400; ++i) huge.text(std::string(2900, 'x')).line();
+    for (int i = 0; i < 30; ++i) huge.button(std::string(100, 'b') + std::to_string(i), "roles");
+    huge.button("", "timeline");
+    auto many = blocks_for(huge);
+    CHECK(many.size() == 50);
+    CHECK(many.back().at("type") == "actions");
+    CHECK(many.back().at("elements").as_array().size() == 25);
+    for (auto& b : many.back().at("elements").as_array()) CHECK(b.at("text").at("text").as_string().size() <= 75);
+    CHECK(blocks_for(rich_text{}.text("x").button("", "timeline"))[1].at("elements").at(0).at("text").at("text") == "timeline");
+}
+
+TEST_CASE("declare and update typed alone ask for a form", "[slack]") {
+    CHECK(form_for("declare") == declare_form);
+    CHECK(form_for("  DECLARE \n") == declare_form);
+    CHECK(form_for("Update") == update_form);
+    CHECK(form_for("declare Checkout down").empty());
+    CHECK(form_for("update impact: x").empty());
+    CHECK(form_for("").empty());
+    CHECK(form_for("roles").empty());
+
+    auto f = decode(fixture("envelope_slash_commands_hello-socket-mode.json"));
+    f.payload["text"] = " declare ";
+    auto req = form_request(f.payload);
+    REQUIRE(req);
+    CHECK(req->at("trigger_id") == "111.222.xxx");
+    const auto& view = req->at("view").as_object();
+    CHECK(view.at("type") == "modal");
+    CHECK(view.at("callback_id") == "firebreak_declare");
+    CHECK(view.at("private_metadata") == "C111");
+    CHECK(view.at("title").at("type") == "plain_text");
+    CHECK(view.at("title").at("text").as_string().size() <= 24);
+    CHECK(view.at("submit").at("type") == "plain_text");
+    CHECK(view.at("close").at("type") == "plain_text");
+    const auto& blocks = view.at("blocks").as_array();
+    REQUIRE(blocks.size() == 3);
+    CHECK(blocks[0].at("block_id") == "title");
+    CHECK(blocks[0].at("element").at("type") == "plain_text_input");
+    CHECK(blocks[0].at("optional") == false);
+    CHECK(blocks[1].at("block_id") == "severity");
+    CHECK(blocks[1].at("element").at("type") == "static_select");
+    CHECK(blocks[1].at("element").at("options").as_array().size() == 4);
+    CHECK(blocks[1].at("element").at("initial_option") == blocks[1].at("element").at("options").at(1));  // SEV2
+    CHECK(blocks[2].at("block_id") == "private");
+    CHECK(blocks[2].at("element").at("type") == "checkboxes");
+    CHECK(blocks[2].at("optional") == true);
+    for (auto& b : blocks) CHECK(b.at("type") == "input");
+    // A configured default severity starts the select there.
+    auto sev3 = form_view(declare_form, "C1", 3);
+    CHECK(sev3.at("blocks").at(1).at("element").at("initial_option").at("value") == "3");
+
+    f.payload["text"] = "update";
+    auto up = form_request(f.payload);
+    REQUIRE(up);
+    const auto& uv = up->at("view").as_object();
+    CHECK(uv.at("callback_id") == "firebreak_update");
+    CHECK(uv.at("private_metadata") == "C111");
+    const auto& ub = uv.at("blocks").as_array();
+    REQUIRE(ub.size() == 4);
+    std::vector<std::string> ids;
+    for (auto& b : ub) ids.emplace_back(b.at("block_id").as_string());
+    CHECK(ids == std::vector<std::string>{"impact", "actions", "needs", "next"});
+    CHECK(ub[0].at("optional") == false);
+    CHECK(ub[0].at("element").at("multiline") == true);
+    CHECK(ub[1].at("optional") == true);
+    CHECK(ub[3].at("optional") == true);
+    CHECK(ub[3].at("element").at("multiline") == false);
+
+    // With arguments, or without a trigger id, the command goes to the engine as typed.
+    f.payload["text"] = "update impact: x";
+    CHECK_FALSE(form_request(f.payload));
+    f.payload["text"] = "declare";
+    f.payload.erase("trigger_id");
+    CHECK_FALSE(form_request(f.payload));
+}
+
+TEST_CASE("a submitted declare form becomes the declare command", "[slack]") {
+    auto now = from_unix_ms(1767225600000);
+    auto p = submission("firebreak_declare", "C9",
+                        merged({text_value("title", "Checkout errors"), severity_value("1"), private_value(true)}));
+    auto ev = translate_interaction(p, now);
+    REQUIRE(ev);
+    CHECK(ev->kind == event_kind::command);
+    CHECK(ev->text == "declare Checkout errors --sev 1 --private");
+    CHECK(ev->user.id == "U5");
+    CHECK(ev->room == room_ref{"slack", "C9"});
+    CHECK(ev->event_id == "slack:view:V42:1767225600.abcd");
+    CHECK(ev->at == now);
+
+    std::string error;
+    auto plain = submission_command(p["view"].as_object(), error);
+    REQUIRE(plain);
+    // No severity chosen and not private: the engine's defaults.
+    json::object view = submission("firebreak_declare", "C9", merged({text_value("title", "  DB   down\nagain "), private_value(false)}))["view"].as_object();
+    CHECK(submission_command(view, error) == std::optional<std::string>{"declare DB down, again"});
+    // Words that would read as options stay in the title.
+    view = submission("firebreak_declare", "C9", text_value("title", "ignore --sev 4 and --private -- x"))["view"].as_object();
+    CHECK(submission_command(view, error) == std::optional<std::string>{"declare ignore \u2014sev 4 and \u2014private -- x"});
+}
+
+TEST_CASE("a submitted update form becomes the update command with the fields given", "[slack]") {
+    auto now = from_unix_ms(1767225600000);
+    auto p = submission("firebreak_update", "C9",
+                        merged({text_value("impact", "EU checkout fails"), text_value("actions", "rolling back\nwatching; errors"),
+                                text_value("needs", nullptr), text_value("next", "30m")}));
+    auto ev = translate_interaction(p, now);
+    REQUIRE(ev);
+    CHECK(ev->text == "update impact: EU checkout fails; actions: rolling back, watching, errors; next: 30m");
+    CHECK(ev->room == room_ref{"slack", "C9"});
+    auto only = submission("firebreak_update", "C9", text_value("impact", "none yet"));
+    CHECK(translate_interaction(only, now)->text == "update impact: none yet");
+}
+
+TEST_CASE("malformed and foreign submissions are refused with a reason", "[slack]") {
+    auto now = from_unix_ms(1767225600000);
+    std::string why;
+    // Not ours: nothing to say.
+    auto foreign = submission("someone_else", "C9", text_value("title", "x"));
+    CHECK_FALSE(translate_interaction(foreign, now, &why));
+    CHECK(why.empty());
+    CHECK_FALSE(translate_interaction(json::object{{"type", "view_submission"}}, now, &why));
+    CHECK(why.empty());
+
+    auto refused = [&](json::object p) {
+        why.clear();
+        bool none = !translate_interaction(p, now, &why);
+        INFO(json::serialize(p));
+        CHECK(none);
+        CHECK_FALSE(why.empty());
+    };
+    refused(submission("firebreak_declare", "C9", json::object{}));                         // no title
+    refused(submission("firebreak_declare", "C9", text_value("title", "   \n ")));            // blank title
+    refused(submission("firebreak_declare", "C9", text_value("title", 42)));                  // not text
+    refused(submission("firebreak_declare", "C9", merged({text_value("title", "x"), severity_value("9")})));
+    refused(submission("firebreak_declare", "C9", merged({text_value("title", "x"), severity_value("1 --private")})));
+    refused(submission("firebreak_update", "C9", text_value("actions", "only actions")));   // no impact
+    refused(submission("firebreak_update", "", text_value("impact", "x")));                 // no channel
+    refused(submission("firebreak_update", "C9; rm", text_value("impact", "x")));           // not a channel id
+    auto no_user = submission("firebreak_update", "C9", text_value("impact", "x"));
+    no_user.erase("user");
+    refused(no_user);
+    auto no_id = submission("firebreak_update", "C9", text_value("impact", "x"));
+    no_id["view"].as_object().erase("id");
+    refused(no_id);
+    auto no_state = submission("firebreak_update", "C9", text_value("impact", "x"));
+    no_state["view"].as_object()["state"] = "garbage";
+    refused(no_state);
+}
