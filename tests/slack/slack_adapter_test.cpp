@@ -1,13 +1,7 @@
 // The Slack adapter end to end: the real service against a fake Slack over real sockets
 // on 127.0.0.1 (Web API and Socket Mode), every Web API call checked against Slack's
 // method definitions, every envelope acknowledged once and in time.
-#include "adapters/slack/slack_adapter.hpp"
-#include "bot/runtime/service.hpp"
-#include "tests/support/fake_slack.hpp"
-#include "tests/support/io_wait.hpp"
-#include "tests/support/spec_check.hpp"
-#include "tests/support/temp_dir.hpp"
-#include "tests/support/test_tls.hpp"
+#include "tests/slack/slack_rig.hpp"
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
@@ -21,134 +15,6 @@ using namespace firebreak;
 using namespace firebreak::testing;
 namespace json = boost::json;
 
-namespace {
-
-const std::string maya = "U0MAYA";
-const std::string dana = "U0DANA";
-
-// Every Web API call the fake answered fits Slack's method definitions.
-class slack_conformance {
-public:
-    explicit slack_conformance(fake_slack& s) {
-        s.on_call([this](const slack_call& c) {
-            if (c.method.empty() || c.method == "apps.connections.open") {
-                std::lock_guard<std::mutex> l(m_);
-                ++checked_;
-                return;
-            }
-            auto found = slack_api::get().check_call(c.method, c.verb, c.args);
-            std::lock_guard<std::mutex> l(m_);
-            ++checked_;
-            for (auto& p : found) problems_.push_back(c.method + ": " + p);
-        });
-    }
-    std::vector<std::string> problems() const {
-        std::lock_guard<std::mutex> l(m_);
-        return problems_;
-    }
-    std::size_t checked() const {
-        std::lock_guard<std::mutex> l(m_);
-        return checked_;
-    }
-
-private:
-    mutable std::mutex m_;
-    std::vector<std::string> problems_;
-    std::size_t checked_ = 0;
-};
-
-#define CHECK_SLACK_CONFORMS(spec)                      \
-    do {                                                \
-        auto problems_ = (spec).problems();             \
-        for (auto& p_ : problems_) UNSCOPED_INFO(p_);   \
-        CHECK(problems_.empty());                       \
-    } while (0)
-
-// The service as `firebreak run` builds it, pointed at a fake Slack.
-struct slack_rig {
-    fake_slack& slack;
-    temp_dir dir;
-    manual_clock clk{from_unix_ms(1767225600000)};
-    boost::asio::io_context io;
-    firebreak_config cfg;
-    std::unique_ptr<service> svc;
-
-    explicit slack_rig(fake_slack& s, const std::string& announcements = "") : slack(s) {
-        cfg.database = dir.file("firebreak.sqlite");
-        cfg.documents_dir = dir.file("documents");
-        cfg.ops_listen = "127.0.0.1:0";
-        cfg.slack.enabled = true;
-        cfg.slack.api_base_url = slack.api_base_url();
-        cfg.slack.bot_token = secret{"xoxb-test-bot", "test"};
-        cfg.slack.app_token = secret{"xapp-1-test-app", "test"};
-        cfg.slack.retry_initial = std::chrono::milliseconds{10};
-        cfg.slack.retry_jitter = std::chrono::milliseconds{0};
-        if (!slack.ca_pem().empty()) cfg.slack.ca_file = write_temp_file("slack-ca.pem", slack.ca_pem());
-        if (!announcements.empty()) {
-            cfg.slack.announcement_channel = announcements;
-            cfg.settings.announcement_rooms["slack"] = room_ref{"slack", announcements};
-        }
-    }
-    ~slack_rig() { svc.reset(); }
-
-    void boot() {
-        svc.reset();
-        io.restart();
-        svc = std::make_unique<service>(io, cfg, clk);
-        svc->start();
-    }
-    bool until(const std::function<bool()>& done, std::chrono::milliseconds limit = std::chrono::milliseconds{10000}) {
-        return run_io_until(io, done, limit);
-    }
-    bool connected() { return svc->slack()->state() == slack::link_state::connected; }
-    engine& eng() { return svc->eng(); }
-    std::string channel_of(std::int64_t n) {
-        auto* inc = eng().state().find(n);
-        if (!inc) return {};
-        auto r = inc->room_on("slack");
-        return r ? r->id : std::string{};
-    }
-    std::vector<std::string> texts(std::int64_t n) {
-        std::vector<std::string> out;
-        for (auto& e : eng().store().timeline(incident_id{n})) out.push_back(e.text);
-        return out;
-    }
-    bool has_text(std::int64_t n, const std::string& needle) {
-        for (auto& t : texts(n))
-            if (t.find(needle) != std::string::npos) return true;
-        return false;
-    }
-    bool bot_said(const std::string& channel, const std::string& needle, bool ephemeral = false) {
-        for (auto& m : slack.messages(channel))
-            if (m.ephemeral == ephemeral && m.text.find(needle) != std::string::npos) return true;
-        return false;
-    }
-    // Lets every rate-limit wait the outbox was told about pass on the engine's clock.
-    void pass_waits() {
-        auto head = eng().store().pending_outbox(1);
-        if (!head.empty() && head.front().not_before && *head.front().not_before > clk.now()) {
-            clk.set(*head.front().not_before);
-            eng().deliver();
-        }
-    }
-};
-
-// Declares INC-1 from #general with a slash command and waits for its channel.
-std::string declare(slack_rig& rig, const std::string& general, const std::string& title = "Search is timing out") {
-    rig.slack.push_slash_command(general, maya, "declare " + title + " --sev 1");
-    REQUIRE(rig.until([&] { return !rig.channel_of(1).empty(); }));
-    return rig.channel_of(1);
-}
-
-json::object reaction(const std::string& type, const std::string& user, const std::string& channel, const std::string& ts) {
-    return json::object{{"type", type},
-                        {"user", user},
-                        {"reaction", "pushpin"},
-                        {"event_ts", "1767225700.000100"},
-                        {"item", json::object{{"type", "message"}, {"channel", channel}, {"ts", ts}}}};
-}
-
-}  // namespace
 
 TEST_CASE("a whole incident worked through Slack", "[slack]") {
     fake_slack slack;
