@@ -509,3 +509,41 @@ TEST_CASE("/incident update alone in an incident channel opens a form whose subm
     CHECK_SLACK_CONFORMS(spec);
     CHECK(slack.hook_failures().empty());
 }
+
+TEST_CASE("a channel name already taken gets the next suffix", "[slack]") {
+    fake_slack slack;
+    slack_conformance spec(slack);
+    auto general = slack.create_channel("general", {maya, "UFBBOT"});
+    slack.create_channel("inc-1-search-is-timing-out", {dana});
+    slack.create_channel("inc-1-search-is-timing-out-2", {dana});
+    slack_rig rig(slack);
+    rig.boot();
+    REQUIRE(rig.until([&] { return rig.connected(); }));
+    auto channel = declare(rig, general);
+    CHECK(slack.channel_named("inc-1-search-is-timing-out-3") == channel);
+    REQUIRE(rig.until([&] { return rig.bot_said(channel, "INC-1"); }));
+    CHECK_SLACK_CONFORMS(spec);
+}
+
+TEST_CASE("link_disabled stops the adapter with one clear error; warning just moves to a new connection", "[slack]") {
+    fake_slack slack;
+    auto general = slack.create_channel("general", {maya, "UFBBOT"});
+    slack_rig rig(slack);
+    bool fatal = false;
+    rig.svc = std::make_unique<service>(rig.io, rig.cfg, rig.clk);
+    rig.svc->on_fatal([&] { fatal = true; });
+    rig.svc->start();
+    REQUIRE(rig.until([&] { return rig.connected(); }));
+    slack.send_disconnect("warning");
+    REQUIRE(rig.until([&] { return slack.connections_opened() == 2 && rig.connected(); }));
+    auto channel = declare(rig, general);
+    REQUIRE(rig.until([&] { return rig.bot_said(channel, "INC-1"); }));
+    CHECK_FALSE(fatal);
+
+    slack.send_disconnect("link_disabled");
+    REQUIRE(rig.until([&] { return fatal; }));
+    rig.until([] { return false; }, std::chrono::milliseconds{200});
+    CHECK(slack.connections_opened() == 2);
+    CHECK(rig.svc->code() == exit_code::platform);
+    CHECK(rig.svc->slack()->last_error().find("link_disabled") != std::string::npos);
+}
