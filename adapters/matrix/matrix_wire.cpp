@@ -93,10 +93,10 @@ std::string percent_decode(std::string_view s) {
 
 // A reply carries the quoted original as "> " lines and a blank line before the
 // answer (the spec's fallback); the timeline wants the answer only.
-std::string strip_reply_fallback(std::string body) {
-    if (body.rfind("> ", 0) != 0) return body;
+std::string strip_reply_fallback(std::string_view body) {
+    if (!body.starts_with("> ")) return std::string(body);
     auto end = body.find("\n\n");
-    return end == std::string::npos ? body : body.substr(end + 2);
+    return std::string(end == std::string_view::npos ? body : body.substr(end + 2));
 }
 
 }  // namespace
@@ -117,7 +117,7 @@ std::string readable_body(const json::object& content) {
     std::string body = str(content, "body");
     bool reply = false;
     if (auto rel = obj(content, "m.relates_to")) reply = obj(*rel, "m.in_reply_to") != nullptr;
-    if (reply) body = strip_reply_fallback(std::move(body));
+    if (reply) body = strip_reply_fallback(body);
     // Mention pills: <a href="https://matrix.to/#/@user:server">Display</a>. The body
     // holds only the display name; commands need the user id.
     std::string html = str(content, "formatted_body");

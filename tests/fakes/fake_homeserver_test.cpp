@@ -2,6 +2,7 @@
 // client, so adapter tests can rely on what it promises: auth, parked syncs, txnId
 // de-duplication, alias collisions, injected faults, TLS, and a destructor that never hangs.
 #include "tests/support/fake_homeserver.hpp"
+#include "tests/support/process_rig.hpp"
 #include "tests/support/test_tls.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -40,6 +41,7 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using firebreak::testing::fake_homeserver;
 using firebreak::testing::fake_homeserver_options;
+using firebreak::testing::eventually;
 using steady = std::chrono::steady_clock;
 
 constexpr auto io_deadline = std::chrono::seconds{10};
@@ -154,12 +156,7 @@ private:
 
 // Waits (bounded) until the fake has `n` parked syncs; false if it never happens.
 bool wait_for_parked(const fake_homeserver& hs, std::size_t n) {
-    const auto deadline = steady::now() + std::chrono::seconds{5};
-    while (hs.parked_syncs() != n) {
-        if (steady::now() > deadline) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds{1});
-    }
-    return true;
+    return eventually([&] { return hs.parked_syncs() == n; }, std::chrono::seconds{5});
 }
 
 std::string sync_target(const std::string& since, int timeout_ms) {

@@ -4,6 +4,7 @@
 // uploads, TLS, and a destructor that never hangs. Every Web API call made here is checked
 // against Slack's method definitions.
 #include "tests/support/fake_slack.hpp"
+#include "tests/support/process_rig.hpp"
 #include "tests/support/io_wait.hpp"
 #include "tests/support/spec_check.hpp"
 #include "tests/support/test_tls.hpp"
@@ -50,6 +51,8 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using firebreak::testing::fake_slack;
 using firebreak::testing::fake_slack_options;
+using firebreak::testing::eventually;
+using firebreak::testing::moment;
 using firebreak::testing::posted_message;
 using firebreak::testing::slack_api;
 using firebreak::testing::slack_call;
@@ -62,16 +65,6 @@ const std::string bot = "UFBBOT";
 
 std::string str(const json::value& v) { return v.is_string() ? std::string(v.get_string()) : ""; }
 
-// Polls (bounded) until `f` holds: the fake works on its own thread.
-template <class F>
-bool eventually(F f, std::chrono::milliseconds limit = 3s) {
-    const auto deadline = steady::now() + limit;
-    while (!f()) {
-        if (steady::now() > deadline) return false;
-        std::this_thread::sleep_for(2ms);
-    }
-    return true;
-}
 
 // Every Web API call the fake answers must match Slack's definition of the method.
 void check_calls_against_spec(fake_slack& s) {
@@ -563,7 +556,7 @@ TEST_CASE("an unacked event is sent again after ack_timeout with the same event_
     const auto last_id = str(last.at("envelope_id"));
     CHECK(eventually([&] { return s.sent_frames().back().find(last_id) != std::string::npos; }));
     const auto frames = s.sent_frames().size();
-    std::this_thread::sleep_for(400ms);  // several ack timeouts: nothing more may come
+    moment().wait(400ms);  // several ack timeouts: nothing more may come
     CHECK(s.sent_frames().size() == frames);
     CHECK(s.unacked().size() == 1);
 
@@ -980,7 +973,7 @@ TEST_CASE("the destructor returns promptly with open WebSockets and a slow call 
             call_failed = true;
         }
     });
-    std::this_thread::sleep_for(50ms);  // let it reach the fake, where the delay holds its answer
+    moment().wait(50ms);  // let it reach the fake, where the delay holds its answer
 
     const auto start = steady::now();
     s.reset();

@@ -17,6 +17,7 @@
 #include "storage/sqlite_store.hpp"
 #include "tests/support/fake_homeserver.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/process_rig.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -52,15 +53,6 @@ constexpr int iterations = 20;
 constexpr int loads_per_chunk = 80;
 constexpr int commands_per_chunk = 8;
 
-// Polls a condition the child process moves (it runs on its own clock, not ours).
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds limit = std::chrono::milliseconds{15000}) {
-    auto until = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() >= until) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds{10});
-    }
-    return true;
-}
 
 // "s<N>" -> N (the fake's stream tokens); nullopt for anything else.
 std::optional<std::size_t> stream_index(const std::optional<std::string>& token) {
@@ -129,23 +121,7 @@ TEST_CASE("firebreak run: SIGKILL at random points loses nothing and doubles not
     hs.invite_bot(lobby, alice);
     temp_dir dir;
     auto db = dir.file("firebreak.sqlite");
-    auto cfg = dir.file("firebreak.toml");
-    {
-        std::ofstream f(cfg);
-        f << fmt::format(R"([storage]
-path = "{}"
-[ops]
-listen = "127.0.0.1:0"
-[log]
-level = "debug"
-[matrix]
-enabled = true
-homeserver = "{}"
-user_id = "{}"
-access_token_env = "FB_TEST_MATRIX_TOKEN"
-)",
-                         db, hs.base_url(), bot);
-    }
+    auto cfg = write_run_config(dir, db, hs.base_url(), bot);
     const std::vector<std::string> argv{FIREBREAK_BINARY, "run", "--config", cfg};
     const std::vector<std::pair<std::string, std::string>> env{{"FB_TEST_MATRIX_TOKEN", token}};
     int run_no = 0;
@@ -345,9 +321,9 @@ access_token_env = "FB_TEST_MATRIX_TOKEN"
                                   << ended(child->wait_exit(std::chrono::milliseconds{0})) << "); it said:\n"
                                   << tail(child->output()));
         }
-        auto t0 = std::chrono::steady_clock::now();
+        moment t0;
         for (std::size_t k = before; k < lines.size(); ++k) push_line(lines[k]);
-        std::this_thread::sleep_until(t0 + std::chrono::milliseconds{delay});
+        t0.wait(std::chrono::milliseconds{delay});
         child->signal(SIGKILL);
         auto code = child->wait_exit(std::chrono::milliseconds{10000});
         if (!code || *code != 128 + SIGKILL)

@@ -36,6 +36,19 @@ std::string declare_incident(matrix_rig& rig, const std::string& lobby, const st
     return rig.room_of(1);
 }
 
+// A lobby the bot is invited to, the bot started, INC-1 declared there, alice in its
+// room and the kickoff posted: where most scenarios begin.
+std::pair<std::string, std::string> start_with_incident(matrix_rig& rig, const std::string& title = "Search is timing out") {
+    auto lobby = rig.hs.create_room(alice, "Lobby");
+    rig.hs.invite_bot(lobby, alice);
+    rig.boot();
+    REQUIRE(rig.until([&] { return contains(rig.hs.members(lobby), bot_id); }));
+    auto room = declare_incident(rig, lobby, title);
+    rig.hs.join(room, alice);
+    REQUIRE(rig.until([&] { return rig.bot_said(room, "INC-1"); }));
+    return {lobby, room};
+}
+
 }  // namespace
 
 TEST_CASE("a whole incident worked through Matrix", "[matrix]") {
@@ -135,14 +148,8 @@ TEST_CASE("a whole incident worked through Matrix", "[matrix]") {
 TEST_CASE("a restart in the middle of a sync batch loses nothing and doubles nothing", "[matrix]") {
     fake_homeserver hs;
     conformance spec(hs);
-    auto lobby = hs.create_room(alice, "Lobby");
-    hs.invite_bot(lobby, alice);
     matrix_rig rig(hs);
-    rig.boot();
-    REQUIRE(rig.until([&] { return contains(hs.members(lobby), bot_id); }));
-    auto room = declare_incident(rig, lobby);
-    hs.join(room, alice);
-    REQUIRE(rig.until([&] { return rig.bot_said(room, "INC-1"); }));
+    auto [lobby, room] = start_with_incident(rig);
 
     for (int i = 0; i < 40; ++i) hs.say(room, alice, "note " + std::to_string(i));
     // Crash once part of the batch is committed: its cursor is not, so the batch comes
@@ -162,14 +169,8 @@ TEST_CASE("a restart in the middle of a sync batch loses nothing and doubles not
 TEST_CASE("a send the server performed but never answered is not posted twice", "[matrix]") {
     fake_homeserver hs;
     conformance spec(hs);
-    auto lobby = hs.create_room(alice, "Lobby");
-    hs.invite_bot(lobby, alice);
     matrix_rig rig(hs);
-    rig.boot();
-    REQUIRE(rig.until([&] { return contains(hs.members(lobby), bot_id); }));
-    auto room = declare_incident(rig, lobby);
-    hs.join(room, alice);
-    REQUIRE(rig.until([&] { return rig.bot_said(room, "INC-1"); }));
+    auto [lobby, room] = start_with_incident(rig);
 
     hs.drop_after_handling("PUT", "/send/", 1);
     hs.say(room, alice, "!incident hypothesis cache stampede");
@@ -199,14 +200,8 @@ TEST_CASE("a send the server performed but never answered is not posted twice", 
 TEST_CASE("429 bursts are waited out without reordering a room's messages", "[matrix]") {
     fake_homeserver hs;
     conformance spec(hs);
-    auto lobby = hs.create_room(alice, "Lobby");
-    hs.invite_bot(lobby, alice);
     matrix_rig rig(hs);
-    rig.boot();
-    REQUIRE(rig.until([&] { return contains(hs.members(lobby), bot_id); }));
-    auto room = declare_incident(rig, lobby);
-    hs.join(room, alice);
-    REQUIRE(rig.until([&] { return rig.bot_said(room, "INC-1"); }));
+    auto [lobby, room] = start_with_incident(rig);
 
     hs.rate_limit("PUT", "/send/", 6, 1500);
     for (int i = 1; i <= 5; ++i) hs.say(room, alice, "!incident hypothesis idea " + std::to_string(i));
@@ -235,14 +230,8 @@ TEST_CASE("429 bursts are waited out without reordering a room's messages", "[ma
 TEST_CASE("a sync batch of 1,000 events is handled in order, each once", "[matrix]") {
     fake_homeserver hs;
     conformance spec(hs);
-    auto lobby = hs.create_room(alice, "Lobby");
-    hs.invite_bot(lobby, alice);
     matrix_rig rig(hs);
-    rig.boot();
-    REQUIRE(rig.until([&] { return contains(hs.members(lobby), bot_id); }));
-    auto room = declare_incident(rig, lobby);
-    hs.join(room, alice);
-    REQUIRE(rig.until([&] { return rig.bot_said(room, "INC-1"); }));
+    auto [lobby, room] = start_with_incident(rig);
     for (int i = 0; i < 1000; ++i) hs.say(room, i % 2 ? alice : bob, "line " + std::to_string(i));
     REQUIRE(rig.until([&] { return rig.has_text(1, "line 999"); }, std::chrono::milliseconds{60000}));
     std::vector<std::string> lines;
@@ -256,14 +245,8 @@ TEST_CASE("a sync batch of 1,000 events is handled in order, each once", "[matri
 TEST_CASE("a limited timeline's gap is filled from /messages, oldest first, nothing skipped", "[matrix]") {
     fake_homeserver hs;
     conformance spec(hs);
-    auto lobby = hs.create_room(alice, "Lobby");
-    hs.invite_bot(lobby, alice);
     matrix_rig rig(hs);
-    rig.boot();
-    REQUIRE(rig.until([&] { return contains(hs.members(lobby), bot_id); }));
-    auto room = declare_incident(rig, lobby);
-    hs.join(room, alice);
-    REQUIRE(rig.until([&] { return rig.bot_said(room, "INC-1"); }));
+    auto [lobby, room] = start_with_incident(rig);
     // The server sends only the newest 50 of a room's new events per sync.
     hs.set_timeline_limit(50);
     for (int i = 0; i < 400; ++i) hs.say(room, alice, "burst " + std::to_string(i));
@@ -280,14 +263,8 @@ TEST_CASE("a limited timeline's gap is filled from /messages, oldest first, noth
 TEST_CASE("malformed sync responses and odd events are skipped; the bot stays up", "[matrix]") {
     fake_homeserver hs;
     conformance spec(hs);
-    auto lobby = hs.create_room(alice, "Lobby");
-    hs.invite_bot(lobby, alice);
     matrix_rig rig(hs);
-    rig.boot();
-    REQUIRE(rig.until([&] { return contains(hs.members(lobby), bot_id); }));
-    auto room = declare_incident(rig, lobby, "<b>Checkout</b> & <script>x</script>");
-    hs.join(room, alice);
-    REQUIRE(rig.until([&] { return rig.bot_said(room, "INC-1"); }));
+    auto [lobby, room] = start_with_incident(rig, "<b>Checkout</b> & <script>x</script>");
     // The title is plain text in the room name and escaped in every HTML body.
     for (auto& c : rig.bot_messages(room))
         if (c.contains("formatted_body")) CHECK(std::string(c.at("formatted_body").as_string()).find("<script>") == std::string::npos);

@@ -6,6 +6,7 @@
 #include "storage/sqlite_store.hpp"
 #include "tests/support/fake_homeserver.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/process_rig.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -31,15 +32,6 @@ const std::string token = "syt_ZmlyZWJyZWFr_testtokenvalue_1a2b3c";
 const std::string alice = "@alice:example.org";
 const std::string bot = "@firebreak:example.org";
 
-// Polls a condition the child process moves (it runs on its own clock, not ours).
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds limit = std::chrono::milliseconds{15000}) {
-    auto until = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() >= until) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds{10});
-    }
-    return true;
-}
 
 std::string http_get(unsigned short port, const std::string& path) {
     asio::io_context io;
@@ -85,23 +77,7 @@ TEST_CASE("firebreak run: SIGTERM mid-burst exits 0, a restart finishes the burs
     hs.invite_bot(lobby, alice);
     temp_dir dir;
     auto db = dir.file("firebreak.sqlite");
-    auto cfg = dir.file("firebreak.toml");
-    {
-        std::ofstream f(cfg);
-        f << fmt::format(R"([storage]
-path = "{}"
-[ops]
-listen = "127.0.0.1:0"
-[log]
-level = "debug"
-[matrix]
-enabled = true
-homeserver = "{}"
-user_id = "{}"
-access_token_env = "FB_TEST_MATRIX_TOKEN"
-)",
-                         db, hs.base_url(), bot);
-    }
+    auto cfg = write_run_config(dir, db, hs.base_url(), bot);
     std::vector<std::string> argv{FIREBREAK_BINARY, "run", "--config", cfg};
     std::vector<std::pair<std::string, std::string>> env{{"FB_TEST_MATRIX_TOKEN", token}};
 
