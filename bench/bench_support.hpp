@@ -111,7 +111,7 @@ private:
 };
 
 /// Forwards to a store and counts its durable writes (each commit, mark_sent, mark_failed
-/// and put_document is one transaction with its own sync), timing the commits.
+/// put_document and put_display_name is one transaction with its own sync), timing the commits.
 class counting_store final : public incident_store {
 public:
     explicit counting_store(incident_store& inner) : inner_(inner) {}
@@ -154,6 +154,14 @@ public:
     }
     std::optional<std::string> document(incident_id inc, const std::string& format) override {
         return inner_.document(inc, format);
+    }
+    void put_display_name(const std::string& platform, const user_ref& user, const std::string& name,
+                          instant at) override {
+        ++writes_;
+        inner_.put_display_name(platform, user, name, at);
+    }
+    std::map<std::string, std::string> display_names(const std::string& platform) override {
+        return inner_.display_names(platform);
     }
 
 private:

@@ -78,7 +78,7 @@ struct time_scale {
 
 class chart {
 public:
-    chart(const draft_source& src, const draft_facts& f) : inc_(src.inc), f_(f) {
+    chart(const draft_source& src, const draft_facts& f) : src_(src), inc_(src.inc), f_(f) {
         // A chart needs a width; an incident recorded in one instant gets one minute.
         instant end = std::max(f.end, f.start + duration{60'000});
         scale_ = {f.start, double((end - f.start).count())};
@@ -190,7 +190,7 @@ private:
             double x0 = x(from), x1 = x(to), w = std::max(x1 - x0, 1.0);
             std::string name = to_title(ps[i].state);
             out_ += fmt::format("<g><title>{} from {}{}</title>", name, span_text(from, to),
-                                ps[i].by.empty() ? "" : esc(" (by @" + ps[i].by.id + ")"));
+                                ps[i].by.empty() ? "" : esc(" (by " + who(ps[i].by) + ")"));
             out_ += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"/>", num(x0),
                                 num(status_top), num(w), num(band_height), status_color(ps[i].state));
             if (w > text_width(name) + 8)
@@ -237,7 +237,7 @@ private:
                             num(plot_right), num(cy));
         out_ += "<g class=\"updates\" fill=\"#2f5d9e\" stroke=\"#ffffff\" stroke-width=\"1.5\">\n";
         for (const auto& u : inc_.updates) {
-            std::string title = fmt::format("Status update {} by @{}", format_utc(u.at), u.author.id);
+            std::string title = fmt::format("Status update {} by {}", format_utc(u.at), who(u.author));
             if (!u.impact.empty()) title += ". Impact: " + u.impact;
             title += fmt::format(". Next update {}", format_utc(u.next_at));
             out_ += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"5\"><title>{}</title></circle>\n", num(x(u.at)),
@@ -269,7 +269,7 @@ private:
         }
         for (std::size_t i = 0; i < lane_keys_.size(); ++i) {
             const shift& first = *lane_shifts[i].front();
-            std::string name = fmt::format("{} @{}", to_string(first.held), first.user.id);
+            std::string name = fmt::format("{} {}", to_string(first.held), who(first.user));
             if (!first.area.empty()) name += " (" + first.area + ")";
             double y = lanes_top + double(i) * lane_height;
             o += fmt::format("<g class=\"lane\" aria-label=\"{}\">\n", esc(name));
@@ -277,10 +277,10 @@ private:
                              esc(shortened(repaired_utf8(name), 26)));
             for (const auto* s : lane_shifts[i]) {
                 instant to = s->end.value_or(end_);
-                std::string title = fmt::format("{} @{}{}: {}{}", to_string(s->held), s->user.id,
+                std::string title = fmt::format("{} {}{}: {}{}", to_string(s->held), who(s->user),
                                                 s->area.empty() ? "" : " (" + s->area + ")", span_text(s->start, to),
                                                 s->end ? "" : ", still on shift");
-                if (!s->assigned_by.empty()) title += ", assigned by @" + s->assigned_by.id;
+                if (!s->assigned_by.empty()) title += ", assigned by " + who(s->assigned_by);
                 o += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"16\" rx=\"3\" fill=\"{}\"><title>{}</title>"
                                  "</rect>\n",
                                  num(x(s->start)), num(y + 3), num(std::max(x(to) - x(s->start), 2.0)),
@@ -402,6 +402,10 @@ private:
         return lines;
     }
 
+    // "@maya", or "Maya (@U0MAYA)" when a display name is known.
+    std::string who(const user_ref& u) const { return person(src_, u); }
+
+    const draft_source& src_;
     const incident& inc_;
     const draft_facts& f_;
     time_scale scale_{};

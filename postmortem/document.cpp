@@ -14,7 +14,6 @@ fragment one(std::string s) { return fragment{plain(std::move(s))}; }
 
 std::string utc_or_dash(const std::optional<instant>& t) { return t ? format_utc(*t) : "—"; }
 std::string span_or_dash(const std::optional<duration>& d) { return d ? format_span(*d) : "—"; }
-std::string who(const user_ref& u) { return u.empty() ? "—" : "@" + u.id; }
 std::string or_dash(std::string_view s) { return s.empty() ? "—" : std::string(s); }
 
 block paragraph(fragment f) {
@@ -43,11 +42,6 @@ block table(std::vector<std::string> headers) {
     b.what = block::kind::table;
     b.headers = std::move(headers);
     return b;
-}
-
-// "2026-11-03 14:45:30Z · @maya: text" as one list item.
-fragment dated(instant at, const user_ref& author, std::string_view text) {
-    return {plain(fmt::format("{} · {}: ", format_utc(at), who(author))), plain(std::string(text))};
 }
 
 const std::string placeholder = "to be written";
@@ -90,6 +84,14 @@ public:
     }
 
 private:
+    // "@maya", or "Maya (@U0MAYA)" when a display name is known; "—" for nobody.
+    std::string who(const user_ref& u) const { return u.empty() ? "—" : person(src_, u); }
+
+    // "2026-11-03 14:45:30Z · @maya: text" as one list item.
+    fragment dated(instant at, const user_ref& author, std::string_view text) const {
+        return {plain(fmt::format("{} · {}: ", format_utc(at), who(author))), plain(std::string(text))};
+    }
+
     std::vector<block>& section(std::string_view title) {
         doc_.sections.push_back({std::string(title), {}});
         return doc_.sections.back().blocks;

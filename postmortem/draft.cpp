@@ -16,6 +16,17 @@ std::pair<instant, std::string_view> span_basis(const incident& inc) {
 
 }  // namespace
 
+std::optional<std::string> display_name_of(const draft_source& src, const user_ref& user) {
+    auto it = src.names.find(user.id);
+    if (it == src.names.end() || it->second.empty() || it->second == user.id) return std::nullopt;
+    return it->second;
+}
+
+std::string person(const draft_source& src, const user_ref& user) {
+    if (auto name = display_name_of(src, user)) return fmt::format("{} (@{})", *name, user.id);
+    return "@" + user.id;
+}
+
 draft_facts facts_of(const draft_source& src) {
     const incident& inc = src.inc;
     draft_facts f;

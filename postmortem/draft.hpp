@@ -24,6 +24,10 @@ struct draft_source {
     incident inc;                                     ///< the incident as it stands
     std::vector<timeline_entry> entries;              ///< its whole timeline, in order
     std::map<std::int64_t, earlier_versions> edits;   ///< timeline seq -> earlier texts
+    /// User id -> display name, for the people known on the incident's platforms (empty
+    /// when none is known, as on the console). Keyed by id alone: ids of different
+    /// platforms do not collide in practice (Slack "U…", Matrix "@…:server").
+    std::map<std::string, std::string> names;
 };
 
 /// One person who spoke in the incident room or held a role in it.
@@ -51,6 +55,13 @@ struct draft_facts {
     instant start{};                          ///< earliest recorded instant (chart start)
     instant end{};                            ///< latest recorded instant (chart end, "as of")
 };
+
+/// The display name of a user when one is known and says more than the id.
+std::optional<std::string> display_name_of(const draft_source& src, const user_ref& user);
+
+/// A person as every format writes them: "Maya (@U0MAYA)" when a display name is known,
+/// else "@U0MAYA" exactly as without names.
+std::string person(const draft_source& src, const user_ref& user);
 
 /// Derives the shared facts; the pointers in `confirmed` point into `src.inc`.
 draft_facts facts_of(const draft_source& src);

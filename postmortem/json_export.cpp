@@ -24,6 +24,13 @@ json::value when(instant t) { return json::string(format_iso(t)); }
 json::value when(const std::optional<instant>& t) { return t ? when(*t) : json::value(nullptr); }
 json::value ms(const std::optional<duration>& d) { return d ? json::value(d->count()) : json::value(nullptr); }
 
+// The one field written only when it has a value: a display name beside a user id. A
+// missing field means null, so a draft with no names (the console's) is byte for byte what
+// version 1 wrote before names existed; see SCHEMA.md.
+void add_display_name(json::object& o, const draft_source& src, const user_ref& u) {
+    if (auto name = display_name_of(src, u)) o["display_name"] = str(*name);
+}
+
 json::value room(const room_ref& r) {
     if (r.empty()) return nullptr;
     return json::object{{"platform", str(r.platform)}, {"room", str(r.id)}};
@@ -94,12 +101,13 @@ json::array history_of(const incident& inc) {
     return a;
 }
 
-json::array shifts_of(const incident& inc) {
+json::array shifts_of(const draft_source& src) {
     json::array a;
-    for (const auto& s : inc.shifts) {
+    for (const auto& s : src.inc.shifts) {
         json::object o;
         o["role"] = to_string(s.held);
         o["user"] = user(s.user);
+        add_display_name(o, src, s.user);
         o["area"] = str_or_null(s.area);
         o["start"] = when(s.start);
         o["end"] = when(s.end);
@@ -111,12 +119,17 @@ json::array shifts_of(const incident& inc) {
     return a;
 }
 
-json::array participants_of(const draft_facts& f) {
+json::array participants_of(const draft_source& src, const draft_facts& f) {
     json::array a;
     for (const auto& p : f.participants) {
         json::array roles;
         for (auto r : p.roles) roles.push_back(json::string(to_string(r)));
-        a.push_back(json::object{{"user", user(p.user)}, {"messages", p.messages}, {"roles", std::move(roles)}});
+        json::object o;
+        o["user"] = user(p.user);
+        add_display_name(o, src, p.user);
+        o["messages"] = p.messages;
+        o["roles"] = std::move(roles);
+        a.push_back(std::move(o));
     }
     return a;
 }
@@ -277,8 +290,8 @@ std::string postmortem_json(const draft_source& src) {
     root["milestones"] = milestones_of(inc.times);
     root["metrics"] = metrics_json(inc);
     root["history"] = history_of(inc);
-    root["shifts"] = shifts_of(inc);
-    root["participants"] = participants_of(f);
+    root["shifts"] = shifts_of(src);
+    root["participants"] = participants_of(src, f);
     root["hypotheses"] = hypotheses_of(inc);
     root["notes"] = notes_json(inc);
     root["dead_ends"] = dead_ends_of(f);

@@ -239,9 +239,24 @@ CREATE TABLE nudge_progress (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 3: the display names the platforms told us ("Maya" for U0MAYA), so the
+// postmortem can name people a manager recognises. Keyed by platform, because a user id
+// means something only on its own platform. A cache of outside facts, not part of the
+// incident record: rows are written outside event transactions and may be missing.
+constexpr std::string_view v3_sql = R"sql(
+CREATE TABLE people (
+    platform     TEXT    NOT NULL,
+    user_id      TEXT    NOT NULL,
+    display_name TEXT    NOT NULL,
+    learned_at   INTEGER NOT NULL,
+    PRIMARY KEY (platform, user_id)
+) WITHOUT ROWID;
+)sql";
+
 constexpr migration all_migrations[] = {
     {1, v1_sql},
     {2, v2_sql},
+    {3, v3_sql},
 };
 
 // Not part of a numbered step: every step records its version here.

@@ -4,6 +4,7 @@
 #include "bot/core/ports.hpp"
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -69,6 +70,11 @@ public:
                       instant at) override;
     /// The most recently stored document of a format for an incident.
     std::optional<std::string> document(incident_id inc, const std::string& format) override;
+    /// Upserts one row of `people`, as a transaction of its own (never inside a commit).
+    void put_display_name(const std::string& platform, const user_ref& user, const std::string& name,
+                          instant at) override;
+    /// The `people` rows of one platform: user id -> display name.
+    std::map<std::string, std::string> display_names(const std::string& platform) override;
 
 private:
     struct impl;

@@ -5,6 +5,7 @@
 #include "bot/core/engine_state.hpp"
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -167,6 +168,13 @@ public:
                               instant at) = 0;
     /// The latest stored document of a format.
     virtual std::optional<std::string> document(incident_id inc, const std::string& format) = 0;
+    /// Remembers a user's display name on a platform (replacing an earlier one), in a small
+    /// transaction of its own: a name is a cached outside fact, never part of an event's effects.
+    virtual void put_display_name(const std::string& platform, const user_ref& user, const std::string& name,
+                                  instant at) = 0;
+    /// The display names known on one platform: user id -> name. Per platform, because a
+    /// user id means something only on its own platform; callers merge as they need.
+    virtual std::map<std::string, std::string> display_names(const std::string& platform) = 0;
 };
 
 }  // namespace firebreak

@@ -1,14 +1,43 @@
 #include "bot/runtime/engine.hpp"
 
+#include "bot/core/text.hpp"
 #include "commands/dispatcher.hpp"
 #include "commands/parser.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
 #include <spdlog/spdlog.h>
 
 namespace firebreak {
+
+namespace {
+
+// Display names longer than this are cut: Slack allows 80 characters, Matrix any length.
+constexpr std::size_t max_display_name_bytes = 128;
+
+// The people an event brought into the record, to learn the names of: whoever sent it,
+// and anyone it gave a role to (an assignee may never type in the room, yet the
+// postmortem lists them). Read against the state before the event is folded in.
+std::vector<user_ref> people_of(const engine_state& before, const chat_event& ev, const change& c) {
+    std::vector<user_ref> out;
+    // System events come from the runtime, not from a person.
+    if (ev.kind == event_kind::room_bound || ev.kind == event_kind::sync_mark) return out;
+    if (!ev.user.empty()) out.push_back(ev.user);
+    for (const auto& inc : c.incidents) {
+        const incident* old = before.find(inc.id.n);
+        for (const auto& s : inc.shifts) {
+            if (s.user.empty()) continue;
+            bool known = old && std::any_of(old->shifts.begin(), old->shifts.end(),
+                                            [&](const shift& o) { return o.user == s.user; });
+            if (!known) out.push_back(s.user);
+        }
+    }
+    return out;
+}
+
+}  // namespace
 
 engine::engine(incident_store& store, engine_settings settings, const clock& clk)
     : store_(store), settings_(std::move(settings)), clock_(clk) {
@@ -34,10 +63,15 @@ handled engine::handle(const chat_event& ev, const std::optional<std::pair<std::
     if (ev.kind == event_kind::command ||
         (ev.kind == event_kind::message && is_command_text(ev.text, settings_.command_prefix)))
         ++counters_.commands;
+    // Only events that changed something: chatter in rooms outside any incident brings
+    // nobody into the record.
+    auto people = empty ? std::vector<user_ref>{} : people_of(state_, ev, c);
     fold(state_, c, settings_);
     spdlog::debug("event {} ({}) handled: {} entries, {} outbound", ev.event_id, int(ev.kind), c.entries.size(),
                   c.outbox.size());
     if (!c.outbox.empty()) deliver();
+    // After the replies were handed to the adapter, so a lookup never queues before them.
+    learn_names(ev.room.platform, people);
     progressed();
     return empty ? handled::nothing : handled::committed;
 }
@@ -264,6 +298,45 @@ void engine::finish_row(const outbox_row& row, const delivery& d, const std::fun
             store_.mark_failed(row.id, d.detail, true, std::nullopt);
             spdlog::error("outbox row {}: {} ({}); dropped", row.id, to_string(d.error), d.detail);
             return next(true);
+    }
+}
+
+// Best-effort and never blocking: the adapter answers now (console) or later (a Web API
+// round trip), and whatever goes wrong here is logged, never fails the event.
+void engine::learn_names(const std::string& platform, const std::vector<user_ref>& people) {
+    if (people.empty()) return;
+    auto it = adapters_.find(platform);
+    if (it == adapters_.end()) return;
+    try {
+        if (!names_loaded_.count(platform)) {
+            for (const auto& [id, name] : store_.display_names(platform)) asked_.emplace(platform, id);
+            names_loaded_.insert(platform);
+        }
+        for (const auto& u : people) {
+            if (!asked_.emplace(platform, u.id).second) continue;
+            std::weak_ptr<const bool> alive = alive_;
+            it->second->display_name(u, [this, alive, platform, u](std::optional<std::string> name) {
+                if (alive.expired()) return;
+                remember_name(platform, u, name);
+            });
+        }
+    } catch (const std::exception& e) {
+        spdlog::warn("display names on {}: {}; people are shown by id", platform, e.what());
+    }
+}
+
+void engine::remember_name(const std::string& platform, const user_ref& user,
+                           const std::optional<std::string>& answer) {
+    // No answer is not retried this run: the postmortem shows the id, as before.
+    if (!answer) return;
+    std::string name = clean_line(*answer, max_display_name_bytes);
+    if (name.empty() || name == user.id) return;  // nothing a reader would gain
+    try {
+        store_.put_display_name(platform, user, name, clock_.now());
+        spdlog::debug("{} on {} is {}", user, platform, name);
+    } catch (const std::exception& e) {
+        // Runs inside an adapter's completion handler: nothing may escape it.
+        spdlog::warn("cannot store the display name of {} on {}: {}", user, platform, e.what());
     }
 }
 

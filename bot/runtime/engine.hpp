@@ -8,7 +8,9 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace firebreak {
@@ -58,6 +60,8 @@ public:
 
     /// Handles one event: de-duplicates, applies, commits (with `cursor` if given), and
     /// then delivers the outbox. The platform may be acknowledged once this returns.
+    /// Afterwards, best-effort, it asks the platform for the display names of the people
+    /// the event brought into the record (see learn_names).
     handled handle(const chat_event& ev,
                    const std::optional<std::pair<std::string, std::string>>& cursor = std::nullopt);
 
@@ -94,6 +98,8 @@ private:
     void finish_row(const outbox_row& row, const delivery& d, const std::function<void(bool)>& next);
     void render_postmortem(const outbox_row& row, chat_adapter& a, const room_ref& room,
                            const std::function<void(bool)>& next);
+    void learn_names(const std::string& platform, const std::vector<user_ref>& people);
+    void remember_name(const std::string& platform, const user_ref& user, const std::optional<std::string>& answer);
 
     incident_store& store_;
     engine_settings settings_;
@@ -111,6 +117,14 @@ private:
     std::int64_t delivered_ = 0;
     std::int64_t nudges_sent_ = 0;
     engine_counters counters_;
+    // Display names. (platform, user id) pairs asked about since start, or whose name the
+    // store already had when their platform was first seen (`names_loaded_`): each person
+    // is asked about at most once per run, and never when a name is known.
+    std::set<std::pair<std::string, std::string>> asked_;
+    std::set<std::string> names_loaded_;
+    // Expires with the engine: an adapter answering a display_name() after the engine is
+    // gone (a test tearing down, an HTTP answer in flight) finds it expired and does nothing.
+    std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
 };
 
 }  // namespace firebreak

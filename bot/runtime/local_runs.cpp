@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
 #include <spdlog/spdlog.h>
 
@@ -61,6 +62,22 @@ draft_source postmortem_source(const incident& inc, incident_store& store) {
     src.entries = store.timeline(inc.id);
     for (const auto& e : src.entries)
         if (e.edited && !e.deleted) src.edits[e.seq] = store.edit_history(e.seq);
+    // The names known on every platform the incident touched. Ids of different platforms
+    // do not collide in practice; if one ever did, the first platform in name order wins,
+    // so the draft stays deterministic.
+    std::set<std::string> platforms;
+    if (!inc.declared_in.platform.empty()) platforms.insert(inc.declared_in.platform);
+    for (const auto& r : inc.rooms) platforms.insert(r.platform);
+    for (const auto& e : src.entries)
+        if (!e.room.platform.empty()) platforms.insert(e.room.platform);
+    // Best-effort: without names the draft shows ids, as it always did.
+    for (const auto& p : platforms) {
+        try {
+            for (auto& [id, name] : store.display_names(p)) src.names.emplace(id, std::move(name));
+        } catch (const std::exception& e) {
+            spdlog::warn("postmortem of {}: display names on {} not read: {}", inc.id, p, e.what());
+        }
+    }
     return src;
 }
 

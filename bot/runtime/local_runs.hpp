@@ -36,8 +36,8 @@ replay_stats replay_transcript(engine& eng, manual_clock& clk, const transcript&
 /// The formats a postmortem draft is rendered in; the first is canonical.
 inline constexpr std::array<std::string_view, 3> postmortem_formats{"md", "html", "json"};
 
-/// Reads what a postmortem draft is rendered from: the incident, its whole timeline and
-/// the earlier texts of its edited entries.
+/// Reads what a postmortem draft is rendered from: the incident, its whole timeline, the
+/// earlier texts of its edited entries and the display names known on its platforms.
 draft_source postmortem_source(const incident& inc, incident_store& store);
 
 /// A postmortem draft in one of postmortem_formats; nullopt for any other format.

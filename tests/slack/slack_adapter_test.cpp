@@ -130,13 +130,19 @@ TEST_CASE("a connection dropped after every N-th frame loses nothing and doubles
             REQUIRE(rig.until([&] { return rig.connected(); }));
             auto channel = declare(rig, general);
             REQUIRE(rig.until([&] { return slack.unacked().empty(); }));
-            int opened = slack.connections_opened();
-            for (int i = 0; i < 20; ++i) {
-                if (i % 7 == 0) slack.drop_after_frames(n);
-                slack.push_message(channel, maya, "line " + std::to_string(i));
-            }
-            REQUIRE(rig.until([&] { return rig.has_text(1, "line 19") && slack.unacked().empty(); },
-                              std::chrono::milliseconds{20000}));
+            const int opened = slack.connections_opened();
+            slack.drop_after_frames(n);
+            for (int i = 0; i < 20; ++i) slack.push_message(channel, maya, "line " + std::to_string(i));
+            // Each new connection is cut after n frames too, three times over.
+            int armed_for = opened, rearmed = 0;
+            REQUIRE(rig.until([&] {
+                if (slack.connections_opened() > armed_for && rearmed < 3) {
+                    armed_for = slack.connections_opened();
+                    slack.drop_after_frames(n);
+                    ++rearmed;
+                }
+                return rig.has_text(1, "line 19") && slack.unacked().empty();
+            }, std::chrono::milliseconds{20000}));
             auto texts = rig.texts(1);
             for (int i = 0; i < 20; ++i) CHECK(std::count(texts.begin(), texts.end(), "line " + std::to_string(i)) == 1);
             CHECK(slack.connections_opened() > opened);

@@ -124,3 +124,48 @@ TEST_CASE("a version 1 database is moved to version 2 with its incidents kept", 
     CHECK(inc.history[0].by == user_ref{"U_OLD"});
     CHECK(inc.nudges.empty());
 }
+
+TEST_CASE("a version 2 database is moved to version 3 with its data kept and no names yet", "[storage]") {
+    temp_path db;
+    {
+        // What schema version 2 left on disk: steps 1 and 2, an incident with a phase,
+        // a timeline row, an outbox row, a processed event and a cursor.
+        SQLite::Database raw(db.str(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        raw.exec("CREATE TABLE schema_meta (version INTEGER NOT NULL)");
+        raw.exec(std::string(detail::migrations()[0].sql));
+        raw.exec(std::string(detail::migrations()[1].sql));
+        raw.exec("INSERT INTO schema_meta(version) VALUES (2)");
+        raw.exec("INSERT INTO incidents(number, title, severity, status, is_private, declared_by, "
+                 "declared_in_platform, declared_in_room, declared_at, message_count) "
+                 "VALUES (7, 'v2 one', 2, 'identified', 0, 'U0MAYA', 'slack', 'C0GEN', 1800000000000, 1)");
+        raw.exec("INSERT INTO phases(incident, ord, at, severity, status, actor, reason) "
+                 "VALUES (7, 0, 1800000000000, 2, 'investigating', 'U0MAYA', ''), "
+                 "(7, 1, 1800000060000, 2, 'identified', 'U0MAYA', '')");
+        raw.exec("INSERT INTO timeline(incident, at, kind, tag, author, text, room_platform, room_id, msg_id, "
+                 "thread_parent, highlight, edited, deleted) "
+                 "VALUES (7, 1800000030000, 'message', '', 'U0MAYA', 'looking at the dashboards', 'slack', "
+                 "'C0INC', '1800000030.000100', '', 0, 0, 0)");
+        raw.exec("INSERT INTO processed_events(event_id, at) VALUES ('Ev01', 1800000030000)");
+        raw.exec("INSERT INTO cursors(key, value) VALUES ('k', 'v')");
+        raw.exec("INSERT INTO counters(name, value) VALUES ('next_incident', 8)");
+    }
+    sqlite_store store(db.str());
+    CHECK(store.database_version() == 3);
+    CHECK(scalar(db.str(), "SELECT count(*) FROM schema_meta") == 1);
+    auto st = store.load(10).state;
+    REQUIRE(st.incidents.count(7) == 1);
+    const auto& inc = st.incidents.at(7);
+    CHECK(inc.title == "v2 one");
+    CHECK(inc.state == status::identified);
+    CHECK(inc.history.size() == 2);
+    CHECK(st.next_number == 8);
+    auto rows = store.timeline(incident_id{7});
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].text == "looking at the dashboards");
+    CHECK(store.processed("Ev01"));
+    CHECK(store.cursor("k") == "v");
+    // The new table exists, empty, and works.
+    CHECK(store.display_names("slack").empty());
+    store.put_display_name("slack", user_ref{"U0MAYA"}, "Maya", at_min(0));
+    CHECK(store.display_names("slack").at("U0MAYA") == "Maya");
+}

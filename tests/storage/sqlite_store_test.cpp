@@ -507,6 +507,32 @@ TEST_CASE("documents keep the latest version per format", "[storage]") {
     CHECK_FALSE(store.document(incident_id{2}, "markdown").has_value());
 }
 
+TEST_CASE("display names are kept per platform, replaced when learned again, across reopening", "[storage]") {
+    temp_path db;
+    {
+        sqlite_store store(db.str());
+        CHECK(store.display_names("slack").empty());
+        store.put_display_name("slack", user_ref{"U0MAYA"}, "Maya", at_min(1));
+        store.put_display_name("slack", user_ref{"U0DANA"}, "Dana \xF0\x9F\x94\xA5", at_min(1));
+        // The same id on another platform is another person.
+        store.put_display_name("matrix", user_ref{"U0MAYA"}, "Someone else", at_min(1));
+        store.put_display_name("slack", user_ref{"U0MAYA"}, "Maya R.", at_min(2));
+        // Not an event: nothing is recorded as processed, no transaction is left open.
+        change c;
+        c.incidents = {bare_incident(1)};
+        REQUIRE(store.commit(c, "ev", at_min(3), std::nullopt));
+    }
+    sqlite_store store(db.str());
+    CHECK(store.display_names("slack") ==
+          std::map<std::string, std::string>{{"U0DANA", "Dana \xF0\x9F\x94\xA5"}, {"U0MAYA", "Maya R."}});
+    CHECK(store.display_names("matrix") == std::map<std::string, std::string>{{"U0MAYA", "Someone else"}});
+    CHECK(store.display_names("console").empty());
+    SQLite::Database raw(db.str(), SQLite::OPEN_READONLY);
+    SQLite::Statement q(raw, "SELECT learned_at FROM people WHERE platform = 'slack' AND user_id = 'U0MAYA'");
+    REQUIRE(q.executeStep());
+    CHECK(q.getColumn(0).getInt64() == to_unix_ms(at_min(2)));
+}
+
 TEST_CASE("text round-trips byte for byte", "[storage]") {
     const std::string invalid_utf8 = "caf\xC3 \xFF\xFE broken \xE2\x82 tail";
     const std::string controls = "a\x01\x02\tb\r\nc\x1B[31mred\x1B[0m\x7F";
