@@ -294,13 +294,7 @@ TEST_CASE("a refused token stops the adapter with one clear error and no retry s
     conformance spec(hs);
     matrix_rig rig(hs);
     rig.cfg.matrix.access_token = secret{"wrong-token", "test"};
-    bool fatal = false;
-    rig.svc = std::make_unique<service>(rig.io, rig.cfg, rig.clk);
-    rig.svc->on_fatal([&] { fatal = true; });
-    rig.svc->start();
-    REQUIRE(rig.until([&] { return fatal; }));
-    // A little longer, to see that nothing keeps knocking.
-    rig.until([] { return false; }, std::chrono::milliseconds{200});
+    REQUIRE(rig.boot_until_fatal());
     CHECK(hs.requests().size() == 1);
     CHECK(rig.svc->code() == exit_code::platform);
     CHECK(rig.svc->matrix()->state() == matrix::link_state::failed);
@@ -315,11 +309,7 @@ TEST_CASE("a homeserver that forbids the bot stops it with one clear error", "[m
     fake_homeserver hs;
     hs.fail("GET", "/account/whoami", 1, 403, R"({"errcode":"M_FORBIDDEN","error":"This account has been deactivated"})");
     matrix_rig rig(hs);
-    bool fatal = false;
-    rig.svc = std::make_unique<service>(rig.io, rig.cfg, rig.clk);
-    rig.svc->on_fatal([&] { fatal = true; });
-    rig.svc->start();
-    REQUIRE(rig.until([&] { return fatal; }));
+    REQUIRE(rig.boot_until_fatal());
     CHECK(rig.svc->code() == exit_code::platform);
     CHECK(rig.svc->matrix()->last_error().find("M_FORBIDDEN") != std::string::npos);
     CHECK(hs.requests().size() == 1);

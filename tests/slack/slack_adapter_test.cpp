@@ -182,12 +182,7 @@ TEST_CASE("invalid_auth is one clear fatal error, with no retry storm", "[slack]
         fake_slack slack;
         slack_rig rig(slack);
         rig.cfg.slack.bot_token = secret{"xoxb-wrong", "test"};
-        bool fatal = false;
-        rig.svc = std::make_unique<service>(rig.io, rig.cfg, rig.clk);
-        rig.svc->on_fatal([&] { fatal = true; });
-        rig.svc->start();
-        REQUIRE(rig.until([&] { return fatal; }));
-        rig.until([] { return false; }, std::chrono::milliseconds{200});
+        REQUIRE(rig.boot_until_fatal());
         CHECK(slack.calls().size() == 1);
         CHECK(rig.svc->code() == exit_code::platform);
         CHECK(rig.svc->slack()->last_error().find("invalid_auth") != std::string::npos);
@@ -197,12 +192,7 @@ TEST_CASE("invalid_auth is one clear fatal error, with no retry storm", "[slack]
         fake_slack slack;
         slack_rig rig(slack);
         rig.cfg.slack.app_token = secret{"xapp-1-wrong", "test"};
-        bool fatal = false;
-        rig.svc = std::make_unique<service>(rig.io, rig.cfg, rig.clk);
-        rig.svc->on_fatal([&] { fatal = true; });
-        rig.svc->start();
-        REQUIRE(rig.until([&] { return fatal; }));
-        rig.until([] { return false; }, std::chrono::milliseconds{200});
+        REQUIRE(rig.boot_until_fatal());
         CHECK(slack.calls().size() == 2);  // auth.test, then apps.connections.open once
         CHECK(slack.connections_opened() == 0);
         CHECK(rig.svc->slack()->state() == slack::link_state::failed);
@@ -535,19 +525,16 @@ TEST_CASE("link_disabled stops the adapter with one clear error; warning just mo
     fake_slack slack;
     auto general = slack.create_channel("general", {maya, "UFBBOT"});
     slack_rig rig(slack);
-    bool fatal = false;
-    rig.svc = std::make_unique<service>(rig.io, rig.cfg, rig.clk);
-    rig.svc->on_fatal([&] { fatal = true; });
-    rig.svc->start();
+    rig.boot();
     REQUIRE(rig.until([&] { return rig.connected(); }));
     slack.send_disconnect("warning");
     REQUIRE(rig.until([&] { return slack.connections_opened() == 2 && rig.connected(); }));
     auto channel = declare(rig, general);
     REQUIRE(rig.until([&] { return rig.bot_said(channel, "INC-1"); }));
-    CHECK_FALSE(fatal);
+    CHECK_FALSE(rig.fatal_seen);
 
     slack.send_disconnect("link_disabled");
-    REQUIRE(rig.until([&] { return fatal; }));
+    REQUIRE(rig.until([&] { return rig.fatal_seen; }));
     rig.until([] { return false; }, std::chrono::milliseconds{200});
     CHECK(slack.connections_opened() == 2);
     CHECK(rig.svc->code() == exit_code::platform);

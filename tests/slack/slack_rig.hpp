@@ -92,9 +92,21 @@ struct slack_rig {
     void boot() {
         svc.reset();
         io.restart();
+        fatal_seen = false;
         svc = std::make_unique<service>(io, cfg, clk);
+        svc->on_fatal([this] { fatal_seen = true; });
         svc->start();
     }
+    /// Builds and starts the service expecting it to give up: true once it reported a fatal
+    /// error; then runs a little longer, so a retry storm would show in the fake's records.
+    bool boot_until_fatal() {
+        boot();
+        bool gave_up = until([this] { return fatal_seen; });
+        until([] { return false; }, std::chrono::milliseconds{200});
+        return gave_up;
+    }
+    /// Whether the running service reported a fatal error.
+    bool fatal_seen = false;
     bool until(const std::function<bool()>& done, std::chrono::milliseconds limit = std::chrono::milliseconds{10000}) {
         return run_io_until(io, done, limit);
     }
