@@ -4,7 +4,12 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 DATA_DIR ?= firebreak-data
 
-.PHONY: all deps configure build test demo console bench golden clean
+# ccache keys on paths relative to the checkout, so a fresh clone in another folder (as
+# CI makes) reuses what an earlier build on the same machine compiled.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+
+.PHONY: all deps configure build test demo console bench golden fuzz clean
 
 all: build
 
@@ -41,6 +46,40 @@ bench: build
 golden: build
 	-FIREBREAK_UPDATE_GOLDEN=1 $(BUILD_DIR)/tests/postmortem_tests '[golden]' > /dev/null
 	$(BUILD_DIR)/tests/postmortem_tests '[golden]'
+
+# Builds the libFuzzer targets of fuzz/ with clang, ASan and UBSan in their own build
+# directory and runs each for FUZZ_SECONDS, one at a time, from its seeds in
+# fuzz/corpus/<target>/ (only read). Inputs it discovers go to
+# $(FUZZ_BUILD_DIR)/corpus/<target>/, crashing ones to $(FUZZ_BUILD_DIR)/crashes/<target>/,
+# each run's output to $(FUZZ_BUILD_DIR)/logs/<target>.log. Fails if any target crashed.
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= command_parser slack_envelope matrix_sync transcript config
+FUZZ_FLAGS ?= -timeout=30 -rss_limit_mb=2048
+
+fuzz: deps
+	./scripts/install-fuzz-deps.sh
+	@test -f $(FUZZ_BUILD_DIR)/build.ninja || cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 -DFIREBREAK_FUZZ=ON \
+	  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
+	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target fuzzers
+	@crashed=""; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD_DIR)/crashes/$$t $(FUZZ_BUILD_DIR)/corpus/$$t $(FUZZ_BUILD_DIR)/logs; \
+	  echo "== $$t: $(FUZZ_SECONDS) s (log: $(FUZZ_BUILD_DIR)/logs/$$t.log)"; \
+	  if nice -n 10 $(FUZZ_BUILD_DIR)/fuzz/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	      $(FUZZ_FLAGS) -artifact_prefix=$(FUZZ_BUILD_DIR)/crashes/$$t/ \
+	      $(FUZZ_BUILD_DIR)/corpus/$$t fuzz/corpus/$$t < /dev/null > $(FUZZ_BUILD_DIR)/logs/$$t.log 2>&1; then \
+	    grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' $(FUZZ_BUILD_DIR)/logs/$$t.log; \
+	  else \
+	    crashed="$$crashed $$t"; \
+	    grep -E -A12 '^==[0-9]+==ERROR|runtime error|^fuzz: |deadly signal|Test unit written' \
+	      $(FUZZ_BUILD_DIR)/logs/$$t.log | head -40; \
+	  fi; \
+	done; \
+	if [ -n "$$crashed" ]; then \
+	  echo "crashed:$$crashed (inputs in $(FUZZ_BUILD_DIR)/crashes/; keep each, once fixed, in fuzz/regressions/<target>/)"; \
+	  exit 1; \
+	fi
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian bookworm packages firebreak needs to build and test.
-# Called by `make` when a package is missing; safe to run again.
+# Installs the Debian bookworm packages firebreak needs to build and test, or, given
+# package names, just those (install-fuzz-deps.sh). Called by `make`; installs only
+# what is missing, so it is safe to run again.
 set -euo pipefail
 
 packages=(
@@ -10,6 +11,7 @@ packages=(
   libtomlplusplus-dev libcli11-dev catch2 sqlite3
   libxml2-utils
 )
+if [ $# -gt 0 ]; then packages=("$@"); fi
 
 missing=()
 for p in "${packages[@]}"; do

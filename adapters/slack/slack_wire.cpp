@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <limits>
 #include <tuple>
 
 namespace firebreak::slack {
@@ -130,9 +131,16 @@ std::string ack_frame(const std::string& envelope_id) {
     return json::serialize(json::object{{"envelope_id", envelope_id}});
 }
 
+namespace {
+constexpr std::int64_t max_ts_seconds = std::numeric_limits<std::int64_t>::max() / 1000 - 1;
+}  // namespace
+
 instant from_ts(std::string_view ts) {
     auto dot = ts.find('.');
     std::int64_t secs = std::strtoll(std::string(ts.substr(0, dot)).c_str(), nullptr, 10);
+    // Seconds whose milliseconds do not fit in 64 bits are no time Slack sends: read them
+    // as 0, like a timestamp that is not a number.
+    if (secs > max_ts_seconds || secs < -max_ts_seconds) secs = 0;
     std::int64_t ms = 0;
     if (dot != std::string_view::npos) {
         std::string frac(ts.substr(dot + 1, 3));

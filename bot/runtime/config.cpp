@@ -398,9 +398,13 @@ firebreak_config parse_config(std::string_view text, const std::string& source, 
         if (!c.matrix.announcement_room.empty())
             s.announcement_rooms["matrix"] = room_ref{"matrix", c.matrix.announcement_room};
     }
-    for (const auto* ca : {&c.slack.ca_file, &c.matrix.ca_file})
-        if (!ca->empty() && !std::filesystem::exists(*ca))
+    for (const auto* ca : {&c.slack.ca_file, &c.matrix.ca_file}) {
+        // The error_code form: a name the system cannot even look up (too long, say) is
+        // one more problem of the file, not an exception.
+        std::error_code ec;
+        if (!ca->empty() && !std::filesystem::exists(*ca, ec))
             r.problem(ca == &c.slack.ca_file ? "slack.ca_file" : "matrix.ca_file", fmt::format("no file at {}", *ca));
+    }
 
     if (!c.slack.enabled && !c.matrix.enabled)
         r.problem("", "no platform enabled: set enabled = true in [slack] or [matrix]");
