@@ -49,9 +49,10 @@ golden: build
 
 # Builds the libFuzzer targets of fuzz/ with clang, ASan and UBSan in their own build
 # directory and runs each for FUZZ_SECONDS, one at a time, from its seeds in
-# fuzz/corpus/<target>/ (only read). Inputs it discovers go to
-# $(FUZZ_BUILD_DIR)/corpus/<target>/, crashing ones to $(FUZZ_BUILD_DIR)/crashes/<target>/,
-# each run's output to $(FUZZ_BUILD_DIR)/logs/<target>.log. Fails if any target crashed.
+# fuzz/corpus/<target>/ (only read) with the words of fuzz/dict/<target>.dict. Inputs
+# it discovers go to $(FUZZ_BUILD_DIR)/corpus/<target>/, crashing ones to
+# $(FUZZ_BUILD_DIR)/crashes/<target>/, each run's output to $(FUZZ_BUILD_DIR)/logs/<target>.log.
+# Fails if any target crashed.
 FUZZ_BUILD_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= command_parser slack_envelope matrix_sync transcript config
@@ -67,7 +68,7 @@ fuzz: deps
 	  mkdir -p $(FUZZ_BUILD_DIR)/crashes/$$t $(FUZZ_BUILD_DIR)/corpus/$$t $(FUZZ_BUILD_DIR)/logs; \
 	  echo "== $$t: $(FUZZ_SECONDS) s (log: $(FUZZ_BUILD_DIR)/logs/$$t.log)"; \
 	  if nice -n 10 $(FUZZ_BUILD_DIR)/fuzz/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	      $(FUZZ_FLAGS) -artifact_prefix=$(FUZZ_BUILD_DIR)/crashes/$$t/ \
+	      $(FUZZ_FLAGS) -dict=fuzz/dict/$$t.dict -artifact_prefix=$(FUZZ_BUILD_DIR)/crashes/$$t/ \
 	      $(FUZZ_BUILD_DIR)/corpus/$$t fuzz/corpus/$$t < /dev/null > $(FUZZ_BUILD_DIR)/logs/$$t.log 2>&1; then \
 	    grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' $(FUZZ_BUILD_DIR)/logs/$$t.log; \
 	  else \
