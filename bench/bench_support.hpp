@@ -110,8 +110,9 @@ private:
     std::int64_t calls_ = 0;
 };
 
-/// Forwards to a store and counts its durable writes (each commit, mark_sent, mark_failed
-/// put_document and put_display_name is one transaction with its own sync), timing the commits.
+/// Forwards to a store and counts its durable writes, the disk flushes: each commit outside
+/// a group, each group, each mark_failed, put_document and put_display_name, and each sync()
+/// that had lazy mark_sent writes to flush. Times the commits (and groups).
 class counting_store final : public incident_store {
 public:
     explicit counting_store(incident_store& inner) : inner_(inner) {}
@@ -125,15 +126,41 @@ public:
     bool processed(const std::string& id) override { return inner_.processed(id); }
     bool commit(change& c, const std::string& id, instant now,
                 const std::optional<std::pair<std::string, std::string>>& cursor) override {
-        ++writes_;
+        if (!grouped_) {
+            ++writes_;
+            lazy_ = false;
+        }
         auto t0 = std::chrono::steady_clock::now();
         bool r = inner_.commit(c, id, now, cursor);
         commit_ms_ += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         return r;
     }
+    void sync() override {
+        if (lazy_) ++writes_;
+        lazy_ = false;
+        inner_.sync();
+    }
+    void begin_group() override {
+        grouped_ = true;
+        auto t0 = std::chrono::steady_clock::now();
+        inner_.begin_group();
+        commit_ms_ += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    }
+    void end_group() override {
+        grouped_ = false;
+        ++writes_;
+        lazy_ = false;
+        auto t0 = std::chrono::steady_clock::now();
+        inner_.end_group();
+        commit_ms_ += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    }
+    void abandon_group() noexcept override {
+        grouped_ = false;
+        inner_.abandon_group();
+    }
     std::vector<outbox_row> pending_outbox(std::size_t limit) override { return inner_.pending_outbox(limit); }
     void mark_sent(std::int64_t id, const message_id& platform_id, instant at) override {
-        ++writes_;
+        lazy_ = true;
         inner_.mark_sent(id, platform_id, at);
     }
     void mark_failed(std::int64_t id, const std::string& detail, bool give_up,
@@ -168,6 +195,8 @@ private:
     incident_store& inner_;
     std::int64_t writes_ = 0;
     double commit_ms_ = 0;
+    bool grouped_ = false;
+    bool lazy_ = false;
 };
 
 /// The raw reference: the columns a timeline row of a message holds (incident, seq, at,
@@ -191,6 +220,22 @@ public:
         insert_.bind(5, ev.msg.id);
         insert_.exec();
         insert_.reset();
+        tx.commit();
+    }
+    /// Inserts rows [from, to) of `events` in one durable transaction: the reference for a
+    /// group commit of the same events.
+    void insert_group(const std::vector<chat_event>& events, std::size_t from, std::size_t to, std::int64_t incident) {
+        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        for (std::size_t i = from; i < to; ++i) {
+            const chat_event& ev = events[i];
+            insert_.bind(1, incident);
+            insert_.bind(2, static_cast<std::int64_t>(to_unix_ms(ev.at)));
+            insert_.bind(3, ev.user.id);
+            insert_.bind(4, ev.text);
+            insert_.bind(5, ev.msg.id);
+            insert_.exec();
+            insert_.reset();
+        }
         tx.commit();
     }
     /// Rows in the table.

@@ -7,15 +7,20 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -268,6 +273,83 @@ SQLite::Database open_database(const std::string& path, bool in_memory) {
 
 constexpr const char* next_number_counter = "next_incident";
 
+// Copies the WAL back into the database file on a thread and connection of its own.
+// SQLite's automatic checkpoint runs inside the commit that crosses its threshold: that
+// commit then also writes a few MB into the database file and syncs it, and the event
+// waiting on it (and every event queued behind) waits too; latency_bench saw 100 ms
+// stalls. A PASSIVE checkpoint from another connection never blocks the writer, and
+// the writer restarts the WAL from its start once a checkpoint has caught up.
+class checkpointer {
+public:
+    /// WAL frames (pages) after which a commit asks for a checkpoint: SQLite's default.
+    static constexpr int frames = 1000;
+    /// The WAL restarts from its start only once a checkpoint has caught up with the
+    /// writer, which a sustained burst never lets happen. Past this many frames (16 MB)
+    /// the writer checkpoints inline after its commit, once, as SQLite itself would.
+    static constexpr int cap = 4000;
+
+    explicit checkpointer(const std::string& path)
+        : db_(path, SQLite::OPEN_READWRITE, 5000), thread_([this] { run(); }) {}
+    ~checkpointer() {
+        {
+            std::lock_guard<std::mutex> l(m_);
+            stop_ = true;
+        }
+        cv_.notify_one();
+        thread_.join();
+    }
+    checkpointer(const checkpointer&) = delete;
+    checkpointer& operator=(const checkpointer&) = delete;
+
+    /// Asks for a checkpoint (cheap; called from the writer's commit).
+    void request() {
+        {
+            std::lock_guard<std::mutex> l(m_);
+            wanted_ = true;
+        }
+        cv_.notify_one();
+    }
+    std::int64_t done() const { return done_.load(); }
+
+    /// SQLite's wal_hook: called after each commit with the frames now in the WAL.
+    static int on_commit(void* self, sqlite3* db, const char* name, int wal_frames) {
+        auto& c = *static_cast<checkpointer*>(self);
+        if (wal_frames >= cap) {
+            // SQLITE_BUSY while the background one runs: that one then catches up anyway.
+            if (sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) == SQLITE_OK)
+                ++c.inline_;
+        } else if (wal_frames >= frames) {
+            c.request();
+        }
+        return SQLITE_OK;
+    }
+    std::int64_t inline_done() const { return inline_.load(); }
+
+private:
+    void run() {
+        std::unique_lock<std::mutex> l(m_);
+        for (;;) {
+            cv_.wait(l, [this] { return stop_ || wanted_; });
+            if (stop_) return;
+            wanted_ = false;
+            l.unlock();
+            // A failure (SQLITE_BUSY when another checkpoint runs) is retried at the next
+            // request; until then the WAL only grows, and nothing is lost.
+            if (sqlite3_wal_checkpoint_v2(db_.getHandle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) ==
+                SQLITE_OK)
+                ++done_;
+            l.lock();
+        }
+    }
+
+    SQLite::Database db_;
+    std::mutex m_;
+    std::condition_variable cv_;
+    bool stop_ = false, wanted_ = false;
+    std::atomic<std::int64_t> done_{0}, inline_{0};
+    std::thread thread_;  // last: starts once everything it uses exists
+};
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -300,6 +382,7 @@ struct sqlite_store::impl {
         SQLite::Statement put_cursor, get_cursor;
         SQLite::Statement pending, mark_sent, mark_failed;
         SQLite::Statement timeline_all, timeline_tail;
+        SQLite::Statement sync_lazily, sync_fully;
     };
 
     void write_incident(const incident& inc, const incident* before);
@@ -317,6 +400,20 @@ struct sqlite_store::impl {
     // because the lock makes this process the file's only writer; updated only after a
     // commit succeeds.
     std::map<std::int64_t, incident> written_;
+    // An open group (begin_group): the commits since share one transaction. `undo_` keeps
+    // what written_ held for each incident before the group first touched it (nullopt:
+    // absent), so abandoning the group puts written_ back as the database is.
+    bool group_ = false;
+    std::map<std::int64_t, std::optional<incident>> undo_;
+    // Some write since the last sync reached the file but not yet the disk (mark_sent).
+    bool unsynced_ = false;
+    std::int64_t last_marked_ = 0;
+    // Files only (":memory:" has no WAL). Declared after db_, so it is gone, its thread
+    // joined, before db_ closes and checkpoints the rest itself.
+    std::unique_ptr<checkpointer> ckpt_;
+    ~impl() {
+        if (ckpt_) sqlite3_wal_hook(db_.getHandle(), nullptr, nullptr);
+    }
 };
 
 sqlite_store::impl::statements::statements(SQLite::Database& db)
@@ -439,13 +536,22 @@ sqlite_store::impl::statements::statements(SQLite::Database& db)
                     "SELECT seq, incident, at, kind, tag, author, text, room_platform, room_id, "
                     "msg_id, thread_parent, highlight, edited, deleted FROM ("
                     "SELECT * FROM timeline WHERE incident = ?1 ORDER BY seq DESC LIMIT ?2"
-                    ") ORDER BY seq") {}
+                    ") ORDER BY seq"),
+      sync_lazily(db, "PRAGMA synchronous = NORMAL"),
+      sync_fully(db, "PRAGMA synchronous = FULL") {}
 
 sqlite_store::impl::impl(const std::string& path)
     : path_(path),
       lock_(is_memory(path) ? lock_file{} : lock_file{path}),
       db_(open_database(path, is_memory(path))),
-      st_(db_) {}
+      st_(db_) {
+    if (is_memory(path)) return;
+    // A WAL that a burst grew is cut back to this size when it restarts.
+    db_.exec("PRAGMA journal_size_limit = 16777216");
+    ckpt_ = std::make_unique<checkpointer>(path);
+    // Replaces SQLite's automatic checkpoint on this connection.
+    sqlite3_wal_hook(db_.getHandle(), &checkpointer::on_commit, ckpt_.get());
+}
 
 // Keeps the child rows of one incident in step with `inc`. `before` is what the
 // database holds for it, or null when unknown (then every child list is rewritten).
@@ -933,16 +1039,20 @@ bool sqlite_store::commit(change& c, const std::string& event_id, instant now,
     return guarded(impl_->path_, "commit", [&] {
         impl& m = *impl_;
         auto& st = m.st_;
-        // IMMEDIATE: take the write lock now rather than upgrading mid-transaction.
-        SQLite::Transaction tx(m.db_, SQLite::TransactionBehavior::IMMEDIATE);
+        // IMMEDIATE: take the write lock now rather than upgrading mid-transaction. In a
+        // group the group's transaction holds it already, and its end commits.
+        std::optional<SQLite::Transaction> tx;
+        if (!m.group_) tx.emplace(m.db_, SQLite::TransactionBehavior::IMMEDIATE);
         const std::int64_t now_ms = to_unix_ms(now);
 
         if (!event_id.empty()) {
             scoped s(st.insert_processed);
             s->bind(1, event_id);
             s->bind(2, now_ms);
-            // Already handled: a redelivery. The transaction's destructor rolls back (it
-            // holds nothing yet) and the caller acknowledges without acting again.
+            // Already handled: a redelivery. Nothing is written yet, so the transaction's
+            // destructor (or, in a group, nothing) undoes nothing, and the caller
+            // acknowledges without acting again. In a group, an event id committed earlier
+            // in the same group counts too: the open transaction sees its own rows.
             if (s->exec() == 0) return false;
         }
 
@@ -1024,10 +1134,19 @@ bool sqlite_store::commit(change& c, const std::string& event_id, instant now,
             s->exec();
         }
 
-        tx.commit();
+        if (tx) {
+            tx->commit();
+            m.unsynced_ = false;
+        }
         // Only now that the rows exist: a failed commit leaves the change untouched.
         for (std::size_t i = 0; i < seqs.size(); ++i) c.entries[i].seq = seqs[i];
-        for (const auto& [n, inc] : staged) m.written_[n] = *inc;
+        for (const auto& [n, inc] : staged) {
+            if (m.group_ && !m.undo_.count(n)) {
+                auto w = m.written_.find(n);
+                m.undo_.emplace(n, w == m.written_.end() ? std::nullopt : std::optional<incident>(w->second));
+            }
+            m.written_[n] = *inc;
+        }
         return true;
     });
 }
@@ -1062,13 +1181,96 @@ std::vector<outbox_row> sqlite_store::pending_outbox(std::size_t limit) {
     });
 }
 
+std::int64_t sqlite_store::checkpoints() const { return impl_->ckpt_ ? impl_->ckpt_->done() : 0; }
+
+int sqlite_store::synchronous() const {
+    return guarded(impl_->path_, "reading PRAGMA synchronous", [&] {
+        SQLite::Statement q(impl_->db_, "PRAGMA synchronous");
+        q.executeStep();
+        return q.getColumn(0).getInt();
+    });
+}
+
+void sqlite_store::begin_group() {
+    guarded(impl_->path_, "starting a group commit", [&] {
+        impl& m = *impl_;
+        if (m.group_) throw std::logic_error("a group is already open");
+        m.db_.exec("BEGIN IMMEDIATE");
+        m.group_ = true;
+        m.undo_.clear();
+    });
+}
+
+void sqlite_store::end_group() {
+    guarded(impl_->path_, "committing a group", [&] {
+        impl& m = *impl_;
+        if (!m.group_) throw std::logic_error("no group is open");
+        // synchronous = FULL: this COMMIT returns once the WAL, and with it every earlier
+        // write, is on the disk.
+        m.db_.exec("COMMIT");
+        m.group_ = false;
+        m.undo_.clear();
+        m.unsynced_ = false;
+    });
+}
+
+void sqlite_store::abandon_group() noexcept {
+    impl& m = *impl_;
+    if (!m.group_) return;
+    m.group_ = false;
+    // A COMMIT that failed may have rolled back already (SQLite does on some errors).
+    // If even the ROLLBACK fails the connection is unusable, and the next call says so.
+    if (sqlite3_get_autocommit(m.db_.getHandle()) == 0) sqlite3_exec(m.db_.getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    for (auto& [n, before] : m.undo_) {
+        if (before) m.written_[n] = std::move(*before);
+        else m.written_.erase(n);
+    }
+    m.undo_.clear();
+}
+
 void sqlite_store::mark_sent(std::int64_t id, const message_id& platform_id, instant at) {
     guarded(impl_->path_, "marking an outbox row sent", [&] {
-        scoped s(impl_->st_.mark_sent);
-        s->bind(1, id);
-        bind_ms(*s, 2, at);
-        s->bind(3, platform_id.id);
+        impl& m = *impl_;
+        // Written to the WAL at once, so a killed process loses nothing, but not forced to
+        // the disk: sync() does that once a burst of deliveries ends, so a reply costs no
+        // disk flush of its own. Only a power cut before that sync can forget a mark (and
+        // the row is then sent again).
+        const auto mark = [&] {
+            scoped s(m.st_.mark_sent);
+            s->bind(1, id);
+            bind_ms(*s, 2, at);
+            s->bind(3, platform_id.id);
+            s->exec();
+        };
+        if (m.group_) return mark();
+        scoped lazy(m.st_.sync_lazily);
+        lazy->exec();
+        try {
+            mark();
+        } catch (...) {
+            scoped full(m.st_.sync_fully);
+            full->exec();
+            throw;
+        }
+        // Every other write stays durable; if this fails, the error stops the caller.
+        scoped full(m.st_.sync_fully);
+        full->exec();
+        m.unsynced_ = true;
+        m.last_marked_ = id;
+    });
+}
+
+void sqlite_store::sync() {
+    guarded(impl_->path_, "syncing to disk", [&] {
+        impl& m = *impl_;
+        if (!m.unsynced_ || m.group_) return;
+        // A write with synchronous = FULL flushes the whole WAL, earlier lazy frames
+        // included; SQLite has no flush of its own for a connection with nothing to write.
+        scoped s(m.st_.put_cursor);
+        s->bind(1, std::string("outbox.synced"));
+        s->bind(2, std::to_string(m.last_marked_));
         s->exec();
+        m.unsynced_ = false;
     });
 }
 

@@ -42,6 +42,11 @@ public:
     int database_version() const;
     /// The path the store was opened with.
     const std::string& path() const;
+    /// The connection's PRAGMA synchronous (2 = FULL, what every commit uses).
+    int synchronous() const;
+    /// WAL checkpoints completed by the store's background checkpointer since it opened
+    /// (files only: commits never checkpoint themselves, so they never wait for one).
+    std::int64_t checkpoints() const;
 
     /// Loads every incident, the room index and each incident's last `tail` timeline rows.
     restored_state load(std::size_t tail) override;
@@ -54,8 +59,18 @@ public:
                 const std::optional<std::pair<std::string, std::string>>& cursor) override;
     /// Undelivered, not given-up outbox rows in insertion order; `limit` 0 = all.
     std::vector<outbox_row> pending_outbox(std::size_t limit) override;
-    /// Marks a row delivered with the platform's message id.
+    /// Marks a row delivered with the platform's message id: written at once (a killed
+    /// process loses nothing) and made durable by the next sync() or commit.
     void mark_sent(std::int64_t id, const message_id& platform_id, instant at) override;
+    /// Makes every earlier write durable: one small synchronous write when a mark_sent
+    /// since the last durable commit is not yet on the disk, else nothing.
+    void sync() override;
+    /// Opens a group: the commits until end_group() share one transaction and one sync.
+    void begin_group() override;
+    /// Commits the group durably; throws store_error (then call abandon_group()).
+    void end_group() override;
+    /// Rolls back an open group, if any.
+    void abandon_group() noexcept override;
     /// Counts a failed attempt; `give_up` removes the row from the pending ones.
     void mark_failed(std::int64_t id, const std::string& detail, bool give_up,
                      std::optional<instant> not_before) override;

@@ -285,36 +285,40 @@ void matrix_adapter::fill_gaps(std::shared_ptr<sync_batch> b, std::size_t i, std
          });
 }
 
-// One event at a time, in order; the next only after the engine acknowledged the
-// last. The batch's cursor rides on its last event, so it is committed with it.
+// Every event of the batch is handed over at once, in order, so the runtime can commit
+// them as one group. The batch's cursor rides on its last event, so it is committed with
+// it, and the next sync starts only once that last event is acknowledged.
 void matrix_adapter::hand_over(std::shared_ptr<sync_batch> b, std::vector<chat_event> events, std::size_t i) {
-    if (state_ == link_state::stopped || state_ == link_state::failed) return;
-    auto ev_ptr = std::make_shared<std::vector<chat_event>>(std::move(events));
-    auto step = std::make_shared<std::function<void(std::size_t)>>();
-    *step = [this, b, ev_ptr, step_weak = std::weak_ptr<std::function<void(std::size_t)>>(step),
-             alive = std::weak_ptr<bool>(alive_)](std::size_t k) {
+    auto alive = std::weak_ptr<bool>(alive_);
+    const auto running = [this, alive] {
         auto still = alive.lock();
-        if (!still || !*still || state_ == link_state::stopped || state_ == link_state::failed) return;
-        auto& evs = *ev_ptr;
-        inbound in;
-        bool last = k + 1 >= evs.size();
-        if (evs.empty()) {
-            in.event.kind = event_kind::sync_mark;
-        } else {
-            in.event = evs[k];
-            if (in.event.kind == event_kind::message && direct_rooms_.count(in.event.room.id)) in.event.direct = true;
-        }
-        if (last) in.cursor = std::pair{opt_.cursor_key, b->next_batch};
-        auto self = step_weak.lock();
-        sink_(in, [this, b, k, last, self, alive]() {
-            auto ok = alive.lock();
-            if (!ok || !*ok) return;
-            if (last) return batch_done(b);
-            // Posted, not called: a batch of thousands must not grow the stack.
-            asio::post(ex_, [self, k]() { (*self)(k + 1); });
-        });
+        return still && *still && state_ != link_state::stopped && state_ != link_state::failed;
     };
-    (*step)(i);
+    if (!running()) return;
+    if (events.empty()) {
+        // Nothing to hand over, but the cursor still has to move: a sync_mark carries it.
+        inbound in;
+        in.event.kind = event_kind::sync_mark;
+        in.cursor = std::pair{opt_.cursor_key, b->next_batch};
+        sink_(in, [this, b, alive]() {
+            auto ok = alive.lock();
+            if (ok && *ok) batch_done(b);
+        });
+        return;
+    }
+    for (std::size_t k = i; k < events.size(); ++k) {
+        // A sink that handles at once may have stopped the adapter (a fatal error).
+        if (!running()) return;
+        inbound in;
+        in.event = std::move(events[k]);
+        if (in.event.kind == event_kind::message && direct_rooms_.count(in.event.room.id)) in.event.direct = true;
+        const bool last = k + 1 == events.size();
+        if (last) in.cursor = std::pair{opt_.cursor_key, b->next_batch};
+        sink_(in, [this, b, last, alive]() {
+            auto ok = alive.lock();
+            if (ok && *ok && last) batch_done(b);
+        });
+    }
 }
 
 void matrix_adapter::batch_done(std::shared_ptr<sync_batch> b) {

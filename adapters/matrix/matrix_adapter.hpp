@@ -1,8 +1,8 @@
 #pragma once
 // The Matrix platform: Client-Server API v3 over HTTP(S). A /sync long-poll loop turns
-// the homeserver's timeline into chat_events, handed to the engine one at a time; the
-// batch's next_batch travels with its last event so the store commits the cursor with
-// the effects. Output goes out as m.notice with an HTML body through PUT …/send/{txnId},
+// the homeserver's timeline into chat_events, handed to the runtime a whole batch at a
+// time (it commits them as one group); the batch's next_batch travels with its last
+// event so the store commits the cursor with the effects. Output goes out as m.notice with an HTML body through PUT …/send/{txnId},
 // the txnId derived from the outbox row, so a resend after a crash cannot double-post.
 #include "adapters/net/backoff.hpp"
 #include "adapters/net/http_client.hpp"

@@ -170,6 +170,7 @@ void slack_adapter::stop_receiving() {
     state_ = link_state::stopped;
     retry_timer_.cancel();
     queue_.clear();
+    owed_.clear();
     for (auto& [id, c] : connections_) c.ws->close();
     connections_.clear();
 }
@@ -190,6 +191,7 @@ void slack_adapter::fatal(const std::string& why) {
     for (auto& [id, c] : connections_) c.ws->abort();
     connections_.clear();
     queue_.clear();
+    owed_.clear();
     if (on_fatal_) on_fatal_(why);
 }
 
@@ -327,7 +329,7 @@ void slack_adapter::on_frame(std::uint64_t conn, std::string text) {
 void slack_adapter::retire_idle() {
     for (auto it = connections_.begin(); it != connections_.end();) {
         auto id = it->first;
-        bool owed = (busy_ && busy_conn_ == id) ||
+        bool owed = owed_.count(id) ||
                     std::any_of(queue_.begin(), queue_.end(), [id](const pending& p) { return p.conn == id; });
         if (it->second.retiring && !owed) {
             it->second.ws->close();
@@ -387,47 +389,45 @@ bool slack_adapter::open_form(const pending& p) {
     return true;
 }
 
+// Hands over every queued envelope at once, in order: the runtime commits those that
+// arrive together as one group and acks each after it.
 void slack_adapter::process_next() {
-    if (busy_ || queue_.empty() || !receiving_) return;
-    pending p = std::move(queue_.front());
-    queue_.pop_front();
-    if (p.f.type == frame::kind::slash_commands && open_form(p)) {
-        retire_idle();
-        return process_next();
-    }
-    std::optional<chat_event> ev;
-    std::string why;
-    switch (p.f.type) {
-        case frame::kind::events_api: ev = translate_event(p.f.payload, bot_user_); break;
-        case frame::kind::slash_commands: ev = translate_command(p.f.payload, clk_.now()); break;
-        case frame::kind::interactive: ev = translate_interaction(p.f.payload, clk_.now(), &why); break;
-        default: break;
-    }
-    // A form submission that cannot be read is logged; the plain ack below still closes it.
-    if (!why.empty()) spdlog::warn("slack: interaction skipped: {}", clean_line(why, 200));
-    if (!ev || recent_.count(ev->event_id)) {
-        // Nothing for the engine, or a redelivery of what it already has: acknowledged now.
-        ack(p.conn, p.f.envelope_id);
-        retire_idle();
-        return process_next();
-    }
-    busy_ = true;
-    busy_conn_ = p.conn;
-    std::string id = ev->event_id;
-    inbound in;
-    in.event = std::move(*ev);
-    sink_(in, [this, conn = p.conn, envelope = p.f.envelope_id, id, alive = std::weak_ptr<bool>(alive_)]() {
-        auto ok = alive.lock();
-        if (!ok || !*ok) return;
-        ack(conn, envelope);
-        remember(id);
-        busy_ = false;
-        retire_idle();
-        asio::post(ex_, [this, alive] {
-            auto still = alive.lock();
-            if (still && *still) process_next();
+    while (!queue_.empty() && receiving_) {
+        pending p = std::move(queue_.front());
+        queue_.pop_front();
+        if (p.f.type == frame::kind::slash_commands && open_form(p)) {
+            retire_idle();
+            continue;
+        }
+        std::optional<chat_event> ev;
+        std::string why;
+        switch (p.f.type) {
+            case frame::kind::events_api: ev = translate_event(p.f.payload, bot_user_); break;
+            case frame::kind::slash_commands: ev = translate_command(p.f.payload, clk_.now()); break;
+            case frame::kind::interactive: ev = translate_interaction(p.f.payload, clk_.now(), &why); break;
+            default: break;
+        }
+        // A form submission that cannot be read is logged; the plain ack below still closes it.
+        if (!why.empty()) spdlog::warn("slack: interaction skipped: {}", clean_line(why, 200));
+        if (!ev || recent_.count(ev->event_id)) {
+            // Nothing for the engine, or a redelivery of what it already has: acknowledged now.
+            ack(p.conn, p.f.envelope_id);
+            retire_idle();
+            continue;
+        }
+        ++owed_[p.conn];
+        std::string id = ev->event_id;
+        inbound in;
+        in.event = std::move(*ev);
+        sink_(in, [this, conn = p.conn, envelope = p.f.envelope_id, id, alive = std::weak_ptr<bool>(alive_)]() {
+            auto ok = alive.lock();
+            if (!ok || !*ok) return;
+            ack(conn, envelope);
+            remember(id);
+            if (auto it = owed_.find(conn); it != owed_.end() && --it->second == 0) owed_.erase(it);
+            retire_idle();
         });
-    });
+    }
 }
 
 // ---- output --------------------------------------------------------------------------

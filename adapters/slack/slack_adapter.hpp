@@ -2,7 +2,8 @@
 // The Slack platform: Socket Mode (apps.connections.open, a WebSocket of envelopes,
 // acks after commit) for what happens, and the Web API over HTTPS for what the bot
 // does. A refresh opens the new connection before the old one closes, so no envelope
-// falls in a gap; envelopes are handed to the engine one at a time, across connections.
+// falls in a gap; envelopes are handed to the runtime as they arrive, in order across
+// connections, each acknowledged once the group commit that holds it returns.
 #include "adapters/net/backoff.hpp"
 #include "adapters/net/http_client.hpp"
 #include "adapters/net/ws_client.hpp"
@@ -134,8 +135,7 @@ private:
     bool retrying_ = false;
     bool receiving_ = true;
     std::deque<pending> queue_;
-    bool busy_ = false;
-    std::uint64_t busy_conn_ = 0;
+    std::map<std::uint64_t, std::size_t> owed_;  // per connection: envelopes handed over, not yet acked
     std::set<std::string> recent_;           // event ids handed over lately (redeliveries)
     std::deque<std::string> recent_order_;
     std::map<std::string, std::optional<std::string>> names_;

@@ -85,7 +85,9 @@ public:
     using done = std::function<void(delivery)>;
     /// Acknowledges an event to the platform; called only after its effects are committed.
     using ack_fn = std::function<void()>;
-    /// Where an adapter hands events, one at a time, in platform order.
+    /// Where an adapter hands events, in platform order. An adapter need not wait for one
+    /// event's ack before handing the next: the runtime handles them in the order handed
+    /// (several may share one group commit) and acks each once it is committed.
     using event_sink = std::function<void(const inbound&, ack_fn)>;
     virtual ~chat_adapter() = default;
     /// Starts receiving events (connecting where needed).
@@ -151,8 +153,22 @@ public:
                         const std::optional<std::pair<std::string, std::string>>& cursor) = 0;
     /// Undelivered, not given-up outbox rows in insertion order; `limit` 0 = all.
     virtual std::vector<outbox_row> pending_outbox(std::size_t limit) = 0;
-    /// Marks a row delivered, with the platform's id for what was sent.
+    /// Marks a row delivered, with the platform's id for what was sent. The mark survives
+    /// the process being killed at once, but may reach the disk only at the next sync():
+    /// a power cut in between sends the row again.
     virtual void mark_sent(std::int64_t id, const message_id& platform_id, instant at) = 0;
+    /// Makes every earlier write durable (the runtime calls it when a burst of deliveries ends).
+    virtual void sync() = 0;
+    /// Group commit: every commit() until end_group() joins one transaction, written and
+    /// synced once by end_group(), so a batch of events costs one disk flush. Nothing of the
+    /// group is durable, or may be acknowledged, before end_group() returns. A commit()
+    /// in the group still returns false for an event id already committed, in the group
+    /// or before. No other write may happen while a group is open.
+    virtual void begin_group() = 0;
+    /// Commits the open group durably.
+    virtual void end_group() = 0;
+    /// Rolls back the open group (after a failure); a no-op when none is open.
+    virtual void abandon_group() noexcept = 0;
     /// Records a failed attempt; `give_up` ends retries for this row.
     virtual void mark_failed(std::int64_t id, const std::string& detail, bool give_up,
                              std::optional<instant> not_before) = 0;

@@ -50,8 +50,60 @@ handled engine::handle(const chat_event& ev, const std::optional<std::pair<std::
     // apply() is pure and cheap; the commit's own de-duplication decides, so a redelivered
     // event costs no extra lookup on the hot path and writes nothing.
     auto now = clock_.now();
+    change c;
+    auto outcome = apply_one(ev, cursor, now, c);
+    if (outcome == handled::duplicate) return outcome;
+    auto people = std::move(last_people_);
+    if (!c.outbox.empty()) deliver();
+    // After the replies were handed to the adapter, so a lookup never queues before them.
+    learn_names(ev.room.platform, people);
+    progressed();
+    return outcome;
+}
+
+std::vector<handled> engine::handle_batch(const std::vector<inbound>& batch) {
+    std::vector<handled> out;
+    out.reserve(batch.size());
+    if (batch.empty()) return out;
+    if (batch.size() == 1) {
+        out.push_back(handle(batch.front().event, batch.front().cursor));
+        return out;
+    }
+    std::map<std::string, std::vector<user_ref>> people;  // by platform, in order met
+    bool replies = false;
+    const auto counters_before = counters_;
+    store_.begin_group();
+    try {
+        for (const auto& in : batch) {
+            change c;
+            out.push_back(apply_one(in.event, in.cursor, clock_.now(), c));
+            replies = replies || !c.outbox.empty();
+            auto& list = people[in.event.room.platform];
+            list.insert(list.end(), last_people_.begin(), last_people_.end());
+            last_people_.clear();
+        }
+        store_.end_group();
+        ++counters_.groups;
+        counters_.grouped_events += std::int64_t(batch.size());
+    } catch (...) {
+        // The store kept nothing of the group, but the state took in every event before the
+        // failure: the store is the truth, so the state is read back from it.
+        store_.abandon_group();
+        counters_ = counters_before;
+        last_people_.clear();
+        state_ = store_.load(settings_.timeline_tail).state;
+        throw;
+    }
+    if (replies) deliver();
+    for (const auto& [platform, list] : people) learn_names(platform, list);
+    progressed();
+    return out;
+}
+
+handled engine::apply_one(const chat_event& ev, const std::optional<std::pair<std::string, std::string>>& cursor,
+                          instant now, change& c) {
     counters_.events_by_kind[std::size_t(ev.kind)] += 1;
-    change c = apply(state_, ev, now, settings_);
+    c = apply(state_, ev, now, settings_);
     bool empty = c.empty();
     // Even an event that changes nothing is recorded as processed (with the cursor), so a
     // redelivery is recognised and the cursor moves.
@@ -65,14 +117,10 @@ handled engine::handle(const chat_event& ev, const std::optional<std::pair<std::
         ++counters_.commands;
     // Only events that changed something: chatter in rooms outside any incident brings
     // nobody into the record.
-    auto people = empty ? std::vector<user_ref>{} : people_of(state_, ev, c);
+    last_people_ = empty ? std::vector<user_ref>{} : people_of(state_, ev, c);
     fold(state_, c, settings_);
     spdlog::debug("event {} ({}) handled: {} entries, {} outbound", ev.event_id, int(ev.kind), c.entries.size(),
                   c.outbox.size());
-    if (!c.outbox.empty()) deliver();
-    // After the replies were handed to the adapter, so a lookup never queues before them.
-    learn_names(ev.room.platform, people);
-    progressed();
     return empty ? handled::nothing : handled::committed;
 }
 
@@ -149,6 +197,9 @@ void engine::deliver() {
         if (!proceed) break;
     }
     delivering_ = false;
+    // The burst is over (nothing deliverable, or a wait): the rows it marked sent are made
+    // durable together, one flush for all the replies of a command instead of one each.
+    store_.sync();
 }
 
 void engine::deliver_row(const outbox_row& row, std::function<void(bool)> next) {

@@ -43,6 +43,8 @@ struct engine_counters {
     std::int64_t duplicates = 0;                    ///< redeliveries recognised
     std::int64_t rate_limit_waits = 0;              ///< deliveries told to wait and retry
     std::int64_t dropped = 0;                       ///< outbox rows refused for good
+    std::int64_t groups = 0;                        ///< group commits (handle_batch of 2 or more)
+    std::int64_t grouped_events = 0;                ///< events committed in those groups
 };
 
 /// Owns the in-memory state and drives store and adapters. Not thread-safe: call it
@@ -64,6 +66,17 @@ public:
     /// the event brought into the record (see learn_names).
     handled handle(const chat_event& ev,
                    const std::optional<std::pair<std::string, std::string>>& cursor = std::nullopt);
+
+    /// Handles events in order with one group commit: each is de-duplicated and applied
+    /// against the state the ones before it left, all are written in one transaction and
+    /// one disk flush, and only then is the outbox delivered. Every event may be
+    /// acknowledged once this returns; if it throws, none may be: nothing of the batch was
+    /// kept, and the state is reloaded from the store. One outcome per event, in order.
+    std::vector<handled> handle_batch(const std::vector<inbound>& batch);
+    /// The most events the runtime puts in one batch: enough that a backlog costs one disk
+    /// flush per few hundred events, few enough that the first of them is not kept waiting
+    /// long for the last.
+    static constexpr std::size_t max_batch = 256;
 
     /// Delivers pending outbox rows in order until done or blocked (rate limit, no room yet).
     void deliver();
@@ -94,6 +107,10 @@ public:
     const engine_counters& counters() const { return counters_; }
 
 private:
+    // Applies, commits (alone or in the open group) and folds one event; the people it
+    // brought into the record are left in last_people_.
+    handled apply_one(const chat_event& ev, const std::optional<std::pair<std::string, std::string>>& cursor,
+                      instant now, change& c);
     void deliver_row(const outbox_row& row, std::function<void(bool)> next);
     void finish_row(const outbox_row& row, const delivery& d, const std::function<void(bool)>& next);
     void render_postmortem(const outbox_row& row, chat_adapter& a, const room_ref& room,
@@ -112,6 +129,7 @@ private:
         if (on_progress_) on_progress_();
     }
     std::string documents_dir_;
+    std::vector<user_ref> last_people_;
     bool delivering_ = false;
     bool again_ = false;
     std::int64_t delivered_ = 0;

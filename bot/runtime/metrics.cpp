@@ -45,6 +45,11 @@ std::string metrics::render(engine& eng) const {
         out += fmt::format("firebreak_events_received_total{{type=\"{}\"}} {}\n", kind_names[i], c.events_by_kind[i]);
     header(out, "firebreak_duplicate_events_total", "counter", "Redelivered events recognised and skipped.");
     out += fmt::format("firebreak_duplicate_events_total {}\n", c.duplicates);
+    header(out, "firebreak_group_commits_total", "counter",
+           "Group commits: events that arrived together written with one disk flush.");
+    out += fmt::format("firebreak_group_commits_total {}\n", c.groups);
+    header(out, "firebreak_grouped_events_total", "counter", "Events written in group commits.");
+    out += fmt::format("firebreak_grouped_events_total {}\n", c.grouped_events);
     header(out, "firebreak_commands_handled_total", "counter", "Commands handled.");
     out += fmt::format("firebreak_commands_handled_total {}\n", c.commands);
     header(out, "firebreak_ack_latency_seconds", "histogram", "From receiving an event to acknowledging it.");

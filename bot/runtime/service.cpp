@@ -10,11 +10,13 @@
 #include "bot/runtime/wake_timer.hpp"
 #include "storage/sqlite_store.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <csignal>
+#include <deque>
 #include <filesystem>
 #include <fmt/format.h>
 #include <ostream>
@@ -173,6 +175,16 @@ struct service::impl {
     asio::steady_timer flush_timer{io};
     bool stopping = false;
     bool finished = false;
+    // Events handed over and not yet handled: whatever the adapters hand in while the engine
+    // is busy (a Matrix sync batch, Slack envelopes arriving during a commit) is handled
+    // by one drain with one group commit, then acknowledged.
+    struct waiting_event {
+        inbound in;
+        chat_adapter::ack_fn ack;
+        std::chrono::steady_clock::time_point since;
+    };
+    std::deque<waiting_event> arrived;
+    bool drain_posted = false;
     std::vector<std::function<void()>> waiters;
 
     impl(asio::io_context& io_, firebreak_config c, const clock& k) : io(io_), cfg(std::move(c)), clk(k) {}
@@ -266,15 +278,8 @@ void service::start() {
         auto& s = *impl_;
         // Shutting down: not acknowledged, so the platform hands it over again next start.
         if (s.stopping) return;
-        auto t0 = std::chrono::steady_clock::now();
-        try {
-            s.eng->handle(in.event, in.cursor);
-        } catch (const std::exception& e) {
-            spdlog::error("handling event {}: {}; stopping", in.event.event_id, e.what());
-            return fail(exit_code::failure);
-        }
-        s.stats.observe_ack(std::chrono::steady_clock::now() - t0);
-        ack();
+        s.arrived.push_back({in, ack, std::chrono::steady_clock::now()});
+        post_drain();
     };
     if (m.mx) m.mx->start(sink);
     if (m.sl) m.sl->start(sink);
@@ -287,6 +292,47 @@ void service::start() {
     auto listen = m.cfg.ops_listen.substr(0, m.cfg.ops_listen.rfind(':'));
     spdlog::info("firebreak running: {} open incidents, ops endpoint {}", open,
                  m.ops ? fmt::format("http://{}:{}/", listen, m.ops->port()) : std::string("off"));
+}
+
+void service::post_drain() {
+    auto& s = *impl_;
+    if (s.drain_posted) return;
+    s.drain_posted = true;
+    asio::post(s.io, [this, alive = std::weak_ptr<const bool>(alive_)] {
+        if (!alive.expired()) drain();
+    });
+}
+
+void service::drain() {
+    auto& s = *impl_;
+    s.drain_posted = false;
+    // Events not yet handled when shutdown began are not acknowledged: the platform hands
+    // them over again at the next start.
+    if (s.stopping || s.arrived.empty()) return s.arrived.clear();
+    // A bounded group, so the first event of a long Matrix sync is not kept waiting for the
+    // whole of it; the rest follow in the next drain.
+    std::vector<impl::waiting_event> group;
+    while (!s.arrived.empty() && group.size() < engine::max_batch) {
+        group.push_back(std::move(s.arrived.front()));
+        s.arrived.pop_front();
+    }
+    if (!s.arrived.empty()) post_drain();
+    std::vector<inbound> batch;
+    batch.reserve(group.size());
+    for (const auto& w : group) batch.push_back(w.in);
+    try {
+        s.eng->handle_batch(batch);
+    } catch (const std::exception& e) {
+        spdlog::error("handling {} events from {}: {}; stopping", batch.size(), batch.front().event.event_id, e.what());
+        s.arrived.clear();
+        return fail(exit_code::failure);
+    }
+    // Committed: now, and only now, each may be acknowledged, in the order they came.
+    const auto now = std::chrono::steady_clock::now();
+    for (auto& w : group) {
+        s.stats.observe_ack(now - w.since);
+        w.ack();
+    }
 }
 
 void service::shutdown(milliseconds deadline, std::function<void()> done) {

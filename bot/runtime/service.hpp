@@ -71,6 +71,11 @@ private:
     std::function<void()> on_fatal_;
     exit_code code_ = exit_code::ok;
     void fail(exit_code c);
+    // Handles the events the adapters handed in since the last drain, as one group.
+    void drain();
+    void post_drain();
+    // Expires with the service: a drain posted before it was destroyed does nothing.
+    std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
 };
 
 /// `firebreak run --config F`: runs until SIGTERM or SIGINT (exit 0 after a graceful

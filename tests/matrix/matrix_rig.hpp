@@ -118,6 +118,8 @@ struct matrix_rig {
     bool until(const std::function<bool()>& done, std::chrono::milliseconds limit = std::chrono::milliseconds{10000}) {
         return run_io_until(io, done, limit);
     }
+    /// Runs until `done()`, checked after every handler, or ten seconds.
+    bool until_each(const std::function<bool()>& done) { return run_io_until_each(io, done); }
     /// The engine's view.
     engine& eng() { return svc->eng(); }
     /// The incident room of INC-n on Matrix, or "".
