@@ -1,4 +1,5 @@
 // firebreak: the one binary. Subcommands are thin wrappers over local_runs.
+#include "bot/runtime/allocator.hpp"
 #include "bot/runtime/local_runs.hpp"
 #include "bot/runtime/service.hpp"
 
@@ -8,6 +9,7 @@
 
 int main(int argc, char** argv) {
     using namespace firebreak;
+    tune_allocator();
     CLI::App app{"firebreak — a ChatOps incident bot for Slack, Matrix and the console"};
     app.require_subcommand(1);
     local_options opts;
