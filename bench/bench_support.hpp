@@ -135,6 +135,10 @@ public:
         commit_ms_ += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         return r;
     }
+    bool commit_lazily(change& c, const std::string& id, instant now) override {
+        lazy_ = true;
+        return inner_.commit_lazily(c, id, now);
+    }
     void sync() override {
         if (lazy_) ++writes_;
         lazy_ = false;

@@ -57,6 +57,8 @@ public:
     /// writing nothing, on a duplicate.
     bool commit(change& c, const std::string& event_id, instant now,
                 const std::optional<std::pair<std::string, std::string>>& cursor) override;
+    /// As commit(), but flushed to the disk only by the next sync() or durable commit.
+    bool commit_lazily(change& c, const std::string& event_id, instant now) override;
     /// Undelivered, not given-up outbox rows in insertion order; `limit` 0 = all.
     std::vector<outbox_row> pending_outbox(std::size_t limit) override;
     /// Marks a row delivered with the platform's message id: written at once (a killed

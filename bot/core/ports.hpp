@@ -151,6 +151,10 @@ public:
     /// An empty event id is never de-duplicated (internal events).
     virtual bool commit(change& c, const std::string& event_id, instant now,
                         const std::optional<std::pair<std::string, std::string>>& cursor) = 0;
+    /// As commit() (outside a group), but like mark_sent(): in the file at once, so a killed
+    /// process keeps it, and on the disk at the next sync(). For what follows from a
+    /// delivery (the room an open_room made), never for what an ack depends on.
+    virtual bool commit_lazily(change& c, const std::string& event_id, instant now) = 0;
     /// Undelivered, not given-up outbox rows in insertion order; `limit` 0 = all.
     virtual std::vector<outbox_row> pending_outbox(std::size_t limit) = 0;
     /// Marks a row delivered, with the platform's id for what was sent. The mark survives

@@ -235,7 +235,10 @@ void engine::deliver_row(const outbox_row& row, std::function<void(bool)> next) 
                 bound.at = clock_.now();
                 auto now = clock_.now();
                 change c = apply(state_, bound, now, settings_);
-                if (store_.commit(c, bound.event_id, now, std::nullopt)) fold(state_, c, settings_);
+                // Flushed with the row's mark at the end of the burst. A power cut before
+                // that loses both (never one without the other), and open_room runs again:
+                // Matrix finds the room it made by its creation key, Slack makes another.
+                if (store_.commit_lazily(c, bound.event_id, now)) fold(state_, c, settings_);
                 d.id = message_id{d.room.id};
             }
             finish_row(row, d, next);

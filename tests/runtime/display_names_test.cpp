@@ -191,6 +191,9 @@ public:
     std::vector<outbox_row> pending_outbox(std::size_t limit) override { return inner_.pending_outbox(limit); }
     void mark_sent(std::int64_t id, const message_id& p, instant at) override { inner_.mark_sent(id, p, at); }
     void sync() override { inner_.sync(); }
+    bool commit_lazily(change& c, const std::string& id, instant now) override {
+        return inner_.commit_lazily(c, id, now);
+    }
     void begin_group() override { inner_.begin_group(); }
     void end_group() override { inner_.end_group(); }
     void abandon_group() noexcept override { inner_.abandon_group(); }

@@ -22,6 +22,7 @@ public:
     bool in_group = false;
     int fail_commit_at = 0;  // the n-th commit (from 1) throws; 0 = never
     int marks_since_sync = 0;
+    int lazy_commits = 0;
 
     restored_state load(std::size_t tail) override { return inner_.load(tail); }
     bool processed(const std::string& id) override { return inner_.processed(id); }
@@ -36,6 +37,11 @@ public:
         ++marks;
         ++marks_since_sync;
         inner_.mark_sent(id, p, at);
+    }
+    bool commit_lazily(change& c, const std::string& id, instant now) override {
+        ++lazy_commits;
+        ++marks_since_sync;
+        return inner_.commit_lazily(c, id, now);
     }
     void sync() override {
         if (marks_since_sync > 0) ++syncs_with_marks;
@@ -225,6 +231,8 @@ TEST_CASE("the replies of a burst are marked sent lazily and synced once at its 
     REQUIRE(delivered >= 3);  // room, kickoff, topic and more: a burst worth grouping
     CHECK(r.store.marks >= delivered);  // some rows need no call (no announcement room)
     CHECK(r.store.syncs_with_marks == 1);
+    CHECK(r.store.lazy_commits == 1);  // the room the open_room made, flushed with the marks
+    CHECK(r.eng.state().find(1)->room_on("test").has_value());
     CHECK(r.inner.pending_outbox(0).empty());
     CHECK(r.inner.synchronous() == 2);
 }

@@ -191,6 +191,32 @@ TEST_CASE("a mark_sent is in the file at once and sync() makes it durable", "[st
     CHECK(reopened.pending_outbox(0).empty());
 }
 
+TEST_CASE("a lazy commit is in the file at once and synced by the next sync", "[storage][group]") {
+    temp_path db;
+    const incident inc = bare_incident(1);
+    {
+        sqlite_store store(db.str());
+        change c = declared(inc);
+        REQUIRE(store.commit(c, "$ev", at_min(0), std::nullopt));
+        change bound;
+        bound.rooms_bound.emplace_back(room_ref{"slack", "C9"}, inc.id);
+        REQUIRE(store.commit_lazily(bound, "room-bound:1", at_min(1)));
+        CHECK(store.synchronous() == 2);
+        CHECK(committed_rows(db.str(), "incident_rooms") == 1);  // another reader sees it
+        // A redelivery is still refused, lazily or not.
+        change again = bound;
+        CHECK_FALSE(store.commit_lazily(again, "room-bound:1", at_min(2)));
+        store.sync();
+        CHECK(store.cursor("outbox.synced").has_value());
+        // Not inside a group: a group's commit is flushed by end_group, never later.
+        store.begin_group();
+        change inside;
+        CHECK_THROWS_AS(store.commit_lazily(inside, "x", at_min(3)), std::logic_error);
+        store.abandon_group();
+    }
+    CHECK(committed_rows(db.str(), "incident_rooms") == 1);
+}
+
 TEST_CASE("the WAL is checkpointed in the background and stays short", "[storage][group]") {
     temp_path db;
     const incident inc = bare_incident(1);
