@@ -10,6 +10,7 @@
 // of the builder is resident in it: first with the file's pages dropped from the page
 // cache (a start after a reboot), then again with them cached (a restart).
 #include "bench/bench_support.hpp"
+#include "bot/runtime/allocator.hpp"
 #include "bot/runtime/engine.hpp"
 #include "bot/runtime/stopwatch.hpp"
 #include "bot/runtime/system_clock.hpp"
@@ -258,6 +259,8 @@ std::optional<start_figures> measure_in_child(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // As the firebreak binary does: the figures are those of the process that ships.
+    firebreak::tune_allocator();
     if (argc == 3 && std::string_view(argv[1]) == "--measure") return measure(argv[2]);
 
     bench::scratch_dir dir("firebreak-footprint");

@@ -510,9 +510,16 @@ public:
         sent_frames_.push_back(text);
         if (!key) return;
         delivery& d = deliveries_[*key];
+        // Every envelope frame counts, even one whose delivery an ack of an earlier sending
+        // settled while it waited to be written: the client still gets it (and acks it). Its
+        // envelope id cannot have changed since it was handed over (only a written or
+        // closed-over delivery gets a new one).
+        timing_index_[d.envelope_id] = timings_.size();
+        timings_.push_back(envelope_timing{d.envelope_id, now, std::nullopt, d.retry_attempt});
         if (d.state == delivery_state::assigned && d.conn == conn) {
             d.state = delivery_state::written;
             d.deadline = now + opts_.ack_timeout;
+            if (d.kind == "events_api") deadlines_.emplace_back(d.deadline, *key);
         }
     }
 
@@ -566,27 +573,29 @@ public:
         return out;
     }
 
-    std::optional<steady::time_point> next_deadline() const {
-        std::optional<steady::time_point> next;
-        for (std::size_t key : live_) {
-            const delivery& d = deliveries_[key];
-            if (d.state == delivery_state::written && d.kind == "events_api" && (!next || d.deadline < *next))
-                next = d.deadline;
-        }
-        return next;
+    // The earliest deadline of an events_api envelope written and not acked yet.
+    std::optional<steady::time_point> next_deadline() {
+        while (!deadlines_.empty() && !awaits_ack(deadlines_.front())) deadlines_.pop_front();
+        if (deadlines_.empty()) return std::nullopt;
+        return deadlines_.front().first;
     }
 
-    // Envelopes whose ack is overdue go out again with a new envelope id, as Slack retries.
+    // Envelopes whose ack is overdue go out again with a new envelope id, as Slack retries,
+    // in push order.
     void expire(steady::time_point now) {
-        for (std::size_t key : std::vector<std::size_t>(live_.begin(), live_.end())) {
-            const delivery& d = deliveries_[key];
-            if (d.state == delivery_state::written && d.kind == "events_api" && d.deadline <= now && retry(key))
-                outbox_.push_back(outbound{key, ""});
+        std::vector<std::size_t> due;
+        while (!deadlines_.empty() && deadlines_.front().first <= now) {
+            if (awaits_ack(deadlines_.front())) due.push_back(deadlines_.front().second);
+            deadlines_.pop_front();
         }
+        std::sort(due.begin(), due.end());
+        due.erase(std::unique(due.begin(), due.end()), due.end());
+        for (std::size_t key : due)
+            if (retry(key)) outbox_.push_back(outbound{key, ""});
     }
 
     // A frame from the client: it should be an ack of an envelope not acked yet.
-    void client_frame(const std::string& text, bool binary) {
+    void client_frame(const std::string& text, bool binary, steady::time_point now) {
         auto bad = [&] { bad_frames_.push_back(text.substr(0, max_bad_frame_kept)); };
         if (binary) return bad();
         boost::system::error_code ec;
@@ -599,6 +608,7 @@ public:
         if (it == envelope_index_.end() || acked_set_.count(envelope)) return bad();
         acked_set_.insert(envelope);
         acked_.push_back(envelope);
+        if (auto t = timing_index_.find(envelope); t != timing_index_.end()) timings_[t->second].acked = now;
         if (const json::value* p = v.as_object().if_contains("payload")) ack_payloads_[envelope] = *p;
         // Any of a delivery's envelope ids settles it: a client that got both the first send
         // and a retry acks both, and neither ack is a mistake.
@@ -655,6 +665,7 @@ public:
         return out;
     }
     const std::map<std::string, json::value>& ack_payloads() const { return ack_payloads_; }
+    const std::vector<envelope_timing>& timings() const { return timings_; }
     const std::vector<std::string>& sent_frames() const { return sent_frames_; }
     const std::vector<std::string>& bad_frames() const { return bad_frames_; }
     int opened_count() const { return opened_count_; }
@@ -699,6 +710,13 @@ private:
         live_.insert(key);
         outbox_.push_back(outbound{key, ""});
         return id;
+    }
+
+    // Whether a deadlines_ entry still stands: its delivery is written, unacked, and has not
+    // been written again since (that would have given it a later deadline).
+    bool awaits_ack(const std::pair<steady::time_point, std::size_t>& e) const {
+        const delivery& d = deliveries_[e.second];
+        return d.state == delivery_state::written && d.deadline == e.first;
     }
 
     // Makes the delivery ready to go out again; false when its retries are used up.
@@ -1304,6 +1322,12 @@ private:
     int opened_count_ = 0;
     std::vector<delivery> deliveries_;
     std::set<std::size_t> live_;  // deliveries queued, assigned or written (in push order)
+    // (deadline, delivery) of each events_api envelope as it is written. Writes happen one
+    // after another on the server thread, so deadlines come in order, and the earliest is
+    // found at the front once entries no longer standing (acked, retried, written again)
+    // are dropped: each write and ack costs O(1) however many envelopes are in flight,
+    // where walking live_ made a burst of thousands quadratic.
+    std::deque<std::pair<steady::time_point, std::size_t>> deadlines_;
     std::deque<outbound> outbox_;
     std::map<std::string, std::size_t> envelope_index_;  // every envelope id issued -> its delivery
     std::map<std::string, int> event_attempts_;          // event id -> highest retry_attempt used
@@ -1312,6 +1336,9 @@ private:
     std::map<std::string, json::value> ack_payloads_;
     std::vector<std::string> sent_frames_;
     std::vector<std::string> bad_frames_;
+    // Benchmarks' view of Socket Mode: one entry per envelope frame written, found by its id.
+    std::vector<envelope_timing> timings_;
+    std::map<std::string, std::size_t> timing_index_;
 };
 
 // ----- connections -----
@@ -1481,9 +1508,10 @@ struct fake_slack::impl {
     }
 
     void on_ws_frame(const std::string& text, bool binary) {
+        const auto now = steady::now();  // before the lock: the ack's arrival, not the wait for the mutex
         {
             std::lock_guard lock(mu);
-            w.client_frame(text, binary);
+            w.client_frame(text, binary, now);
         }
         pump();
         arm_ack_timer();
@@ -2093,6 +2121,17 @@ std::vector<std::string> fake_slack::acked() const {
 std::vector<std::string> fake_slack::unacked() const {
     std::lock_guard lock(impl_->mu);
     return impl_->w.unacked();
+}
+
+std::size_t fake_slack::acked_count() const {
+    std::lock_guard lock(impl_->mu);
+    return impl_->w.acked().size();
+}
+
+std::vector<envelope_timing> fake_slack::envelope_timings(std::size_t from) const {
+    std::lock_guard lock(impl_->mu);
+    const auto& all = impl_->w.timings();
+    return {all.begin() + std::ptrdiff_t(std::min(from, all.size())), all.end()};
 }
 
 std::map<std::string, boost::json::value> fake_slack::ack_payloads() const {

@@ -53,6 +53,15 @@ struct posted_message {
     bool edited = false;             ///< changed by chat.update since it was posted
 };
 
+/// When one envelope frame went out and when its ack came back, on the steady clock, as the
+/// fake's server thread saw them (the write completed; the ack frame was read).
+struct envelope_timing {
+    std::string envelope_id;                                    ///< as in the frame (a redelivery has its own)
+    std::chrono::steady_clock::time_point written;              ///< the frame's write completed
+    std::optional<std::chrono::steady_clock::time_point> acked;  ///< its ack was read; empty while not acked
+    int retry_attempt = 0;                                       ///< 0 for the first sending, then 1, 2, ...
+};
+
 /// A fake Slack serving the Web API and Socket Mode on 127.0.0.1 from its own thread.
 class fake_slack {
 public:
@@ -142,6 +151,11 @@ public:
     std::vector<std::string> acked() const;
     /// Envelopes pushed and not acked yet, by their latest envelope id, in push order.
     std::vector<std::string> unacked() const;
+    /// How many acks were accepted so far (acked().size() without the copy, for polling).
+    std::size_t acked_count() const;
+    /// Every envelope frame written, in writing order, with when its ack came (for benchmarks);
+    /// from the `from`th on, so polling for new ones copies only those.
+    std::vector<envelope_timing> envelope_timings(std::size_t from = 0) const;
     /// Envelope id -> the "payload" its ack carried (only acks that had one).
     std::map<std::string, boost::json::value> ack_payloads() const;
     /// Every frame the fake sent over Socket Mode, in order (hello, envelopes, disconnects, raw).
