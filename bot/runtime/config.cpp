@@ -14,6 +14,22 @@ namespace firebreak {
 
 namespace {
 
+enum class read_result { ok, failed, too_large };
+
+// Reads a whole file of at most `most` bytes into `out`, without ever reading more than
+// one byte past that, so an endless file (/dev/zero, a pipe that never closes) is refused.
+read_result read_at_most(const std::string& path, std::size_t most, std::string& out) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) return read_result::failed;
+    out.assign(most + 1, '\0');
+    f.read(out.data(), std::streamsize(most + 1));
+    if (f.bad()) return read_result::failed;
+    const auto got = std::size_t(f.gcount());
+    if (got > most) return read_result::too_large;
+    out.resize(got);
+    return read_result::ok;
+}
+
 const char* type_name(toml::node_type t) {
     switch (t) {
         case toml::node_type::string: return "a string";
@@ -205,12 +221,17 @@ public:
             }
             out = secret{*v, "environment variable " + var};
         } else if (!file.empty()) {
-            std::ifstream f(file, std::ios::binary);
-            std::stringstream ss;
-            ss << f.rdbuf();
-            auto v = ss.str();
+            // Tokens are short; a mounted secret larger than this is the wrong file (and
+            // /dev/zero must not keep the loader reading forever).
+            constexpr std::size_t most = 64 * 1024;
+            std::string v;
+            auto read = read_at_most(file, most, v);
+            if (read == read_result::too_large) {
+                problem(join(path, file_key), fmt::format("{} is larger than {} KiB: not a token file", file, most / 1024));
+                return;
+            }
             while (!v.empty() && (v.back() == '\n' || v.back() == '\r' || v.back() == ' ')) v.pop_back();
-            if (!f || v.empty()) {
+            if (read == read_result::failed || v.empty()) {
                 if (required) problem(join(path, file_key), fmt::format("cannot read a secret from file {}", file));
                 return;
             }
@@ -414,11 +435,15 @@ firebreak_config parse_config(std::string_view text, const std::string& source, 
 }
 
 firebreak_config load_config_file(const std::string& path, const env_lookup& env) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) throw config_error(path, {{"", "cannot read the file"}});
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return parse_config(ss.str(), path, env);
+    constexpr std::size_t most = 1024 * 1024;  // the example with every key is 9 KiB
+    std::string text;
+    switch (read_at_most(path, most, text)) {
+        case read_result::failed: throw config_error(path, {{"", "cannot read the file"}});
+        case read_result::too_large:
+            throw config_error(path, {{"", fmt::format("larger than {} KiB: not a firebreak config", most / 1024)}});
+        case read_result::ok: break;
+    }
+    return parse_config(text, path, env);
 }
 
 }  // namespace firebreak

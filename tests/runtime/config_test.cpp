@@ -217,3 +217,23 @@ TEST_CASE("a missing config file is a clear error", "[runtime][config]") {
         CHECK(std::string(e.what()) == "/nonexistent/firebreak.toml: 1 problem\n  cannot read the file");
     }
 }
+
+TEST_CASE("an endless or huge secret or config file is refused, not read forever", "[runtime][config]") {
+    // /dev/zero never ends: reading it whole would never return.
+    auto text = std::string("[slack]\nenabled = true\nbot_token_file = \"/dev/zero\"\napp_token_file = \"/dev/zero\"\n");
+    auto what = error_of(text);
+    CHECK(what.find("slack.bot_token_file: /dev/zero is larger than 64 KiB: not a token file") != std::string::npos);
+    CHECK(what.find("slack.app_token_file: /dev/zero is larger than 64 KiB") != std::string::npos);
+    try {
+        load_config_file("/dev/zero", fake_env());
+        FAIL("accepted");
+    } catch (const config_error& e) {
+        CHECK(std::string(e.what()) == "/dev/zero: 1 problem\n  larger than 1024 KiB: not a firebreak config");
+    }
+    // A token file right at the limit is still read (and then judged as a token).
+    temp_dir dir;
+    auto big = dir.file("big-token");
+    std::ofstream(big) << std::string(64 * 1024, 'x');
+    auto at_limit = error_of("[slack]\nenabled = true\nbot_token_file = \"" + big + "\"\napp_token_env = \"FB_SLACK_APP\"\n");
+    CHECK(at_limit.find("larger than") == std::string::npos);
+}
