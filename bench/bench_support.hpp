@@ -5,6 +5,7 @@
 // /proc/self/status figures.
 #include "bot/core/chat_event.hpp"
 #include "bot/core/ports.hpp"
+#include "tests/support/forwarding_store.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -113,27 +114,22 @@ private:
 /// Forwards to a store and counts its durable writes, the disk flushes: each commit outside
 /// a group, each group, each mark_failed, put_document and put_display_name, and each sync()
 /// that had lazy mark_sent writes to flush. Times the commits (and groups).
-class counting_store final : public incident_store {
+class counting_store final : public testing::forwarding_store {
 public:
-    explicit counting_store(incident_store& inner) : inner_(inner) {}
+    using forwarding_store::forwarding_store;
 
     /// Durable transactions written so far.
     std::int64_t writes() const { return writes_; }
     /// Time spent in commit() so far.
     double commit_ms() const { return commit_ms_; }
 
-    restored_state load(std::size_t tail) override { return inner_.load(tail); }
-    bool processed(const std::string& id) override { return inner_.processed(id); }
     bool commit(change& c, const std::string& id, instant now,
                 const std::optional<std::pair<std::string, std::string>>& cursor) override {
         if (!grouped_) {
             ++writes_;
             lazy_ = false;
         }
-        auto t0 = std::chrono::steady_clock::now();
-        bool r = inner_.commit(c, id, now, cursor);
-        commit_ms_ += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-        return r;
+        return timed([&] { return inner_.commit(c, id, now, cursor); });
     }
     bool commit_lazily(change& c, const std::string& id, instant now) override {
         lazy_ = true;
@@ -146,23 +142,24 @@ public:
     }
     void begin_group() override {
         grouped_ = true;
-        auto t0 = std::chrono::steady_clock::now();
-        inner_.begin_group();
-        commit_ms_ += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        timed([&] {
+            inner_.begin_group();
+            return true;
+        });
     }
     void end_group() override {
         grouped_ = false;
         ++writes_;
         lazy_ = false;
-        auto t0 = std::chrono::steady_clock::now();
-        inner_.end_group();
-        commit_ms_ += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        timed([&] {
+            inner_.end_group();
+            return true;
+        });
     }
     void abandon_group() noexcept override {
         grouped_ = false;
         inner_.abandon_group();
     }
-    std::vector<outbox_row> pending_outbox(std::size_t limit) override { return inner_.pending_outbox(limit); }
     void mark_sent(std::int64_t id, const message_id& platform_id, instant at) override {
         lazy_ = true;
         inner_.mark_sent(id, platform_id, at);
@@ -172,31 +169,24 @@ public:
         ++writes_;
         inner_.mark_failed(id, detail, give_up, not_before);
     }
-    std::vector<timeline_entry> timeline(incident_id inc, std::size_t limit) override {
-        return inner_.timeline(inc, limit);
-    }
-    std::vector<std::pair<instant, std::string>> edit_history(std::int64_t seq) override {
-        return inner_.edit_history(seq);
-    }
-    std::optional<std::string> cursor(const std::string& key) override { return inner_.cursor(key); }
     void put_document(incident_id inc, const std::string& format, const std::string& body, instant at) override {
         ++writes_;
         inner_.put_document(inc, format, body, at);
-    }
-    std::optional<std::string> document(incident_id inc, const std::string& format) override {
-        return inner_.document(inc, format);
     }
     void put_display_name(const std::string& platform, const user_ref& user, const std::string& name,
                           instant at) override {
         ++writes_;
         inner_.put_display_name(platform, user, name, at);
     }
-    std::map<std::string, std::string> display_names(const std::string& platform) override {
-        return inner_.display_names(platform);
-    }
 
 private:
-    incident_store& inner_;
+    template <typename F>
+    bool timed(F&& f) {
+        auto t0 = std::chrono::steady_clock::now();
+        bool r = f();
+        commit_ms_ += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        return r;
+    }
     std::int64_t writes_ = 0;
     double commit_ms_ = 0;
     bool grouped_ = false;

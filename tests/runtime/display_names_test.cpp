@@ -3,6 +3,7 @@
 // never blocks, never fails an event, and an answer after the engine is gone is dropped.
 #include "bot/runtime/engine.hpp"
 #include "storage/sqlite_store.hpp"
+#include "tests/support/forwarding_store.hpp"
 #include "tests/support/test_adapter.hpp"
 
 #include <catch2/catch.hpp>
@@ -178,41 +179,10 @@ TEST_CASE("display names are cleaned to one bounded line before they are stored"
 namespace {
 
 // Forwards to a real store, but fails every display-name read or write.
-class names_failing_store final : public incident_store {
+class names_failing_store final : public firebreak::testing::forwarding_store {
 public:
-    explicit names_failing_store(incident_store& inner) : inner_(inner) {}
+    using forwarding_store::forwarding_store;
     bool fail_reads = false, fail_writes = false;
-    restored_state load(std::size_t tail) override { return inner_.load(tail); }
-    bool processed(const std::string& id) override { return inner_.processed(id); }
-    bool commit(change& c, const std::string& id, instant now,
-                const std::optional<std::pair<std::string, std::string>>& cursor) override {
-        return inner_.commit(c, id, now, cursor);
-    }
-    std::vector<outbox_row> pending_outbox(std::size_t limit) override { return inner_.pending_outbox(limit); }
-    void mark_sent(std::int64_t id, const message_id& p, instant at) override { inner_.mark_sent(id, p, at); }
-    void sync() override { inner_.sync(); }
-    bool commit_lazily(change& c, const std::string& id, instant now) override {
-        return inner_.commit_lazily(c, id, now);
-    }
-    void begin_group() override { inner_.begin_group(); }
-    void end_group() override { inner_.end_group(); }
-    void abandon_group() noexcept override { inner_.abandon_group(); }
-    void mark_failed(std::int64_t id, const std::string& d, bool g, std::optional<instant> nb) override {
-        inner_.mark_failed(id, d, g, nb);
-    }
-    std::vector<timeline_entry> timeline(incident_id inc, std::size_t limit) override {
-        return inner_.timeline(inc, limit);
-    }
-    std::vector<std::pair<instant, std::string>> edit_history(std::int64_t seq) override {
-        return inner_.edit_history(seq);
-    }
-    std::optional<std::string> cursor(const std::string& key) override { return inner_.cursor(key); }
-    void put_document(incident_id inc, const std::string& f, const std::string& b, instant at) override {
-        inner_.put_document(inc, f, b, at);
-    }
-    std::optional<std::string> document(incident_id inc, const std::string& f) override {
-        return inner_.document(inc, f);
-    }
     void put_display_name(const std::string& p, const user_ref& u, const std::string& n, instant at) override {
         if (fail_writes) throw store_error("disk I/O error (test)");
         inner_.put_display_name(p, u, n, at);
@@ -221,9 +191,6 @@ public:
         if (fail_reads) throw store_error("disk I/O error (test)");
         return inner_.display_names(p);
     }
-
-private:
-    incident_store& inner_;
 };
 
 }  // namespace

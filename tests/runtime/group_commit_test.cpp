@@ -4,6 +4,7 @@
 // replies of a burst are made durable with one sync at its end.
 #include "bot/runtime/engine.hpp"
 #include "storage/sqlite_store.hpp"
+#include "tests/support/forwarding_store.hpp"
 #include "tests/support/test_adapter.hpp"
 
 #include <catch2/catch.hpp>
@@ -15,23 +16,20 @@ using firebreak::testing::adapter_call;
 namespace {
 
 // Forwards to a real store and records how the engine used it.
-class recording_store final : public incident_store {
+class recording_store final : public firebreak::testing::forwarding_store {
 public:
-    explicit recording_store(incident_store& inner) : inner_(inner) {}
+    using forwarding_store::forwarding_store;
     int groups = 0, commits = 0, syncs_with_marks = 0, marks = 0;
     bool in_group = false;
     int fail_commit_at = 0;  // the n-th commit (from 1) throws; 0 = never
     int marks_since_sync = 0;
     int lazy_commits = 0;
 
-    restored_state load(std::size_t tail) override { return inner_.load(tail); }
-    bool processed(const std::string& id) override { return inner_.processed(id); }
     bool commit(change& c, const std::string& id, instant now,
                 const std::optional<std::pair<std::string, std::string>>& cursor) override {
         if (++commits == fail_commit_at) throw store_error("disk I/O error (test)");
         return inner_.commit(c, id, now, cursor);
     }
-    std::vector<outbox_row> pending_outbox(std::size_t limit) override { return inner_.pending_outbox(limit); }
     void mark_sent(std::int64_t id, const message_id& p, instant at) override {
         REQUIRE_FALSE(in_group);
         ++marks;
@@ -62,31 +60,6 @@ public:
         in_group = false;
         inner_.abandon_group();
     }
-    void mark_failed(std::int64_t id, const std::string& d, bool g, std::optional<instant> nb) override {
-        inner_.mark_failed(id, d, g, nb);
-    }
-    std::vector<timeline_entry> timeline(incident_id inc, std::size_t limit) override {
-        return inner_.timeline(inc, limit);
-    }
-    std::vector<std::pair<instant, std::string>> edit_history(std::int64_t seq) override {
-        return inner_.edit_history(seq);
-    }
-    std::optional<std::string> cursor(const std::string& key) override { return inner_.cursor(key); }
-    void put_document(incident_id inc, const std::string& f, const std::string& b, instant at) override {
-        inner_.put_document(inc, f, b, at);
-    }
-    std::optional<std::string> document(incident_id inc, const std::string& f) override {
-        return inner_.document(inc, f);
-    }
-    void put_display_name(const std::string& p, const user_ref& u, const std::string& n, instant at) override {
-        inner_.put_display_name(p, u, n, at);
-    }
-    std::map<std::string, std::string> display_names(const std::string& p) override {
-        return inner_.display_names(p);
-    }
-
-private:
-    incident_store& inner_;
 };
 
 // Holds every call until the test completes it, and notes whether a group was open
