@@ -102,6 +102,7 @@ std::vector<handled> engine::handle_batch(const std::vector<inbound>& batch) {
 
 handled engine::apply_one(const chat_event& ev, const std::optional<std::pair<std::string, std::string>>& cursor,
                           instant now, change& c) {
+    last_people_.clear();
     counters_.events_by_kind[std::size_t(ev.kind)] += 1;
     c = apply(state_, ev, now, settings_);
     bool empty = c.empty();

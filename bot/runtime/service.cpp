@@ -339,7 +339,7 @@ void service::drain() {
     if (!s.arrived.empty()) post_drain();
     std::vector<inbound> batch;
     batch.reserve(group.size());
-    for (const auto& w : group) batch.push_back(w.in);
+    for (auto& w : group) batch.push_back(std::move(w.in));
     try {
         s.eng->handle_batch(batch);
     } catch (const std::exception& e) {
