@@ -54,9 +54,17 @@ console: build
 	$(BUILD_DIR)/firebreak console --data-dir $(DATA_DIR)
 
 # Builds and runs every benchmark program in bench/; fails at the end if any missed its target.
+# Ends with one table of every target, gathered from the programs' "summary" lines.
 bench: build
-	@missed=""; for b in $(BUILD_DIR)/bench/*_bench; do echo "== $$b"; $$b || missed="$$missed $$(basename $$b)"; done; \
-	  if [ -n "$$missed" ]; then echo "targets missed by:$$missed"; exit 1; fi
+	@missed=""; rm -f $(BUILD_DIR)/bench-summary.tsv; \
+	for b in $(BUILD_DIR)/bench/*_bench; do echo "== $$b"; \
+	  $$b > $(BUILD_DIR)/bench-output.txt 2>&1 || missed="$$missed $$(basename $$b)"; \
+	  grep -v '^summary' $(BUILD_DIR)/bench-output.txt; \
+	  grep '^summary' $(BUILD_DIR)/bench-output.txt | cut -f2- >> $(BUILD_DIR)/bench-summary.tsv; \
+	done; \
+	echo "== every target ($$(nproc) cores, $$(uname -r))"; \
+	awk -F'\t' '{ printf "  %-55s %-42s %-10s %s\n", $$1, $$2, $$3, $$4 }' $(BUILD_DIR)/bench-summary.tsv; \
+	if [ -n "$$missed" ]; then echo "targets missed by:$$missed"; exit 1; fi
 
 # Rewrites the postmortem golden files (tests/postmortem/golden/) from the bundled example,
 # then checks them; review `git diff` before committing. The first run fails by design.

@@ -252,6 +252,12 @@ private:
     SQLite::Statement insert_;
 };
 
+/// One row of the table `make bench` prints at the end: every program states each of its
+/// targets on a line of its own, tab-separated after "summary", and the Makefile gathers them.
+inline void summary(const std::string& what, const std::string& figure, const std::string& target, bool met) {
+    fmt::print("summary\t{}\t{}\t{}\t{}\n", what, figure, target, met ? "met" : "MISSED");
+}
+
 /// The nearest-rank percentile (0 < p <= 100) of some samples.
 inline double percentile(std::vector<double> samples, double p) {
     if (samples.empty()) return 0;

@@ -296,6 +296,10 @@ int main(int argc, char** argv) {
     };
     row("cold (pages evicted)", *cold);
     row("warm (pages cached)", *warm);
+    bench::summary("footprint: start to ready, 1M entries (cold)", fmt::format("{:.0f} ms", cold->ready_ms), "< 1000 ms",
+                   cold->ready_ms < target_ready_ms);
+    bench::summary("footprint: resident memory, 1M entries (cold)", fmt::format("{:.1f} MB", double(cold->rss_kb) / 1024),
+                   "< 64 MB", cold->rss_kb < target_rss_kb);
     fmt::print("  loaded: {} incidents, {} tail entries in memory (the last {} of each), {} messages counted\n",
                cold->incidents, cold->tail_entries, bench_settings().timeline_tail, cold->messages);
     return ok ? 0 : 1;

@@ -170,5 +170,8 @@ int main() {
         fmt::print("  {:<9} {:8.1f} ms  {:6.1f} MB\n", f.name, ms, double(bytes) / 1e6);
     }
     fmt::print("  {:<9} {:8.1f} ms  (target: under 1000 ms)\n", "total", total);
+    // The line `make bench` gathers into its closing table (as bench::summary writes it).
+    fmt::print("summary\tpostmortem: Markdown + HTML + JSON, 50,000 entries\t{:.0f} ms\t< 1000 ms\t{}\n", total,
+               total < 1000 ? "met" : "MISSED");
     return total < 1000 ? 0 : 1;
 }

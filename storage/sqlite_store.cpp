@@ -342,11 +342,21 @@ private:
             if (stop_) return;
             wanted_ = false;
             l.unlock();
-            // A failure (SQLITE_BUSY when another checkpoint runs) is retried at the next
-            // request; until then the WAL only grows, and nothing is lost.
-            if (sqlite3_wal_checkpoint_v2(db_.getHandle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) ==
-                SQLITE_OK)
+            // The WAL starts over only when a writer finds every frame copied, so while the
+            // writer keeps appending, the copy is chased a few times: each round has only
+            // the frames of the last few commits to copy and one gap between commits is
+            // enough to catch up. Past `chases` rounds the next request goes on (and past
+            // `cap` the writer steps in). A failure (SQLITE_BUSY while the writer's own
+            // checkpoint runs) waits for the next request; nothing is lost meanwhile.
+            constexpr int chases = 8;
+            for (int round = 0; round < chases; ++round) {
+                int in_log = 0, copied = 0;
+                if (sqlite3_wal_checkpoint_v2(db_.getHandle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &in_log,
+                                              &copied) != SQLITE_OK)
+                    break;
                 ++done_;
+                if (copied >= in_log) break;
+            }
             l.lock();
         }
     }
