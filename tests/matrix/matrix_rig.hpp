@@ -5,7 +5,7 @@
 #include "adapters/matrix/matrix_adapter.hpp"
 #include "bot/runtime/service.hpp"
 #include "tests/support/fake_homeserver.hpp"
-#include "tests/support/io_wait.hpp"
+#include "tests/support/service_rig.hpp"
 #include "tests/support/spec_check.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_tls.hpp"
@@ -66,18 +66,10 @@ private:
 };
 
 /// The service as `firebreak run` builds it, pointed at a fake homeserver.
-struct matrix_rig {
+struct matrix_rig : service_rig {
     fake_homeserver& hs;
-    temp_dir dir;
-    manual_clock clk{from_unix_ms(1767225600000)};
-    boost::asio::io_context io;
-    firebreak_config cfg;
-    std::unique_ptr<service> svc;
 
     explicit matrix_rig(fake_homeserver& server, const std::string& announcement_room = "") : hs(server) {
-        cfg.database = dir.file("firebreak.sqlite");
-        cfg.documents_dir = dir.file("documents");
-        cfg.ops_listen = "127.0.0.1:0";
         cfg.matrix.enabled = true;
         cfg.matrix.homeserver = hs.base_url();
         cfg.matrix.access_token = secret{"fake-token-123", "test"};
@@ -91,50 +83,9 @@ struct matrix_rig {
             cfg.settings.announcement_rooms["matrix"] = room_ref{"matrix", announcement_room};
         }
     }
-    ~matrix_rig() { svc.reset(); }
 
-    /// Builds and starts the service (again, after a crash or a stop).
-    void boot() {
-        svc.reset();
-        io.restart();
-        fatal_seen = false;
-        svc = std::make_unique<service>(io, cfg, clk);
-        svc->on_fatal([this] { fatal_seen = true; });
-        svc->start();
-    }
-    /// Drops the service as a crash would: nothing flushed, nothing acknowledged.
-    void crash() { svc.reset(); }
-    /// Builds and starts the service expecting it to give up: true once it reported a fatal
-    /// error; then runs a little longer, so a retry storm would show in the fake's records.
-    bool boot_until_fatal() {
-        boot();
-        bool gave_up = until([this] { return fatal_seen; });
-        until([] { return false; }, std::chrono::milliseconds{200});
-        return gave_up;
-    }
-    /// Whether the running service reported a fatal error.
-    bool fatal_seen = false;
-    /// Runs until `done()` or ten seconds.
-    bool until(const std::function<bool()>& done, std::chrono::milliseconds limit = std::chrono::milliseconds{10000}) {
-        return run_io_until(io, done, limit);
-    }
-    /// Runs until `done()`, checked after every handler, or ten seconds.
-    bool until_each(const std::function<bool()>& done) { return run_io_until_each(io, done); }
-    /// The engine's view.
-    engine& eng() { return svc->eng(); }
     /// The incident room of INC-n on Matrix, or "".
-    std::string room_of(std::int64_t n) {
-        auto* inc = eng().state().find(n);
-        if (!inc) return {};
-        auto r = inc->room_on("matrix");
-        return r ? r->id : std::string{};
-    }
-    /// Timeline texts of INC-n.
-    std::vector<std::string> texts(std::int64_t n) {
-        std::vector<std::string> out;
-        for (auto& e : eng().store().timeline(incident_id{n})) out.push_back(e.text);
-        return out;
-    }
+    std::string room_of(std::int64_t n) { return room_on("matrix", n); }
     /// Events the bot sent to a room, by type (m.room.message contents in order).
     std::vector<boost::json::object> bot_messages(const std::string& room) {
         std::vector<boost::json::object> out;
@@ -142,12 +93,6 @@ struct matrix_rig {
             if (e.at("sender") == bot_id.c_str() && e.at("type") == "m.room.message")
                 out.push_back(e.at("content").as_object());
         return out;
-    }
-    /// Whether a timeline text contains `needle`.
-    bool has_text(std::int64_t n, const std::string& needle) {
-        for (auto& t : texts(n))
-            if (t.find(needle) != std::string::npos) return true;
-        return false;
     }
     /// Whether the bot said something containing `needle` in `room`.
     bool bot_said(const std::string& room, const std::string& needle) {

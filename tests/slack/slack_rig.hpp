@@ -5,7 +5,7 @@
 #include "adapters/slack/slack_adapter.hpp"
 #include "bot/runtime/service.hpp"
 #include "tests/support/fake_slack.hpp"
-#include "tests/support/io_wait.hpp"
+#include "tests/support/service_rig.hpp"
 #include "tests/support/spec_check.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_tls.hpp"
@@ -63,18 +63,10 @@ private:
     } while (0)
 
 // The service as `firebreak run` builds it, pointed at a fake Slack.
-struct slack_rig {
+struct slack_rig : service_rig {
     fake_slack& slack;
-    temp_dir dir;
-    manual_clock clk{from_unix_ms(1767225600000)};
-    boost::asio::io_context io;
-    firebreak_config cfg;
-    std::unique_ptr<service> svc;
 
     explicit slack_rig(fake_slack& s, const std::string& announcements = "") : slack(s) {
-        cfg.database = dir.file("firebreak.sqlite");
-        cfg.documents_dir = dir.file("documents");
-        cfg.ops_listen = "127.0.0.1:0";
         cfg.slack.enabled = true;
         cfg.slack.api_base_url = slack.api_base_url();
         cfg.slack.bot_token = secret{"xoxb-test-bot", "test"};
@@ -87,47 +79,9 @@ struct slack_rig {
             cfg.settings.announcement_rooms["slack"] = room_ref{"slack", announcements};
         }
     }
-    ~slack_rig() { svc.reset(); }
 
-    void boot() {
-        svc.reset();
-        io.restart();
-        fatal_seen = false;
-        svc = std::make_unique<service>(io, cfg, clk);
-        svc->on_fatal([this] { fatal_seen = true; });
-        svc->start();
-    }
-    /// Builds and starts the service expecting it to give up: true once it reported a fatal
-    /// error; then runs a little longer, so a retry storm would show in the fake's records.
-    bool boot_until_fatal() {
-        boot();
-        bool gave_up = until([this] { return fatal_seen; });
-        until([] { return false; }, std::chrono::milliseconds{200});
-        return gave_up;
-    }
-    /// Whether the running service reported a fatal error.
-    bool fatal_seen = false;
-    bool until(const std::function<bool()>& done, std::chrono::milliseconds limit = std::chrono::milliseconds{10000}) {
-        return run_io_until(io, done, limit);
-    }
     bool connected() { return svc->slack()->state() == slack::link_state::connected; }
-    engine& eng() { return svc->eng(); }
-    std::string channel_of(std::int64_t n) {
-        auto* inc = eng().state().find(n);
-        if (!inc) return {};
-        auto r = inc->room_on("slack");
-        return r ? r->id : std::string{};
-    }
-    std::vector<std::string> texts(std::int64_t n) {
-        std::vector<std::string> out;
-        for (auto& e : eng().store().timeline(incident_id{n})) out.push_back(e.text);
-        return out;
-    }
-    bool has_text(std::int64_t n, const std::string& needle) {
-        for (auto& t : texts(n))
-            if (t.find(needle) != std::string::npos) return true;
-        return false;
-    }
+    std::string channel_of(std::int64_t n) { return room_on("slack", n); }
     bool bot_said(const std::string& channel, const std::string& needle, bool ephemeral = false) {
         for (auto& m : slack.messages(channel))
             if (m.ephemeral == ephemeral && m.text.find(needle) != std::string::npos) return true;
