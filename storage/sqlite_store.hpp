@@ -1,6 +1,7 @@
 #pragma once
 // The SQLite implementation of incident_store: one database file (WAL, durable
-// commits), versioned migrations, one transaction per handled event.
+// commits), versioned migrations, each event's effects in one transaction (several events may
+// share one: group commit), WAL checkpoints on a thread of their own.
 #include "bot/core/ports.hpp"
 
 #include <cstdint>
