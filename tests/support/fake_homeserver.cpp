@@ -1,21 +1,14 @@
 #include "tests/support/fake_homeserver.hpp"
 
-#include "tests/support/test_tls.hpp"
+#include "tests/support/fake_server.hpp"
 
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <atomic>
@@ -26,8 +19,6 @@
 #include <mutex>
 #include <stdexcept>
 #include <string_view>
-#include <thread>
-#include <type_traits>
 
 namespace firebreak::testing {
 
@@ -37,18 +28,12 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace json = boost::json;
-namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
 using steady = std::chrono::steady_clock;
 
 // Limits: generous for tests, but bounded so a broken client cannot exhaust memory.
-constexpr std::size_t max_body_bytes = 50u * 1024 * 1024;
-constexpr std::size_t max_header_bytes = 64u * 1024;
 constexpr std::int64_t max_sync_timeout_ms = 30'000;
 constexpr std::size_t max_sync_batch = 5'000;
 constexpr std::size_t initial_sync_window = 20;
-constexpr auto tls_handshake_timeout = std::chrono::seconds{10};
-constexpr auto tls_shutdown_timeout = std::chrono::seconds{2};
 constexpr std::int64_t default_fake_time_ms = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
 
 // ----- small helpers -----
@@ -898,46 +883,29 @@ private:
 // ----- connections -----
 
 // What the server needs from a connection, whatever its stream type.
-class session_base : public std::enable_shared_from_this<session_base> {
+class session_base : public fake_net::http_connection {
 public:
-    virtual ~session_base() = default;
-    virtual void start() = 0;
-    /// Closes the socket at once (shutdown, or a drop); io thread only.
-    virtual void close() = 0;
     /// A parked sync should look again; io thread only.
     virtual void wake() = 0;
 };
 
 }  // namespace
 
-// The server: the world behind a mutex, and the io_context with its thread. Members are in
-// destruction order: the io_context (and with it every session's stream) goes before the
-// TLS context those streams were made from.
+// The server: the world behind a mutex, and the listener with its thread. Members are in
+// destruction order: the server (and with it every session) goes before the world.
 struct fake_homeserver::impl {
-    explicit impl(fake_homeserver_options o) : w(o), opts(std::move(o)) {}
+    explicit impl(fake_homeserver_options o) : w(o), opts(std::move(o)), net(opts.tls, "fake_homeserver") {}
 
     mutable std::mutex mu;
-    world w;                                            // guarded by mu
-    std::vector<recorded_request> log;                  // guarded by mu
-    std::function<void(const recorded_request&)> hook;  // guarded by mu
-    std::vector<std::string> hook_failures;             // guarded by mu
+    world w;  // guarded by mu
+    fake_net::call_log<recorded_request> log{mu, [](const recorded_request& r) { return r.method + " " + r.target; }};
     std::atomic<std::size_t> parked_count{0};
 
     fake_homeserver_options opts;
-    test_pki pki;
-    ssl::context tls{ssl::context::tls_server};
-    asio::io_context ioc{1};
-    asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
-    tcp::acceptor acceptor{ioc};
-    unsigned short port = 0;
-    std::thread thread;
+    fake_net::server net;
 
     // Touched only on the server thread.
-    std::vector<std::weak_ptr<session_base>> sessions;
     std::vector<std::weak_ptr<session_base>> parked;
-    bool stopping = false;
-
-    void accept();
 
     verdict handle(const recorded_request& rec) {
         try {
@@ -957,35 +925,10 @@ struct fake_homeserver::impl {
         }
     }
 
-    // Logs an answered request, then shows it to the test's hook outside the lock (the hook
-    // may call back into the fake). The hook runs off the test thread, so what it throws is
-    // collected for the test to read rather than unwinding the server.
-    void record(const recorded_request& rec) {
-        std::function<void(const recorded_request&)> h;
-        {
-            std::lock_guard lock(mu);
-            log.push_back(rec);
-            h = hook;
-        }
-        if (!h) return;
-        std::string failure;
-        try {
-            h(rec);
-        } catch (const std::exception& e) {
-            failure = e.what();
-        } catch (...) {
-            failure = "non-standard exception";
-        }
-        if (!failure.empty()) {
-            std::lock_guard lock(mu);
-            hook_failures.push_back(rec.method + " " + rec.target + ": " + failure);
-        }
-    }
-
     // Any thread: parked syncs look again on the server thread.
     void notify() {
-        asio::post(ioc, [this] {
-            if (stopping) return;
+        asio::post(net.ioc(), [this] {
+            if (net.stopping()) return;
             auto waiting = parked;  // wake() never re-enters, but copy in case a session unparks
             for (auto& p : waiting)
                 if (auto s = p.lock()) s->wake();
@@ -1000,47 +943,30 @@ struct fake_homeserver::impl {
         --parked_count;
     }
 
-    // Server thread: closes everything so clients see the connection end, then stops.
-    void shutdown() {
-        stopping = true;
-        boost::system::error_code ignored;
-        acceptor.close(ignored);
-        for (auto& p : sessions)
-            if (auto s = p.lock()) s->close();
-        sessions.clear();
+    // Server thread, as shutdown begins: parked syncs are dropped unanswered.
+    void forget_parked() {
         parked.clear();
         parked_count = 0;
-        work.reset();
-        ioc.stop();
     }
 };
 
 namespace {
 
-// One connection: (TLS handshake,) then read a request, answer it, repeat while keep-alive.
+// One connection: fake_net's request loop, plus parking a /sync until an event or its timeout.
 template <class Stream>
-class session final : public session_base {
-    static constexpr bool is_tls = !std::is_same_v<Stream, beast::tcp_stream>;
+class session final : public fake_net::http_session<session<Stream>, Stream, session_base> {
+    using base = fake_net::http_session<session<Stream>, Stream, session_base>;
+    friend base;
 
 public:
     template <class... Args>
     explicit session(fake_homeserver::impl& server, Args&&... args)
-        : server_(server), stream_(std::forward<Args>(args)...), park_timer_(stream_.get_executor()) {}
-
-    void start() override {
-        if constexpr (is_tls) {
-            beast::get_lowest_layer(stream_).expires_after(tls_handshake_timeout);
-            stream_.async_handshake(ssl::stream_base::server, [self = self()](beast::error_code ec) {
-                if (ec || self->server_.stopping) return self->close();
-                self->read();
-            });
-        } else {
-            read();
-        }
-    }
+        : base(server.net, "firebreak-fake-homeserver", std::forward<Args>(args)...),
+          server_(server),
+          park_timer_(this->stream_.get_executor()) {}
 
     void close() override {
-        beast::get_lowest_layer(stream_).close();
+        this->close_stream();
         park_timer_.cancel();
     }
 
@@ -1049,36 +975,16 @@ public:
     }
 
 private:
-    std::shared_ptr<session> self() { return std::static_pointer_cast<session>(shared_from_this()); }
-
-    void read() {
-        // An idle keep-alive connection may wait as long as the client likes (clients pool
-        // them between syncs); the destructor closes whatever is left.
-        beast::get_lowest_layer(stream_).expires_never();
-        parser_.emplace();
-        parser_->header_limit(max_header_bytes);
-        parser_->body_limit(max_body_bytes);
-        http::async_read(stream_, buffer_, *parser_,
-                         [self = self()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    static fake_net::http_reply wire(reply r) {
+        // Beast rejects codes outside 100..999; a test scripting a nonsense status gets a 500.
+        const unsigned status = r.status >= 100 && r.status <= 999 ? static_cast<unsigned>(r.status) : 500u;
+        return fake_net::http_reply{status, "application/json", std::move(r.body), std::move(r.headers)};
     }
 
-    void on_read(beast::error_code ec) {
-        if (server_.stopping) return;
-        if (ec == http::error::end_of_stream || ec == http::error::partial_message) return close();
-        if (ec == http::error::body_limit) {
-            keep_alive_ = false;
-            return write(error_reply(413, "M_TOO_LARGE", "Request body too large"), 11);
-        }
-        if (ec && ec.category() == http::make_error_code(http::error::bad_method).category()) {
-            // Malformed HTTP: say so and hang up, since the byte stream cannot be resynchronised.
-            keep_alive_ = false;
-            return write(error_reply(400, "M_UNRECOGNIZED", "Malformed HTTP request"), 11);
-        }
-        if (ec) return close();
+    fake_net::http_reply too_large() { return wire(error_reply(413, "M_TOO_LARGE", "Request body too large")); }
+    fake_net::http_reply malformed() { return wire(error_reply(400, "M_UNRECOGNIZED", "Malformed HTTP request")); }
 
-        auto req = parser_->release();
-        version_ = req.version();
-        keep_alive_ = req.keep_alive();
+    void on_request(http::request<http::string_body> req) {
         rec_ = recorded_request{};
         rec_.method = std::string(req.method_string());
         rec_.target = std::string(req.target());
@@ -1096,19 +1002,19 @@ private:
         parked_query_ = q;
         park_deadline_ = steady::now() + std::chrono::milliseconds(q.timeout_ms);
         parked_ = true;
-        server_.parked.push_back(weak_from_this());
+        server_.parked.push_back(this->self());
         ++server_.parked_count;
         wait();
     }
 
     void wait() {
         park_timer_.expires_at(park_deadline_);
-        park_timer_.async_wait([self = self()](beast::error_code) { self->on_wake(); });
+        park_timer_.async_wait([self = this->self()](beast::error_code) { self->on_wake(); });
     }
 
     // Woken (an event, or the timeout): answer if there is something or time is up, else wait on.
     void on_wake() {
-        if (server_.stopping || !parked_) return;
+        if (this->net_.stopping() || !parked_) return;
         auto r = server_.resume_sync(parked_query_, steady::now() >= park_deadline_);
         if (!r) return wait();
         parked_ = false;
@@ -1119,128 +1025,42 @@ private:
     void answer(reply r) {
         rec_.status = r.status;
         rec_.dropped = drop_;
-        server_.record(rec_);
-        if (server_.stopping) return;
+        server_.log.record(rec_);
+        if (this->net_.stopping()) return;
         // The request was performed; now vanish without a word, like a crash mid-response.
         if (drop_) return close();
-        write(std::move(r), version_);
-    }
-
-    void write(reply r, unsigned version) {
-        res_ = {};
-        res_.version(version);
-        // Beast rejects codes outside 100..999; a test scripting a nonsense status gets a 500.
-        res_.result(r.status >= 100 && r.status <= 999 ? static_cast<unsigned>(r.status) : 500u);
-        res_.set(http::field::server, "firebreak-fake-homeserver");
-        res_.set(http::field::content_type, "application/json");
-        for (const auto& [name, value] : r.headers) res_.set(name, value);
-        res_.keep_alive(keep_alive_);
-        res_.body() = std::move(r.body);
-        res_.prepare_payload();
-        http::async_write(stream_, res_, [self = self()](beast::error_code ec, std::size_t) {
-            if (self->server_.stopping) return;
-            if (ec) return self->close();
-            if (!self->keep_alive_) return self->finish();
-            self->read();
-        });
-    }
-
-    // The client asked to close: a TLS close_notify first, then the socket.
-    void finish() {
-        if constexpr (is_tls) {
-            beast::get_lowest_layer(stream_).expires_after(tls_shutdown_timeout);
-            stream_.async_shutdown([self = self()](beast::error_code) { self->close(); });
-        } else {
-            beast::error_code ignored;
-            beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_send, ignored);
-            close();
-        }
+        this->write(wire(std::move(r)), this->version_);
     }
 
     fake_homeserver::impl& server_;
-    Stream stream_;
     asio::steady_timer park_timer_;
-    beast::flat_buffer buffer_;
-    std::optional<http::request_parser<http::string_body>> parser_;
-    http::response<http::string_body> res_;
     recorded_request rec_;
-    unsigned version_ = 11;
-    bool keep_alive_ = true;
     bool drop_ = false;
     bool parked_ = false;
     sync_query parked_query_;
     steady::time_point park_deadline_;
 };
 
-using plain_session = session<beast::tcp_stream>;
-using tls_session = session<ssl::stream<beast::tcp_stream>>;
-
 }  // namespace
-
-void fake_homeserver::impl::accept() {
-    acceptor.async_accept(ioc, [this](beast::error_code ec, tcp::socket socket) {
-        if (stopping || ec == asio::error::operation_aborted) return;
-        if (!ec) {
-            boost::system::error_code ignored;
-            socket.set_option(tcp::no_delay(true), ignored);
-            std::shared_ptr<session_base> s;
-            if (opts.tls)
-                s = std::make_shared<tls_session>(*this, std::move(socket), tls);
-            else
-                s = std::make_shared<plain_session>(*this, std::move(socket));
-            std::erase_if(sessions, [](const std::weak_ptr<session_base>& p) { return p.expired(); });
-            sessions.push_back(s);
-            s->start();
-        }
-        accept();  // a failed accept (e.g. out of descriptors) does not stop the server
-    });
-}
 
 fake_homeserver::fake_homeserver(fake_homeserver_options o) : impl_(std::make_unique<impl>(std::move(o))) {
     impl& s = *impl_;
-    if (s.opts.tls) {
-        s.pki = make_test_pki();
-        SSL_CTX_set_min_proto_version(s.tls.native_handle(), TLS1_2_VERSION);
-        s.tls.use_certificate_chain(asio::buffer(s.pki.server_cert_pem));
-        s.tls.use_private_key(asio::buffer(s.pki.server_key_pem), ssl::context::pem);
-    }
-    const tcp::endpoint endpoint(asio::ip::make_address_v4("127.0.0.1"), 0);
-    boost::system::error_code ec;
-    s.acceptor.open(endpoint.protocol(), ec);
-    if (!ec) s.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec) s.acceptor.bind(endpoint, ec);
-    if (!ec) s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) throw std::runtime_error("fake_homeserver: cannot listen on 127.0.0.1: " + ec.message());
-    s.port = s.acceptor.local_endpoint().port();
-    s.accept();
-    s.thread = std::thread([&s] {
-        // A handler that throws must not take the whole fake down: note it and keep serving.
-        for (;;) {
-            try {
-                s.ioc.run();
-                return;
-            } catch (const std::exception& e) {
-                std::lock_guard lock(s.mu);
-                s.hook_failures.push_back(std::string("server thread: ") + e.what());
-            }
-        }
-    });
+    s.net.run_sessions<session>(s, [&s](const std::string& failure) { s.log.note_failure(failure); });
 }
 
 fake_homeserver::~fake_homeserver() {
     impl& s = *impl_;
-    asio::post(s.ioc, [&s] { s.shutdown(); });
-    if (s.thread.joinable()) s.thread.join();
+    s.net.stop([&s] { s.forget_parked(); });
 }
 
 std::string fake_homeserver::base_url() const {
-    return impl_->opts.tls ? "https://localhost:" + std::to_string(impl_->port)
-                           : "http://127.0.0.1:" + std::to_string(impl_->port);
+    return impl_->opts.tls ? "https://localhost:" + std::to_string(impl_->net.port())
+                           : "http://127.0.0.1:" + std::to_string(impl_->net.port());
 }
 
-unsigned short fake_homeserver::port() const { return impl_->port; }
+unsigned short fake_homeserver::port() const { return impl_->net.port(); }
 
-std::string fake_homeserver::ca_pem() const { return impl_->pki.ca_cert_pem; }
+std::string fake_homeserver::ca_pem() const { return impl_->net.ca_pem(); }
 
 std::string fake_homeserver::create_room(const std::string& creator, const std::string& name) {
     std::string id;
@@ -1331,10 +1151,7 @@ void fake_homeserver::set_time_ms(std::int64_t ms) {
     impl_->w.now_ms() = ms;
 }
 
-std::vector<recorded_request> fake_homeserver::requests() const {
-    std::lock_guard lock(impl_->mu);
-    return impl_->log;
-}
+std::vector<recorded_request> fake_homeserver::requests() const { return impl_->log.calls(); }
 
 std::vector<boost::json::object> fake_homeserver::timeline(const std::string& room_id) const {
     std::lock_guard lock(impl_->mu);
@@ -1393,14 +1210,8 @@ std::string fake_homeserver::stream_position() const {
 
 std::size_t fake_homeserver::parked_syncs() const { return impl_->parked_count.load(); }
 
-void fake_homeserver::on_request(std::function<void(const recorded_request&)> f) {
-    std::lock_guard lock(impl_->mu);
-    impl_->hook = std::move(f);
-}
+void fake_homeserver::on_request(std::function<void(const recorded_request&)> f) { impl_->log.set_hook(std::move(f)); }
 
-std::vector<std::string> fake_homeserver::hook_failures() const {
-    std::lock_guard lock(impl_->mu);
-    return impl_->hook_failures;
-}
+std::vector<std::string> fake_homeserver::hook_failures() const { return impl_->log.failures(); }
 
 }  // namespace firebreak::testing

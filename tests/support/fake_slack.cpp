@@ -1,24 +1,19 @@
 #include "tests/support/fake_slack.hpp"
 
 #include "tests/support/spec_check.hpp"
-#include "tests/support/test_tls.hpp"
+#include "tests/support/fake_server.hpp"
 
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <cctype>
@@ -29,8 +24,6 @@
 #include <set>
 #include <stdexcept>
 #include <string_view>
-#include <thread>
-#include <type_traits>
 #include <utility>
 
 namespace firebreak::testing {
@@ -42,17 +35,11 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 namespace json = boost::json;
-namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
 using steady = std::chrono::steady_clock;
 
 // Limits: generous for tests, but bounded so a broken client cannot exhaust memory.
-constexpr std::size_t max_body_bytes = 50u * 1024 * 1024;
-constexpr std::size_t max_header_bytes = 64u * 1024;
 constexpr std::size_t max_frame_bytes = 1024u * 1024;
 constexpr std::size_t max_bad_frame_kept = 2000;  // bad_frames() keeps this much of each frame
-constexpr auto tls_handshake_timeout = std::chrono::seconds{10};
-constexpr auto tls_shutdown_timeout = std::chrono::seconds{2};
 constexpr auto ws_handshake_timeout = std::chrono::seconds{10};
 constexpr std::int64_t fake_epoch_us = 1'767'225'600'000'000;  // 2026-01-01T00:00:00Z, the fake clock's start
 constexpr std::int64_t ts_step_us = 100;                       // so ts run "….000100", "….000200", ...
@@ -1343,16 +1330,8 @@ private:
 
 // ----- connections -----
 
-// What the server needs from a connection, whatever its stream type.
-class session_base : public std::enable_shared_from_this<session_base> {
-public:
-    virtual ~session_base() = default;
-    /// Closes the socket at once (shutdown, or a drop); io thread only.
-    virtual void close() = 0;
-};
-
 // A Socket Mode connection; io thread only.
-class ws_base : public session_base {
+class ws_base : public fake_net::connection {
 public:
     /// Queues one text frame; `delivery` is reported back once it is written; `last` cuts the
     /// connection (no close frame) right after it.
@@ -1366,40 +1345,22 @@ public:
 
 }  // namespace
 
-// The server: the world behind a mutex, and the io_context with its thread. Members are in
-// destruction order: the io_context (and with it every session's stream) goes before the
-// TLS context those streams were made from.
+// The server: the world behind a mutex, and the listener with its thread. Members are in
+// destruction order: the ack timer, then the server (and with it every session), then the world.
 struct fake_slack::impl {
-    explicit impl(fake_slack_options o) : w(o), opts(std::move(o)) {}
+    explicit impl(fake_slack_options o) : w(o), opts(std::move(o)), net(opts.tls, "fake_slack") {}
 
     mutable std::mutex mu;
-    world w;                                      // guarded by mu
-    std::vector<slack_call> log;                  // guarded by mu
-    std::function<void(const slack_call&)> hook;  // guarded by mu
-    std::vector<std::string> hook_failures;       // guarded by mu
+    world w;  // guarded by mu
+    fake_net::call_log<slack_call> log{mu, [](const slack_call& c) { return c.verb + " " + c.target; }};
 
     fake_slack_options opts;
-    test_pki pki;
-    ssl::context tls{ssl::context::tls_server};
-    asio::io_context ioc{1};
-    asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
-    tcp::acceptor acceptor{ioc};
-    asio::steady_timer ack_timer{ioc};
-    unsigned short port = 0;
-    std::thread thread;
+    fake_net::server net;
+    asio::steady_timer ack_timer{net.ioc()};
 
     // Touched only on the server thread.
-    std::vector<std::weak_ptr<session_base>> sessions;
     std::map<int, std::weak_ptr<ws_base>> conns;
     int conn_seq = 0;
-    bool stopping = false;
-
-    void accept();
-
-    void track(const std::shared_ptr<session_base>& s) {
-        std::erase_if(sessions, [](const std::weak_ptr<session_base>& p) { return p.expired(); });
-        sessions.push_back(s);
-    }
 
     verdict handle(slack_call& c) {
         verdict v;
@@ -1419,35 +1380,10 @@ struct fake_slack::impl {
         return w.take_ticket(t);
     }
 
-    // Logs an answered request, then shows it to the test's hook outside the lock (the hook
-    // may call back into the fake). The hook runs off the test thread, so what it throws is
-    // collected for the test to read rather than unwinding the server.
-    void record(const slack_call& c) {
-        std::function<void(const slack_call&)> h;
-        {
-            std::lock_guard lock(mu);
-            log.push_back(c);
-            h = hook;
-        }
-        if (!h) return;
-        std::string failure;
-        try {
-            h(c);
-        } catch (const std::exception& e) {
-            failure = e.what();
-        } catch (...) {
-            failure = "non-standard exception";
-        }
-        if (!failure.empty()) {
-            std::lock_guard lock(mu);
-            hook_failures.push_back(c.verb + " " + c.target + ": " + failure);
-        }
-    }
-
     // Any thread: the outbox is looked at again on the server thread.
     void kick() {
-        asio::post(ioc, [this] {
-            if (!stopping) pump();
+        asio::post(net.ioc(), [this] {
+            if (!net.stopping()) pump();
         });
     }
 
@@ -1481,7 +1417,7 @@ struct fake_slack::impl {
         if (!next) return;
         ack_timer.expires_at(*next);
         ack_timer.async_wait([this](beast::error_code ec) {
-            if (ec || stopping) return;  // re-armed, or shutting down
+            if (ec || net.stopping()) return;  // re-armed, or shutting down
             {
                 std::lock_guard lock(mu);
                 w.expire(steady::now());
@@ -1551,18 +1487,10 @@ struct fake_slack::impl {
         if (auto s = it == conns.end() ? nullptr : it->second.lock()) s->close();
     }
 
-    // Server thread: closes everything so clients see the connection end, then stops.
-    void shutdown() {
-        stopping = true;
-        boost::system::error_code ignored;
-        acceptor.close(ignored);
+    // Server thread, as shutdown begins: no more redeliveries, no more Socket Mode links.
+    void forget_links() {
         ack_timer.cancel();
-        for (auto& p : sessions)
-            if (auto s = p.lock()) s->close();
-        sessions.clear();
         conns.clear();
-        work.reset();
-        ioc.stop();
     }
 };
 
@@ -1595,7 +1523,7 @@ public:
         ws_.read_message_max(max_frame_bytes);
         req_ = std::move(req);
         ws_.async_accept(req_, [self = self()](beast::error_code ec) {
-            if (ec || self->server_.stopping) return self->close();
+            if (ec || self->server_.net.stopping()) return self->close();
             self->read();
             self->server_.on_ws_open(self);
         });
@@ -1616,7 +1544,7 @@ public:
     void retire(std::chrono::milliseconds grace) override {
         grace_timer_.expires_after(grace);
         grace_timer_.async_wait([self = self()](beast::error_code ec) {
-            if (ec || self->server_.stopping || self->closed_) return;
+            if (ec || self->server_.net.stopping() || self->closed_) return;
             self->close_after_queue();
         });
     }
@@ -1643,7 +1571,7 @@ private:
     }
 
     void on_read(beast::error_code ec) {
-        if (server_.stopping) return;
+        if (server_.net.stopping()) return;
         if (ec) return ended();
         std::string text = beast::buffers_to_string(buffer_.data());
         buffer_.consume(buffer_.size());
@@ -1664,7 +1592,7 @@ private:
                 // Whatever the peer does next, this connection is finished.
                 self->queue_.clear();
                 self->writing_ = false;
-                if (!self->server_.stopping) self->close();
+                if (!self->server_.net.stopping()) self->close();
             });
             return;
         }
@@ -1674,7 +1602,7 @@ private:
     }
 
     void on_write(beast::error_code ec) {
-        if (server_.stopping) return;
+        if (server_.net.stopping()) return;
         if (ec) {
             writing_ = false;
             return close();  // the read fails next and reports the end
@@ -1708,66 +1636,35 @@ private:
     bool reported_ = false;
 };
 
-// One HTTP connection: (TLS handshake,) then read a request, answer it, repeat while
-// keep-alive; an upgrade to /link with a good ticket becomes a ws_session.
+// One HTTP connection: fake_net's request loop; a slow method answers late, and an upgrade to
+// /link with a good ticket becomes a ws_session.
 template <class Stream>
-class http_session final : public session_base {
-    static constexpr bool is_tls = !std::is_same_v<Stream, beast::tcp_stream>;
+class http_session final : public fake_net::http_session<http_session<Stream>, Stream> {
+    using base = fake_net::http_session<http_session<Stream>, Stream>;
+    friend base;
 
 public:
     template <class... Args>
     explicit http_session(fake_slack::impl& server, Args&&... args)
-        : server_(server), stream_(std::forward<Args>(args)...), delay_timer_(stream_.get_executor()) {}
-
-    void start() {
-        if constexpr (is_tls) {
-            beast::get_lowest_layer(stream_).expires_after(tls_handshake_timeout);
-            stream_.async_handshake(ssl::stream_base::server, [self = self()](beast::error_code ec) {
-                if (ec || self->server_.stopping) return self->close();
-                self->read();
-            });
-        } else {
-            read();
-        }
-    }
+        : base(server.net, "firebreak-fake-slack", std::forward<Args>(args)...),
+          server_(server),
+          delay_timer_(this->stream_.get_executor()) {}
 
     void close() override {
         if (upgraded_) return;  // the stream belongs to the WebSocket now
-        beast::get_lowest_layer(stream_).close();
+        this->close_stream();
         delay_timer_.cancel();
     }
 
 private:
-    std::shared_ptr<http_session> self() { return std::static_pointer_cast<http_session>(shared_from_this()); }
-
-    void read() {
-        // An idle keep-alive connection may wait as long as the client likes; the destructor
-        // closes whatever is left.
-        beast::get_lowest_layer(stream_).expires_never();
-        parser_.emplace();
-        parser_->header_limit(max_header_bytes);
-        parser_->body_limit(max_body_bytes);
-        http::async_read(stream_, buffer_, *parser_,
-                         [self = self()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    static fake_net::http_reply wire(const reply& r) {
+        return fake_net::http_reply{static_cast<unsigned>(r.status), r.content_type(), r.payload(), r.headers};
     }
 
-    void on_read(beast::error_code ec) {
-        if (server_.stopping) return;
-        if (ec == http::error::end_of_stream || ec == http::error::partial_message) return close();
-        if (ec == http::error::body_limit) {
-            keep_alive_ = false;
-            return write(text_reply(413, "request body too large"), 11);
-        }
-        if (ec && ec.category() == http::make_error_code(http::error::bad_method).category()) {
-            // Malformed HTTP: say so and hang up, since the byte stream cannot be resynchronised.
-            keep_alive_ = false;
-            return write(text_reply(400, "malformed HTTP request"), 11);
-        }
-        if (ec) return close();
+    fake_net::http_reply too_large() { return wire(text_reply(413, "request body too large")); }
+    fake_net::http_reply malformed() { return wire(text_reply(400, "malformed HTTP request")); }
 
-        auto req = parser_->release();
-        version_ = req.version();
-        keep_alive_ = req.keep_alive();
+    void on_request(http::request<http::string_body> req) {
         if (websocket::is_upgrade(req)) return upgrade(std::move(req));
 
         call_ = slack_call{};
@@ -1782,8 +1679,8 @@ private:
         // A slow Slack: the call took effect, the answer comes later.
         pending_ = std::move(v.answer);
         delay_timer_.expires_after(v.delay);
-        delay_timer_.async_wait([self = self()](beast::error_code) {
-            if (self->server_.stopping) return;
+        delay_timer_.async_wait([self = this->self()](beast::error_code) {
+            if (self->server_.net.stopping()) return;
             self->answer(std::move(self->pending_));
         });
     }
@@ -1799,140 +1696,54 @@ private:
         const bool ok = (path == "/link" || path == "/link/") && ticket && ticket->is_string() &&
                         server_.take_ticket(to_std(ticket->get_string()));
         if (!ok) {
-            keep_alive_ = false;
-            return write(text_reply(401, "invalid or used ticket"), version_);
+            this->keep_alive_ = false;
+            return this->write(wire(text_reply(401, "invalid or used ticket")), this->version_);
         }
         upgraded_ = true;
-        auto ws = std::make_shared<ws_session<Stream>>(server_, std::move(stream_));
-        server_.track(ws);
+        auto ws = std::make_shared<ws_session<Stream>>(server_, std::move(this->stream_));
+        server_.net.track(ws);
         ws->accept(std::move(req));
     }
 
     void answer(reply r) {
-        server_.record(call_);
-        if (server_.stopping) return;
-        write(std::move(r), version_);
-    }
-
-    void write(reply r, unsigned version) {
-        res_ = {};
-        res_.version(version);
-        res_.result(static_cast<unsigned>(r.status));
-        res_.set(http::field::server, "firebreak-fake-slack");
-        res_.set(http::field::content_type, r.content_type());
-        for (const auto& [name, value] : r.headers) res_.set(name, value);
-        res_.keep_alive(keep_alive_);
-        res_.body() = r.payload();
-        res_.prepare_payload();
-        http::async_write(stream_, res_, [self = self()](beast::error_code ec, std::size_t) {
-            if (self->server_.stopping) return;
-            if (ec) return self->close();
-            if (!self->keep_alive_) return self->finish();
-            self->read();
-        });
-    }
-
-    // The client asked to close: a TLS close_notify first, then the socket.
-    void finish() {
-        if constexpr (is_tls) {
-            beast::get_lowest_layer(stream_).expires_after(tls_shutdown_timeout);
-            stream_.async_shutdown([self = self()](beast::error_code) { self->close(); });
-        } else {
-            beast::error_code ignored;
-            beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_send, ignored);
-            close();
-        }
+        server_.log.record(call_);
+        if (server_.net.stopping()) return;
+        this->write(wire(r), this->version_);
     }
 
     fake_slack::impl& server_;
-    Stream stream_;
     asio::steady_timer delay_timer_;
-    beast::flat_buffer buffer_;
-    std::optional<http::request_parser<http::string_body>> parser_;
-    http::response<http::string_body> res_;
     slack_call call_;
     reply pending_;
-    unsigned version_ = 11;
-    bool keep_alive_ = true;
     bool upgraded_ = false;
 };
 
-using plain_session = http_session<beast::tcp_stream>;
-using tls_session = http_session<ssl::stream<beast::tcp_stream>>;
-
 }  // namespace
-
-void fake_slack::impl::accept() {
-    acceptor.async_accept(ioc, [this](beast::error_code ec, tcp::socket socket) {
-        if (stopping || ec == asio::error::operation_aborted) return;
-        if (!ec) {
-            boost::system::error_code ignored;
-            socket.set_option(tcp::no_delay(true), ignored);
-            if (opts.tls) {
-                auto s = std::make_shared<tls_session>(*this, std::move(socket), tls);
-                track(s);
-                s->start();
-            } else {
-                auto s = std::make_shared<plain_session>(*this, std::move(socket));
-                track(s);
-                s->start();
-            }
-        }
-        accept();  // a failed accept (e.g. out of descriptors) does not stop the server
-    });
-}
 
 fake_slack::fake_slack(fake_slack_options o) : impl_(std::make_unique<impl>(std::move(o))) {
     impl& s = *impl_;
-    if (s.opts.tls) {
-        s.pki = make_test_pki();
-        SSL_CTX_set_min_proto_version(s.tls.native_handle(), TLS1_2_VERSION);
-        s.tls.use_certificate_chain(asio::buffer(s.pki.server_cert_pem));
-        s.tls.use_private_key(asio::buffer(s.pki.server_key_pem), ssl::context::pem);
-    }
-    const tcp::endpoint endpoint(asio::ip::make_address_v4("127.0.0.1"), 0);
-    boost::system::error_code ec;
-    s.acceptor.open(endpoint.protocol(), ec);
-    if (!ec) s.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec) s.acceptor.bind(endpoint, ec);
-    if (!ec) s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) throw std::runtime_error("fake_slack: cannot listen on 127.0.0.1: " + ec.message());
-    s.port = s.acceptor.local_endpoint().port();
     {
         std::lock_guard lock(s.mu);
-        const std::string port = std::to_string(s.port);
+        const std::string port = std::to_string(s.net.port());
         s.w.set_origins(s.opts.tls ? "https://localhost:" + port : "http://127.0.0.1:" + port,
                         (s.opts.tls ? "wss://127.0.0.1:" : "ws://127.0.0.1:") + port);
     }
-    s.accept();
-    s.thread = std::thread([&s] {
-        // A handler that throws must not take the whole fake down: note it and keep serving.
-        for (;;) {
-            try {
-                s.ioc.run();
-                return;
-            } catch (const std::exception& e) {
-                std::lock_guard lock(s.mu);
-                s.hook_failures.push_back(std::string("server thread: ") + e.what());
-            }
-        }
-    });
+    s.net.run_sessions<http_session>(s, [&s](const std::string& failure) { s.log.note_failure(failure); });
 }
 
 fake_slack::~fake_slack() {
     impl& s = *impl_;
-    asio::post(s.ioc, [&s] { s.shutdown(); });
-    if (s.thread.joinable()) s.thread.join();
+    s.net.stop([&s] { s.forget_links(); });
 }
 
 std::string fake_slack::api_base_url() const {
-    return impl_->opts.tls ? "https://localhost:" + std::to_string(impl_->port) + "/api"
-                           : "http://127.0.0.1:" + std::to_string(impl_->port) + "/api";
+    return impl_->opts.tls ? "https://localhost:" + std::to_string(impl_->net.port()) + "/api"
+                           : "http://127.0.0.1:" + std::to_string(impl_->net.port()) + "/api";
 }
 
-unsigned short fake_slack::port() const { return impl_->port; }
+unsigned short fake_slack::port() const { return impl_->net.port(); }
 
-std::string fake_slack::ca_pem() const { return impl_->pki.ca_cert_pem; }
+std::string fake_slack::ca_pem() const { return impl_->net.ca_pem(); }
 
 std::string fake_slack::create_channel(const std::string& name, const std::vector<std::string>& members) {
     std::lock_guard lock(impl_->mu);
@@ -2022,8 +1833,8 @@ void fake_slack::send_disconnect(const std::string& reason) {
         frame = impl_->w.disconnect_frame(id, reason);
     }
     impl& s = *impl_;
-    asio::post(s.ioc, [&s, reason, id, frame, last] {
-        if (!s.stopping) s.disconnect(reason, id, frame, last);
+    asio::post(s.net.ioc(), [&s, reason, id, frame, last] {
+        if (!s.net.stopping()) s.disconnect(reason, id, frame, last);
     });
 }
 
@@ -2035,8 +1846,8 @@ void fake_slack::drop_after_frames(int n) {
         id = impl_->w.newest();
     }
     impl& s = *impl_;
-    asio::post(s.ioc, [&s, id] {
-        if (!s.stopping) s.drop(id);
+    asio::post(s.net.ioc(), [&s, id] {
+        if (!s.net.stopping()) s.drop(id);
     });
 }
 
@@ -2055,10 +1866,7 @@ void fake_slack::delay(const std::string& method, std::chrono::milliseconds d) {
     impl_->w.set_delay(method, d);
 }
 
-std::vector<slack_call> fake_slack::calls() const {
-    std::lock_guard lock(impl_->mu);
-    return impl_->log;
-}
+std::vector<slack_call> fake_slack::calls() const { return impl_->log.calls(); }
 
 std::vector<posted_message> fake_slack::messages(const std::string& channel) const {
     std::lock_guard lock(impl_->mu);
@@ -2159,14 +1967,8 @@ std::vector<std::string> fake_slack::bad_frames() const {
     return impl_->w.bad_frames();
 }
 
-void fake_slack::on_call(std::function<void(const slack_call&)> f) {
-    std::lock_guard lock(impl_->mu);
-    impl_->hook = std::move(f);
-}
+void fake_slack::on_call(std::function<void(const slack_call&)> f) { impl_->log.set_hook(std::move(f)); }
 
-std::vector<std::string> fake_slack::hook_failures() const {
-    std::lock_guard lock(impl_->mu);
-    return impl_->hook_failures;
-}
+std::vector<std::string> fake_slack::hook_failures() const { return impl_->log.failures(); }
 
 }  // namespace firebreak::testing
