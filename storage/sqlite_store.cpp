@@ -1231,6 +1231,15 @@ std::vector<outbox_row> sqlite_store::pending_outbox(std::size_t limit) {
     });
 }
 
+std::int64_t sqlite_store::forget_processed_before(instant cutoff) {
+    return guarded(impl_->path_, "forgetting old event ids", [&] {
+        SQLite::Statement q(impl_->db_,
+                            "DELETE FROM processed_events WHERE at < ?1 AND event_id NOT LIKE 'nudge:%'");
+        q.bind(1, to_unix_ms(cutoff));
+        return std::int64_t(q.exec());
+    });
+}
+
 std::int64_t sqlite_store::checkpoints() const { return impl_->ckpt_ ? impl_->ckpt_->done() : 0; }
 
 int sqlite_store::synchronous() const {

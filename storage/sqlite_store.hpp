@@ -25,10 +25,8 @@ public:
 /// exclusive lock on `<path>.lock` and fails if another process holds it. Not
 /// thread-safe; the runtime calls it from its one engine strand.
 ///
-/// Not yet bounded: processed_events grows by one row per handled event (a few
-/// dozen bytes). A later migration/maintenance task should prune ids older than the
-/// platforms' redelivery windows (Slack retries for minutes, Matrix never re-sends a
-/// synced event), keeping the last day or so.
+/// processed_events grows by one row per handled event (a few dozen bytes) until
+/// forget_processed_before() drops the old ones; the service does so at start and daily.
 class sqlite_store final : public incident_store {
 public:
     /// Opens (creating if needed) and migrates the database at `path`; throws store_error.
@@ -45,6 +43,12 @@ public:
     const std::string& path() const;
     /// The connection's PRAGMA synchronous (2 = FULL, what every commit uses).
     int synchronous() const;
+    /// Forgets the ids of platform events handled before `cutoff`, so the table stays
+    /// bounded; returns how many. Nudge ids ("nudge:...") are kept: they are few, and they
+    /// guard a reminder for as long as its incident lives. Choose a cutoff well past any
+    /// platform's redelivery window (Slack retries for minutes; Matrix resumes from its
+    /// cursor and never sends a synced event again).
+    std::int64_t forget_processed_before(instant cutoff);
     /// WAL checkpoints completed by the store's background checkpointer since it opened
     /// (files only: commits never checkpoint themselves, so they never wait for one).
     std::int64_t checkpoints() const;

@@ -173,6 +173,7 @@ struct service::impl {
     metrics stats;
     std::unique_ptr<ops_server> ops;
     asio::steady_timer flush_timer{io};
+    asio::steady_timer prune_timer{io};
     bool stopping = false;
     bool finished = false;
     // Events handed over and not yet handled: whatever the adapters hand in while the engine
@@ -197,6 +198,7 @@ struct service::impl {
         if (!head.empty()) spdlog::warn("shutdown: {} outbox rows left for the next start", head.size());
         flush_timer.cancel();
         group_timer.cancel();
+        prune_timer.cancel();
         if (wake) wake->cancel();
         if (mx) mx->stop();
         if (sl) sl->stop();
@@ -205,6 +207,23 @@ struct service::impl {
         spdlog::info("firebreak stopped");
         auto w = std::move(waiters);
         for (auto& f : w) f();
+    }
+
+    // Forgets the ids of events handled more than 30 days ago (far past any platform's
+    // redelivery), now and then once a day, so processed_events stays bounded.
+    void prune() {
+        constexpr auto keep = std::chrono::hours{24 * 30};
+        try {
+            auto n = store->forget_processed_before(clk.now() - keep);
+            if (n > 0) spdlog::info("forgot {} ids of events handled over 30 days ago", n);
+        } catch (const std::exception& e) {
+            // Only housekeeping: the next day tries again.
+            spdlog::warn("forgetting old event ids: {}", e.what());
+        }
+        prune_timer.expires_after(std::chrono::hours{24});
+        prune_timer.async_wait([this](boost::system::error_code ec) {
+            if (!ec) prune();
+        });
     }
 
     // Drains the outbox until it is empty, blocked past the deadline, or out of time.
@@ -289,6 +308,7 @@ void service::start() {
     if (m.sl) m.sl->start(sink);
     // Whatever the outbox held when the last run ended goes out first.
     m.eng->deliver();
+    m.prune();
     m.wake->rearm();
     std::size_t open = 0;
     for (const auto& [n, inc] : m.eng->state().incidents) open += inc.is_closed() ? 0 : 1;

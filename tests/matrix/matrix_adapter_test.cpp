@@ -1,6 +1,7 @@
 // The Matrix adapter end to end: the real service against a fake homeserver over real
 // sockets on 127.0.0.1, every request checked against the Client-Server definitions.
 #include "tests/matrix/matrix_rig.hpp"
+#include "storage/sqlite_store.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -170,6 +171,21 @@ TEST_CASE("a restart in the middle of a sync batch loses nothing and doubles not
         CHECK(std::count(texts.begin(), texts.end(), "note " + std::to_string(i)) == 1);
     CHECK(rig.eng().counters().duplicates == std::int64_t(engine::max_batch));
     CHECK_CONFORMS(spec);
+}
+
+TEST_CASE("at start the service forgets the ids of events handled over 30 days ago", "[matrix]") {
+    fake_homeserver hs;
+    matrix_rig rig(hs);
+    {
+        // An earlier run's store: one event 40 days old, one from yesterday.
+        sqlite_store before(rig.cfg.database);
+        change none;
+        REQUIRE(before.commit(none, "$forty-days", rig.clk.now() - std::chrono::hours{24 * 40}, std::nullopt));
+        REQUIRE(before.commit(none, "$yesterday", rig.clk.now() - std::chrono::hours{24}, std::nullopt));
+    }
+    rig.boot();
+    CHECK_FALSE(rig.eng().store().processed("$forty-days"));
+    CHECK(rig.eng().store().processed("$yesterday"));
 }
 
 TEST_CASE("a send the server performed but never answered is not posted twice", "[matrix]") {

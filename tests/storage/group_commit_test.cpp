@@ -246,3 +246,16 @@ TEST_CASE("the WAL is checkpointed in the background and stays short", "[storage
     sqlite_store reopened(db.str());
     CHECK(reopened.timeline(inc.id).size() == std::size_t(commits));
 }
+
+TEST_CASE("old event ids are forgotten and nudge ids kept", "[storage]") {
+    sqlite_store store(":memory:");
+    change none;
+    REQUIRE(store.commit(none, "$old", at_min(0), std::nullopt));
+    REQUIRE(store.commit(none, "nudge:1:0:1", at_min(0), std::nullopt));
+    REQUIRE(store.commit(none, "$recent", at_min(100), std::nullopt));
+    CHECK(store.forget_processed_before(at_min(50)) == 1);
+    CHECK_FALSE(store.processed("$old"));
+    CHECK(store.processed("nudge:1:0:1"));
+    CHECK(store.processed("$recent"));
+    CHECK(store.forget_processed_before(at_min(50)) == 0);
+}
