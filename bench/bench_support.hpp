@@ -207,29 +207,14 @@ public:
     /// Inserts one row in its own durable transaction.
     void insert(const chat_event& ev, std::int64_t incident) {
         SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
-        insert_.bind(1, incident);
-        insert_.bind(2, static_cast<std::int64_t>(to_unix_ms(ev.at)));
-        insert_.bind(3, ev.user.id);
-        insert_.bind(4, ev.text);
-        insert_.bind(5, ev.msg.id);
-        insert_.exec();
-        insert_.reset();
+        put(ev, incident);
         tx.commit();
     }
     /// Inserts rows [from, to) of `events` in one durable transaction: the reference for a
     /// group commit of the same events.
     void insert_group(const std::vector<chat_event>& events, std::size_t from, std::size_t to, std::int64_t incident) {
         SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
-        for (std::size_t i = from; i < to; ++i) {
-            const chat_event& ev = events[i];
-            insert_.bind(1, incident);
-            insert_.bind(2, static_cast<std::int64_t>(to_unix_ms(ev.at)));
-            insert_.bind(3, ev.user.id);
-            insert_.bind(4, ev.text);
-            insert_.bind(5, ev.msg.id);
-            insert_.exec();
-            insert_.reset();
-        }
+        for (std::size_t i = from; i < to; ++i) put(events[i], incident);
         tx.commit();
     }
     /// Rows in the table.
@@ -240,6 +225,16 @@ public:
     }
 
 private:
+    // Writes one row inside the caller's transaction.
+    void put(const chat_event& ev, std::int64_t incident) {
+        insert_.bind(1, incident);
+        insert_.bind(2, static_cast<std::int64_t>(to_unix_ms(ev.at)));
+        insert_.bind(3, ev.user.id);
+        insert_.bind(4, ev.text);
+        insert_.bind(5, ev.msg.id);
+        insert_.exec();
+        insert_.reset();
+    }
     static SQLite::Database open(const std::string& path) {
         SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
         db.exec("PRAGMA journal_mode = WAL");

@@ -96,31 +96,13 @@ TEST_CASE("a whole incident worked through Slack", "[slack]") {
     CHECK(slack.hook_failures().empty());
 }
 
-namespace {
-
-// A fake Slack with #general, the service running against it, and INC-1 declared.
-struct with_incident {
-    fake_slack slack;
-    slack_conformance spec{slack};
-    std::string general = slack.create_channel("general", {maya, "UFBBOT"});
-    slack_rig rig{slack};
-    std::string channel;
-    with_incident() {
-        rig.boot();
-        REQUIRE(rig.until([&] { return rig.connected(); }));
-        channel = declare(rig, general);
-    }
-};
-
-}  // namespace
-
 TEST_CASE("refresh_requested in the middle of a burst: no event lost, none handled twice", "[slack]") {
-    with_incident w;
-    auto& slack = w.slack;
-    auto& rig = w.rig;
+    slack_world world;
+    auto& [slack, spec, general, rig] = world;
+    auto channel = declare(rig, general);
     for (int i = 0; i < 60; ++i) {
         if (i == 25) slack.request_refresh();
-        slack.push_message(w.channel, maya, "burst " + std::to_string(i));
+        slack.push_message(channel, maya, "burst " + std::to_string(i));
     }
     REQUIRE(rig.until([&] { return rig.has_text(1, "burst 59") && slack.unacked().empty(); }));
     auto texts = rig.texts(1);
@@ -128,17 +110,17 @@ TEST_CASE("refresh_requested in the middle of a burst: no event lost, none handl
     CHECK(slack.connections_opened() == 2);
     REQUIRE(rig.until([&] { return slack.open_connections() == 1; }));
     CHECK(slack.bad_frames().empty());
-    CHECK_SLACK_CONFORMS(w.spec);
+    CHECK_SLACK_CONFORMS(spec);
 }
 
 TEST_CASE("envelopes arriving in a burst are committed in groups and each acked after its group", "[slack]") {
-    with_incident w;
-    auto& slack = w.slack;
-    auto& rig = w.rig;
+    slack_world world;
+    auto& [slack, spec, general, rig] = world;
+    auto channel = declare(rig, general);
     // Frames come one WebSocket read at a time; under load the service waits a moment for
     // the ones behind the first, so a burst shares commits instead of taking one each.
     constexpr int burst = 200;
-    for (int i = 0; i < burst; ++i) slack.push_message(w.channel, maya, "burst " + std::to_string(i));
+    for (int i = 0; i < burst; ++i) slack.push_message(channel, maya, "burst " + std::to_string(i));
     REQUIRE(rig.until([&] { return rig.has_text(1, "burst " + std::to_string(burst - 1)) && slack.unacked().empty(); }));
     const auto& c = rig.eng().counters();
     INFO("groups " << c.groups << ", grouped events " << c.grouped_events);
@@ -148,7 +130,7 @@ TEST_CASE("envelopes arriving in a burst are committed in groups and each acked 
     for (int i = 0; i < burst; ++i) CHECK(std::count(texts.begin(), texts.end(), "burst " + std::to_string(i)) == 1);
     // Nothing was sent twice: no ack came too late.
     for (const auto& t : slack.envelope_timings()) CHECK(t.retry_attempt == 0);
-    CHECK_SLACK_CONFORMS(w.spec);
+    CHECK_SLACK_CONFORMS(spec);
 }
 
 TEST_CASE("a connection dropped after every N-th frame loses nothing and doubles nothing", "[slack]") {
@@ -355,14 +337,8 @@ std::optional<json::object> views_open_args(fake_slack& slack) {
 }  // namespace
 
 TEST_CASE("the kickoff offers buttons, and pressing one runs its command as the presser", "[slack]") {
-    fake_slack slack;
-    slack_conformance spec(slack);
-    slack.add_user(maya, "maya", "Maya");
-    slack.add_user(dana, "dana", "Dana");
-    auto general = slack.create_channel("general", {maya, dana, "UFBBOT"});
-    slack_rig rig(slack);
-    rig.boot();
-    REQUIRE(rig.until([&] { return rig.connected(); }));
+    slack_world world;
+    auto& [slack, spec, general, rig] = world;
     auto channel = declare(rig, general);
     REQUIRE(rig.until([&] { return rig.bot_said(channel, "First steps"); }));
 
@@ -417,14 +393,8 @@ TEST_CASE("the kickoff offers buttons, and pressing one runs its command as the 
 }
 
 TEST_CASE("/incident declare alone opens a form whose submission declares the incident", "[slack]") {
-    fake_slack slack;
-    slack_conformance spec(slack);
-    slack.add_user(maya, "maya", "Maya");
-    slack.add_user(dana, "dana", "Dana");
-    auto general = slack.create_channel("general", {maya, dana, "UFBBOT"});
-    slack_rig rig(slack);
-    rig.boot();
-    REQUIRE(rig.until([&] { return rig.connected(); }));
+    slack_world world;
+    auto& [slack, spec, general, rig] = world;
 
     auto envelope = slack.push_slash_command(general, dana, "  Declare ");
     REQUIRE(rig.until([&] { return !slack.views().empty() && slack.unacked().empty(); }));

@@ -29,14 +29,8 @@ std::map<std::string, int> users_info_calls(const fake_slack& slack) {
 }  // namespace
 
 TEST_CASE("the postmortem names people by their Slack display names, looked up once each", "[slack][names]") {
-    fake_slack slack;
-    slack_conformance spec(slack);
-    slack.add_user(maya, "maya", "Maya");
-    slack.add_user(dana, "dana", "Dana");
-    auto general = slack.create_channel("general", {maya, dana, "UFBBOT"});
-    slack_rig rig(slack);
-    rig.boot();
-    REQUIRE(rig.until([&] { return rig.connected(); }));
+    slack_world world;
+    auto& [slack, spec, general, rig] = world;
 
     auto channel = declare(rig, general);
     REQUIRE(rig.until([&] { return rig.bot_said(channel, "INC-1"); }));

@@ -97,6 +97,23 @@ struct slack_rig : service_rig {
     }
 };
 
+// A fake Slack with Maya and Dana (display names "Maya", "Dana") in #general, and the
+// service running against it, connected. Tests take its parts with
+// `auto& [slack, spec, general, rig] = world;`.
+struct slack_world {
+    fake_slack slack;
+    slack_conformance spec{slack};
+    std::string general;
+    slack_rig rig{slack};
+    slack_world() {
+        slack.add_user(maya, "maya", "Maya");
+        slack.add_user(dana, "dana", "Dana");
+        general = slack.create_channel("general", {maya, dana, "UFBBOT"});
+        rig.boot();
+        REQUIRE(rig.until([&] { return rig.connected(); }));
+    }
+};
+
 // Declares INC-1 from #general with a slash command and waits for its channel.
 inline std::string declare(slack_rig& rig, const std::string& general, const std::string& title = "Search is timing out") {
     rig.slack.push_slash_command(general, maya, "declare " + title + " --sev 1");

@@ -37,6 +37,12 @@ change declared(const incident& inc) {
     return c;
 }
 
+// Commits the incident's declaration as event "$ev0".
+void commit_declared(sqlite_store& store, const incident& inc) {
+    change c = declared(inc);
+    REQUIRE(store.commit(c, "$ev0", at_min(0), std::nullopt));
+}
+
 change said(const incident& inc, const std::string& msg, int minute) {
     change c;
     incident counted = inc;
@@ -52,8 +58,7 @@ TEST_CASE("the commits of a group are seen together and only after end_group", "
     temp_path db;
     sqlite_store store(db.str());
     const incident inc = bare_incident(1);
-    change first = declared(inc);
-    REQUIRE(store.commit(first, "$ev0", at_min(0), std::nullopt));
+    commit_declared(store, inc);
 
     store.begin_group();
     change a = said(inc, "m1", 1), b = said(inc, "m2", 2), c = said(inc, "m3", 3);
@@ -90,8 +95,7 @@ TEST_CASE("an abandoned group leaves the store as it was and usable", "[storage]
     temp_path db;
     sqlite_store store(db.str());
     const incident inc = bare_incident(1);
-    change first = declared(inc);
-    REQUIRE(store.commit(first, "$ev0", at_min(0), std::nullopt));
+    commit_declared(store, inc);
 
     store.begin_group();
     change a = said(inc, "m1", 1);
@@ -224,8 +228,7 @@ TEST_CASE("the WAL is checkpointed in the background and stays short", "[storage
     constexpr int commits = 400;
     {
         sqlite_store store(db.str());
-        change c = declared(inc);
-        REQUIRE(store.commit(c, "$ev0", at_min(0), std::nullopt));
+        commit_declared(store, inc);
         // Each commit adds about 20 pages (a 64 KiB text spills into overflow pages):
         // 400 of them, back to back, write some 8,000 frames (32 MB).
         const std::string big(64 * 1024, 'x');
