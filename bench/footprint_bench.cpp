@@ -92,12 +92,12 @@ incident make_incident(int n, std::int64_t entries, std::int64_t messages, bench
         inc.hypotheses.push_back({h, bench::room_phrases()[std::size_t(h)], person(), declared + 10min * h,
                                   open ? outcome::open : h == 2 ? outcome::confirmed : outcome::ruled_out,
                                   open ? std::nullopt : std::optional<instant>{declared + 10min * h + 15min},
-                                  open ? user_ref{} : person(), open ? "" : "error rate flat after the rollback"});
+                                  open ? user_ref{} : person(), open ? "" : "error rate flat after the rollback", {}, {}});
     for (int k = 0; k < 4; ++k)
-        inc.notes.push_back({note_kind(k), bench::room_phrases()[std::size_t(k + 2)], person(), declared + 7min * k});
+        inc.notes.push_back({note_kind(k), bench::room_phrases()[std::size_t(k + 2)], person(), declared + 7min * k, {}});
     for (int a = 1; a <= 2; ++a)
         inc.actions.push_back({a, fmt::format("add an alert on pool waiters ({})", a), person(), "2026-12-01",
-                               inc.declared_by, end});
+                               inc.declared_by, end, {}});
     for (int u = 0; u < 3; ++u)
         inc.updates.push_back({declared + 20min * u, inc.declared_by, "about 9% of order submissions failing",
                                "rolling back the config loader", "", declared + 20min * (u + 1)});

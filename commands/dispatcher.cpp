@@ -1,6 +1,7 @@
 #include "commands/dispatcher.hpp"
 
 #include "bot/core/text.hpp"
+#include "bot/core/visibility.hpp"
 #include "commands/parser.hpp"
 #include "commands/update_fields.hpp"
 #include "commands/views.hpp"
@@ -65,14 +66,36 @@ struct context {
         return o;
     }
 
-    // Answer in the room the event came from (everyone sees it).
-    void reply(rich_text body) { this_room_row(outbound_op::post).body = std::move(body); }
+    // Whether the room the event came from may not read the incident's details: a
+    // private incident asked about from elsewhere. Then every answer goes to the asker
+    // alone (sealed), never to the room.
+    bool sealed() const { return inc && !room_may_read(*inc, ev.room, ev.direct); }
+
+    // Answer in the room the event came from (everyone sees it), or only the asker when
+    // the room may not read it.
+    void reply(rich_text body) {
+        if (sealed()) return tell(std::move(body));
+        this_room_row(outbound_op::post).body = std::move(body);
+    }
 
     // Answer only the person who typed it, where the platform allows.
     void tell(rich_text body) {
         auto& o = this_room_row(outbound_op::ephemeral);
         o.to_user = ev.user;
         o.body = std::move(body);
+        if (sealed()) {
+            o.fallback = ephemeral_fallback::incident_room;
+            o.incident = inc->id;
+        }
+    }
+
+    // A private answer that is only a courtesy: dropped where the platform cannot show
+    // it to the asker alone.
+    void tell_if_private(rich_text body) {
+        auto& o = this_room_row(outbound_op::ephemeral);
+        o.to_user = ev.user;
+        o.body = std::move(body);
+        o.fallback = ephemeral_fallback::drop;
     }
 
     void tell(const std::string& text) { tell(rich_text{}.text(text)); }
@@ -82,13 +105,20 @@ struct context {
         incident_room_row(op).body = std::move(body);
     }
 
-    // Role holders belong in the incident room.
-    void invite_to_room(const user_ref& u) { incident_room_row(outbound_op::invite).invite.push_back(u); }
+    // Role holders belong in the incident room; whoever firebreak invites is a member.
+    void invite_to_room(const user_ref& u) {
+        incident_room_row(outbound_op::invite).invite.push_back(u);
+        inc->members.insert(u);
+        inc_dirty = true;
+    }
 
     // A mutating command's confirmation: in the incident room, and in the room it was
     // typed in when that is somewhere else.
+    // For a private incident typed elsewhere the room it was typed in hears nothing; the
+    // asker is told privately where the platform allows.
     void announce_here(rich_text body) {
-        if (!in_incident_room) reply(body);
+        if (sealed()) tell_if_private(rich_text{}.text("Done; " + inc->id.str() + "'s room has the details."));
+        else if (!in_incident_room) reply(body);
         to_incident_room(std::move(body));
     }
 
@@ -239,6 +269,8 @@ void cmd_declare(context& cx, const parsed_command& c) {
     inc.declared_in = cx.ev.room;
     inc.times.declared = cx.now;
     start_shift(inc, role::commander, commander, {}, cx.actor(), cx.now);
+    inc.members.insert(cx.actor());
+    inc.members.insert(commander);
     add_phase(inc, cx.actor(), cx.now);
     if (auto cad = cx.cadence(sev); cad.count() > 0) inc.next_update_due = cx.now + cad;
     cx.inc = inc;
@@ -265,6 +297,11 @@ void cmd_declare(context& cx, const parsed_command& c) {
     rich_text ack;
     ack.bold(inc.id.str()).text(fmt::format(" declared ({}): {} — commander ", to_string(sev), title)).mention(commander.id);
     ack.text(". Join the incident room to work it.");
+    if (cx.sealed()) {
+        // The room it was typed in learns only that a private incident exists.
+        cx.this_room_row(outbound_op::post).body =
+            rich_text{}.text("🔒 ").bold(inc.id.str()).text(" declared (private). Those it concerns are invited to its room.");
+    }
     cx.reply(ack);
     rich_text ann;
     if (is_private) {
@@ -521,6 +558,7 @@ void add_hypothesis(context& cx, const std::string& text, bool from_tag) {
     h.text = text;
     h.opened_by = cx.actor();
     h.opened_at = cx.now;
+    if (from_tag) h.source = cx.ev.msg;
     inc.hypotheses.push_back(h);
     cx.inc_dirty = true;
     if (!from_tag) cx.system("hypothesis", fmt::format("H{} opened: {}", h.n, text));
@@ -545,12 +583,14 @@ std::string close_hypothesis(context& cx, int n, outcome result, const std::stri
     if (n < 1 || std::size_t(n) > inc.hypotheses.size())
         return fmt::format("There is no H{} in {} (it has {} hypotheses).", n, inc.id.str(), inc.hypotheses.size());
     auto& h = inc.hypotheses[std::size_t(n - 1)];
+    if (h.withdrawn) return fmt::format("H{} was withdrawn: the message that opened it is gone.", n);
     if (h.result != outcome::open)
         return fmt::format("H{} is already {}.", n, to_string(h.result));
     h.result = result;
     h.closed_at = cx.now;
     h.closed_by = cx.actor();
     h.evidence = evidence;
+    h.closed_source = from_tag ? cx.ev.msg : message_id{};
     cx.inc_dirty = true;
     // A ruled-out hypothesis is a dead end: views and the postmortem list it with them.
     if (!from_tag)
@@ -578,7 +618,7 @@ void cmd_hypothesis(context& cx, const parsed_command& c) {
 }
 
 void add_note(context& cx, note_kind k, const std::string& text, bool from_tag) {
-    cx.inc->notes.push_back(note{k, text, cx.actor(), cx.now});
+    cx.inc->notes.push_back(note{k, text, cx.actor(), cx.now, from_tag ? cx.ev.msg : message_id{}});
     cx.inc_dirty = true;
     if (!from_tag) cx.system(to_string(k), text);
 }
@@ -628,6 +668,7 @@ void record_action(context& cx, action_item a, bool from_tag) {
     a.n = int(inc.actions.size()) + 1;
     a.created_by = cx.actor();
     a.at = cx.now;
+    if (from_tag) a.source = cx.ev.msg;
     inc.actions.push_back(a);
     cx.inc_dirty = true;
     if (!from_tag)
@@ -755,14 +796,19 @@ void run_command(context& cx, std::string_view text) {
             return cx.tell(fmt::format("No command \"{}\". Try `help`.", clean_line(c.args[0], 40)));
         return cx.tell(help_view(one, cx.cfg.command_prefix));
     }
-    if (spec.name == "list") return cx.tell(list_view(cx.st, cx.now));
+    if (spec.name == "list") {
+        const viewer me{cx.ev.user, cx.ev.room, cx.ev.direct};
+        return cx.tell(list_view(cx.st, cx.now, [&](const incident& i) { return may_see(i, me, cx.cfg.admins); }));
+    }
     if (spec.name == "declare") return cmd_declare(cx, c);
 
     // Every other command is about one incident: the room's, or the one named.
     const incident* target = nullptr;
     if (c.incident) {
         target = cx.st.find(*c.incident);
-        if (!target) return cx.tell(fmt::format("There is no INC-{}.", *c.incident));
+        // A private incident the asker may not see gets the answer of a missing one.
+        if (!target || !may_see(*target, viewer{cx.ev.user, cx.ev.room, cx.ev.direct}, cx.cfg.admins))
+            return cx.tell(not_visible_line(*c.incident));
     } else {
         target = cx.st.by_room(cx.ev.room);
         if (!target)
@@ -884,6 +930,8 @@ void on_message(context& cx) {
         e.thread_parent = ev.thread_parent;
         cx.out.entries.push_back(std::move(e));
         cx.inc->message_count += 1;
+        // Whoever speaks in the room is in it, whether or not the platform told us of the join.
+        if (!ev.user.empty()) cx.inc->members.insert(ev.user);
         cx.inc_dirty = true;
     }
     if (is_command) {
@@ -916,9 +964,170 @@ void on_message(context& cx) {
     if (!in_room && ev.direct) run_command(cx, clean_text(text, cx.cfg.max_text_bytes));
 }
 
+// ---- records that follow their messages ---------------------------------------------
+
+// "decision", "dead end", ... as a sentence starts.
+std::string note_label(note_kind k, bool capital) {
+    std::string label = k == note_kind::deadend ? "dead end" : to_string(k);
+    if (capital) label[0] = char(std::toupper(static_cast<unsigned char>(label[0])));
+    return label;
+}
+
+// What one tagged message created, found by its platform id.
+struct derived {
+    std::optional<std::size_t> note;   // index into notes
+    int opened = 0;                    // hypothesis it opened
+    int closed = 0;                    // hypothesis it confirmed or ruled out
+    int action = 0;                    // action item it recorded
+    bool any() const { return note || opened || closed || action; }
+};
+
+derived derived_from(const incident& inc, const message_id& m) {
+    derived d;
+    if (m.empty()) return d;
+    for (std::size_t i = 0; i < inc.notes.size(); ++i)
+        if (inc.notes[i].source == m) d.note = i;
+    for (const auto& h : inc.hypotheses) {
+        if (h.withdrawn) continue;
+        if (h.source == m) d.opened = h.n;
+        if (h.closed_source == m && h.result != outcome::open) d.closed = h.n;
+    }
+    for (const auto& a : inc.actions)
+        if (!a.withdrawn && a.source == m) d.action = a.n;
+    return d;
+}
+
+// Whether a later command or tag referred to hypothesis `h`: then it keeps its place.
+bool referred_to(const hypothesis& h) { return h.result != outcome::open; }
+
+// Takes back what message `m` created, because it was deleted (`deleted`) or edited so it
+// no longer carries the tag. A deleted message's words go with it, from the records too.
+// Returns one line per record for the room.
+std::vector<std::string> withdraw(context& cx, const derived& d, bool deleted) {
+    auto& inc = *cx.inc;
+    std::vector<std::string> said;
+    const char* why = deleted ? "its message was deleted" : "its message no longer has the tag";
+    if (d.closed) {
+        auto& h = inc.hypotheses[std::size_t(d.closed - 1)];
+        said.push_back(fmt::format("H{} is open again: the message that {} was {}.", h.n,
+                                   h.result == outcome::confirmed ? "confirmed it" : "ruled it out",
+                                   deleted ? "deleted" : "edited"));
+        h.result = outcome::open;
+        h.closed_at.reset();
+        h.closed_by = {};
+        h.evidence.clear();
+        h.closed_source = {};
+    }
+    if (d.opened) {
+        auto& h = inc.hypotheses[std::size_t(d.opened - 1)];
+        if (referred_to(h)) {
+            // H<n> was confirmed or ruled out since: the record keeps it, numbered.
+            if (deleted) {
+                h.text.clear();
+                h.source_deleted = true;
+                said.push_back(fmt::format("H{} keeps its number and outcome; its message was deleted.", h.n));
+            }
+        } else {
+            h.withdrawn = true;
+            if (deleted) h.text.clear();
+            said.push_back(fmt::format("H{} withdrawn: {}.", h.n, why));
+        }
+    }
+    if (d.action) {
+        auto& a = inc.actions[std::size_t(d.action - 1)];
+        a.withdrawn = true;
+        if (deleted) a.text.clear();
+        said.push_back(fmt::format("A{} withdrawn: {}.", a.n, why));
+    }
+    if (d.note) {
+        said.push_back(fmt::format("{} withdrawn: {}.", note_label(inc.notes[*d.note].kind, true), why));
+        inc.notes.erase(inc.notes.begin() + std::ptrdiff_t(*d.note));
+    }
+    cx.inc_dirty = cx.inc_dirty || !said.empty();
+    return said;
+}
+
+// "“old” → “new”", cut for one line.
+std::string was_now(const std::string& before, const std::string& after) {
+    return fmt::format("“{}” → “{}”", clean_line(before, 200), clean_line(after, 200));
+}
+
+// An edited message in an incident room: the row keeps the new text (and the old one
+// in its history), and what the message created follows it. Returns the lines to say.
+std::vector<std::string> follow_edit(context& cx, const std::optional<found_tag>& tag) {
+    auto& inc = *cx.inc;
+    auto d = derived_from(inc, cx.ev.msg);
+    std::string text = tag ? clean_line(tag->rest, max_field_bytes) : std::string{};
+    std::vector<std::string> said;
+    // The same kind of record as before: it is updated in place and keeps its number.
+    if (tag && !text.empty()) {
+        if (d.note && parse_note_kind(tag->tag) == inc.notes[*d.note].kind) {
+            auto& n = inc.notes[*d.note];
+            if (n.text != text) {
+                said.push_back(fmt::format("Updated {}: {}", note_label(n.kind, false), was_now(n.text, text)));
+                n.text = text;
+                cx.inc_dirty = true;
+            }
+            return said;
+        }
+        if (d.opened && !d.closed && !d.note && !d.action && tag->tag == "hypothesis") {
+            auto& h = inc.hypotheses[std::size_t(d.opened - 1)];
+            if (h.text != text) {
+                said.push_back(fmt::format("Updated H{}: {}", h.n, was_now(h.text, text)));
+                h.text = text;
+                cx.inc_dirty = true;
+            }
+            return said;
+        }
+        if (d.action && tag->tag == "action") {
+            action_item fresh;
+            if (parse_action(text, fresh).empty()) {
+                auto& a = inc.actions[std::size_t(d.action - 1)];
+                if (a.text != fresh.text || a.owner != fresh.owner || a.due != fresh.due) {
+                    said.push_back(fmt::format("Updated A{}: {}", a.n, was_now(a.text, fresh.text)));
+                    a.text = fresh.text;
+                    a.owner = fresh.owner;
+                    a.due = fresh.due;
+                    cx.inc_dirty = true;
+                }
+                return said;
+            }
+        }
+        if (d.closed && (tag->tag == "confirmed" || tag->tag == "ruledout")) {
+            auto& h = inc.hypotheses[std::size_t(d.closed - 1)];
+            auto words = split_words(text);
+            auto n = words.empty() ? std::nullopt : parse_h(words[0]);
+            auto result = tag->tag == "confirmed" ? outcome::confirmed : outcome::ruled_out;
+            if (n && *n == h.n && result == h.result) {
+                auto evidence = clean_line(std::string_view(text).substr(words[0].size()), max_field_bytes);
+                if (evidence != h.evidence) {
+                    said.push_back(fmt::format("Updated the evidence of H{}: {}", h.n, was_now(h.evidence, evidence)));
+                    h.evidence = evidence;
+                    cx.inc_dirty = true;
+                }
+                return said;
+            }
+        }
+    }
+    // Otherwise what it made is taken back, and what it says now is recorded afresh.
+    said = withdraw(cx, d, false);
+    if (tag && !inc.is_closed()) {
+        auto before = cx.out.outbox.size();
+        apply_tag(cx, *tag);
+        // apply_tag confirms in the room itself; fold its line into the one summary.
+        if (cx.out.outbox.size() > before && cx.out.outbox.back().op == outbound_op::post &&
+            cx.out.outbox.back().incident == inc.id) {
+            said.push_back(cx.out.outbox.back().body.plain());
+            cx.out.outbox.pop_back();
+        }
+    }
+    return said;
+}
+
 void on_amend(context& cx, timeline_amendment::what op) {
     const incident* in_room = cx.st.by_room(cx.ev.room);
     if (!in_room || cx.ev.msg.empty()) return;
+    using what = timeline_amendment::what;
     timeline_amendment a;
     a.op = op;
     a.incident = in_room->id;
@@ -926,8 +1135,38 @@ void on_amend(context& cx, timeline_amendment::what op) {
     a.msg = cx.ev.msg;
     a.actor = cx.ev.user;
     a.at = cx.ev.at;
-    if (op == timeline_amendment::what::edit) a.new_text = clean_text(cx.ev.text, cx.cfg.max_text_bytes);
+    std::optional<found_tag> tag;
+    if (op == what::edit) {
+        a.new_text = clean_text(cx.ev.text, cx.cfg.max_text_bytes);
+        if (!is_command_text(cx.ev.text, cx.cfg.command_prefix)) tag = find_tag(cx.ev.text);
+        a.new_tag = tag_of(tag);
+    }
     cx.out.amendments.push_back(std::move(a));
+    if (op != what::edit && op != what::remove) return;
+    cx.inc = *in_room;
+    cx.in_incident_room = true;
+    auto said = op == what::remove ? withdraw(cx, derived_from(*cx.inc, cx.ev.msg), true) : follow_edit(cx, tag);
+    if (said.empty()) return;
+    std::string line;
+    for (const auto& l : said) line += (line.empty() ? "" : " ") + l;
+    cx.system(op == what::remove ? "withdrawn" : "amended", line);
+    cx.to_incident_room(rich_text{}.text("✏️ " + line));
+}
+
+// Someone joined or left an incident room: membership decides who sees a private incident.
+void on_member(context& cx, bool joined) {
+    const incident* in_room = cx.st.by_room(cx.ev.room);
+    if (!in_room || cx.ev.user.empty()) return;
+    if ((in_room->members.count(cx.ev.user) > 0) == joined) return;
+    cx.inc = *in_room;
+    if (joined) cx.inc->members.insert(cx.ev.user);
+    else cx.inc->members.erase(cx.ev.user);
+    cx.inc_dirty = true;
+    // For a private incident, who could read it is part of the record.
+    if (in_room->is_private)
+        cx.system("access", joined ? fmt::format("@{} joined the room", cx.ev.user.id)
+                                   : fmt::format("@{} left the room and no longer sees {}", cx.ev.user.id,
+                                                 in_room->id.str()));
 }
 
 void on_room_bound(context& cx) {
@@ -1098,7 +1337,8 @@ change apply(const engine_state& state, const chat_event& ev, instant now, const
                 on_amend(cx, ev.reaction_added ? timeline_amendment::what::highlight : timeline_amendment::what::unhighlight);
             break;
         case event_kind::room_bound: on_room_bound(cx); break;
-        case event_kind::member_joined:
+        case event_kind::member_joined: on_member(cx, true); break;
+        case event_kind::member_left: on_member(cx, false); break;
         case event_kind::sync_mark: break;
     }
     cx.finish();

@@ -150,7 +150,7 @@ private:
     void hypotheses() {
         if (t_.hypothesis_timebox.count() <= 0) return;
         for (const auto& h : inc_.hypotheses) {
-            if (h.result != outcome::open) continue;
+            if (h.result != outcome::open || h.withdrawn) continue;
             auto seq = fmt::format("hypothesis:H{}", h.n);
             if (sent(seq) > 0) continue;
             add("hypothesis", seq, 1, std::max(h.opened_at, active_since()) + t_.hypothesis_timebox);
@@ -161,7 +161,7 @@ private:
     // Early on, with nothing suspected and the harm going on: what changed?
     void what_changed() {
         if (t_.what_changed_after.count() <= 0) return;
-        if (inc_.state >= status::mitigated || !inc_.hypotheses.empty()) return;
+        if (inc_.state >= status::mitigated || !inc_.live_hypotheses().empty()) return;
         auto seq = sequence_at("rollback", inc_.times.declared);
         if (sent(seq) == 0) add("rollback", seq, 1, inc_.times.declared + t_.what_changed_after);
     }

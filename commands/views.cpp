@@ -84,17 +84,17 @@ rich_text briefing_view(const incident& inc, instant now) {
 
     r.line().bold("Open hypotheses:");
     bool any = false;
-    for (const auto& h : inc.hypotheses)
-        if (h.result == outcome::open) {
-            r.bullet().text(fmt::format("H{} {} (open {})", h.n, h.text, format_span(now - h.opened_at)));
+    for (const auto* hp : inc.live_hypotheses())
+        if (const auto& h = *hp; h.result == outcome::open) {
+            r.bullet().text(fmt::format("H{} {} (open {})", h.n, shown_text(h), format_span(now - h.opened_at)));
             any = true;
         }
     if (!any) r.text(" none");
     r.line().bold("Ruled out and dead ends:");
     any = false;
-    for (const auto& h : inc.hypotheses)
-        if (h.result == outcome::ruled_out) {
-            r.bullet().text(fmt::format("H{} {}", h.n, h.text));
+    for (const auto* hp : inc.live_hypotheses())
+        if (const auto& h = *hp; h.result == outcome::ruled_out) {
+            r.bullet().text(fmt::format("H{} {}", h.n, shown_text(h)));
             if (!h.evidence.empty()) r.text(" — " + h.evidence);
             any = true;
         }
@@ -104,9 +104,9 @@ rich_text briefing_view(const incident& inc, instant now) {
             any = true;
         }
     if (!any) r.text(" nothing yet");
-    for (const auto& h : inc.hypotheses)
-        if (h.result == outcome::confirmed) {
-            r.line().bold("Confirmed: ").text(fmt::format("H{} {}", h.n, h.text));
+    for (const auto* hp : inc.live_hypotheses())
+        if (const auto& h = *hp; h.result == outcome::confirmed) {
+            r.line().bold("Confirmed: ").text(fmt::format("H{} {}", h.n, shown_text(h)));
         }
     r.line().bold("Decisions:");
     any = false;
@@ -123,8 +123,10 @@ rich_text briefing_view(const incident& inc, instant now) {
             r.text(fmt::format(" since {} UTC ({})", format_hhmm(s.start), format_span(now - s.start)));
         }
     r.line().bold("Open action items:");
-    if (inc.actions.empty()) r.text(" none");
-    for (const auto& a : inc.actions) {
+    auto actions = inc.live_actions();
+    if (actions.empty()) r.text(" none");
+    for (const auto* ap : actions) {
+        const auto& a = *ap;
         r.bullet().text(fmt::format("A{} {}", a.n, a.text));
         if (!a.owner.empty()) r.text(" — ").mention(a.owner.id);
         if (!a.due.empty()) r.text(" due " + a.due);
@@ -153,21 +155,25 @@ rich_text roles_view(const incident& inc, instant now) {
     return r;
 }
 
-rich_text list_view(const engine_state& state, instant now) {
+rich_text list_view(const engine_state& state, instant now, const std::function<bool(const incident&)>& visible) {
     rich_text r;
     std::size_t open = 0;
     for (const auto& [n, inc] : state.incidents)
-        if (!inc.is_closed()) ++open;
+        if (!inc.is_closed() && visible(inc)) ++open;
     if (open == 0) {
         r.text("No open incidents.");
         return r;
     }
     r.bold(fmt::format("{} open incident{}", open, open == 1 ? "" : "s"));
     for (const auto& [n, inc] : state.incidents) {
-        if (inc.is_closed()) continue;
+        if (inc.is_closed() || !visible(inc)) continue;
+        if (inc.is_private) {
+            r.bullet().text("🔒 ").bold(inc.id.str()).text(fmt::format(" · {} · {} (private incident; details in its room)",
+                                                                      to_string(inc.sev), to_title(inc.state)));
+            continue;
+        }
         r.bullet().bold(inc.id.str()).text(fmt::format(" · {} · {} — {} · commander ", to_string(inc.sev),
-                                                          to_title(inc.state),
-                                                          inc.is_private ? "(private incident)" : inc.title));
+                                                          to_title(inc.state), inc.title));
         mention_or_none(r, inc.commander());
         r.text(fmt::format(" · age {} · last update {}", format_span(now - inc.times.declared),
                            inc.updates.empty() ? std::string("never")

@@ -6,6 +6,7 @@
 #include "commands/command_spec.hpp"
 
 #include <deque>
+#include <functional>
 #include <string>
 
 namespace firebreak {
@@ -28,8 +29,9 @@ rich_text briefing_view(const incident& inc, instant now);
 /// Who holds which role, since when and for how long.
 rich_text roles_view(const incident& inc, instant now);
 
-/// Open incidents across the deployment.
-rich_text list_view(const engine_state& state, instant now);
+/// The open incidents `visible` admits. A private one shows only its id, severity and
+/// status, as the announcement room does: the list may be read by a whole room.
+rich_text list_view(const engine_state& state, instant now, const std::function<bool(const incident&)>& visible);
 
 /// The last entries of a timeline.
 rich_text timeline_view(const incident& inc, const std::deque<timeline_entry>& tail, std::size_t n);

@@ -112,7 +112,7 @@ private:
         items.push_back(one(fmt::format("Commander: {}.", commanders.empty() ? "none assigned" : commanders)));
         for (const auto* h : f_.confirmed) {
             fragment it{plain(fmt::format("Root cause (H{}, confirmed {}): ", h->n, utc_or_dash(h->closed_at))),
-                        plain(h->text)};
+                        plain(shown_text(*h))};
             if (!h->evidence.empty()) it.insert(it.end(), {plain(" — evidence: "), plain(h->evidence)});
             items.push_back(std::move(it));
         }
@@ -129,7 +129,7 @@ private:
                                         "{} dead ends, {} status updates, {} action items.",
                                         messages, speakers, src_.entries.size(),
                                         notes_of(inc_, note_kind::decision).size(), f_.dead_ends.size(),
-                                        inc_.updates.size(), inc_.actions.size())));
+                                        inc_.updates.size(), inc_.live_actions().size())));
         b.push_back(list(std::move(items)));
     }
 
@@ -258,16 +258,17 @@ private:
 
     void hypotheses() {
         auto& b = section("Hypotheses");
-        if (inc_.hypotheses.empty()) {
+        auto live = inc_.live_hypotheses();
+        if (live.empty()) {
             b.push_back(paragraph(one("No hypotheses recorded.")));
             return;
         }
         auto t = table({"ID", "Hypothesis", "Opened (UTC)", "By", "Outcome", "Closed (UTC)", "Evidence"});
-        for (const auto& h : inc_.hypotheses)
-            t.rows.push_back({{one(fmt::format("H{}", h.n)), one(h.text), one(format_utc(h.opened_at)),
-                               one(who(h.opened_by)), one(to_string(h.result)), one(utc_or_dash(h.closed_at)),
-                               one(or_dash(h.evidence))},
-                              {outcome_mark(h.result)}});
+        for (const auto* h : live)
+            t.rows.push_back({{one(fmt::format("H{}", h->n)), h->source_deleted ? fragment{em(shown_text(*h))} : one(h->text),
+                               one(format_utc(h->opened_at)), one(who(h->opened_by)), one(to_string(h->result)),
+                               one(utc_or_dash(h->closed_at)), one(or_dash(h->evidence))},
+                              {outcome_mark(h->result)}});
         b.push_back(std::move(t));
     }
 
@@ -350,14 +351,15 @@ private:
 
     void actions() {
         auto& b = section("Action items");
-        if (inc_.actions.empty()) {
+        auto live = inc_.live_actions();
+        if (live.empty()) {
             b.push_back(paragraph(one("No action items recorded.")));
             return;
         }
         auto t = table({"ID", "Action", "Owner", "Due", "Recorded (UTC)", "By"});
-        for (const auto& a : inc_.actions)
-            t.rows.push_back({{one(fmt::format("A{}", a.n)), one(a.text), one(a.owner.empty() ? "unassigned" : who(a.owner)),
-                               one(or_dash(a.due)), one(format_utc(a.at)), one(who(a.created_by))},
+        for (const auto* a : live)
+            t.rows.push_back({{one(fmt::format("A{}", a->n)), one(a->text), one(a->owner.empty() ? "unassigned" : who(a->owner)),
+                               one(or_dash(a->due)), one(format_utc(a->at)), one(who(a->created_by))},
                               {}});
         b.push_back(std::move(t));
     }
@@ -372,7 +374,7 @@ private:
         std::vector<fragment> whys;
         if (!f_.confirmed.empty()) {
             const auto* h = f_.confirmed.front();
-            whys.push_back({plain(fmt::format("Why? H{} (confirmed): ", h->n)), plain(h->text)});
+            whys.push_back({plain(fmt::format("Why? H{} (confirmed): ", h->n)), plain(shown_text(*h))});
         }
         while (whys.size() < 5) whys.push_back({plain("Why? "), em(placeholder)});
         b.push_back(list(std::move(whys), true));

@@ -51,11 +51,12 @@ draft_facts facts_of(const draft_source& src) {
 
     for (const auto& n : inc.notes)
         if (n.kind == note_kind::deadend) f.dead_ends.push_back({n.at, n.author, n.text, 0, {}});
-    for (const auto& h : inc.hypotheses) {
+    for (const auto* hp : inc.live_hypotheses()) {
+        const auto& h = *hp;
         if (h.result == outcome::confirmed) f.confirmed.push_back(&h);
         if (h.result == outcome::ruled_out)
             f.dead_ends.push_back({h.closed_at.value_or(h.opened_at), h.closed_by.empty() ? h.opened_by : h.closed_by,
-                                   h.text, h.n, h.evidence});
+                                   shown_text(h), h.n, h.evidence});
     }
     std::stable_sort(f.dead_ends.begin(), f.dead_ends.end(),
                      [](const dead_end& a, const dead_end& b) { return a.at < b.at; });
@@ -83,12 +84,12 @@ draft_facts facts_of(const draft_source& src) {
         see_opt(s.end);
     }
     for (const auto& u : inc.updates) see(u.at);
-    for (const auto& h : inc.hypotheses) {
-        see(h.opened_at);
-        see_opt(h.closed_at);
+    for (const auto* h : inc.live_hypotheses()) {
+        see(h->opened_at);
+        see_opt(h->closed_at);
     }
     for (const auto& n : inc.notes) see(n.at);
-    for (const auto& a : inc.actions) see(a.at);
+    for (const auto* a : inc.live_actions()) see(a->at);
     if (!src.entries.empty()) {
         // Entries are in commit order, which is time order; look at both ends only.
         see(src.entries.front().at);
@@ -123,7 +124,7 @@ rich_text postmortem_summary(const draft_source& src) {
     if (f.worst != inc.sev) sev += fmt::format(" (peak {})", to_string(f.worst));
     t.text(fmt::format("{} · {} · {}", sev, to_title(inc.state), duration_phrase(inc, f)));
     for (const auto* h : f.confirmed) {
-        t.line().text(fmt::format("Root cause (H{}, confirmed): {}", h->n, h->text));
+        t.line().text(fmt::format("Root cause (H{}, confirmed): {}", h->n, shown_text(*h)));
         if (!h->evidence.empty()) t.text(fmt::format(" — {}", h->evidence));
     }
     if (f.confirmed.empty()) t.line().text("No hypothesis was confirmed; the root cause is still open.");

@@ -136,7 +136,8 @@ json::array participants_of(const draft_source& src, const draft_facts& f) {
 
 json::array hypotheses_of(const incident& inc) {
     json::array a;
-    for (const auto& h : inc.hypotheses) {
+    for (const auto* hp : inc.live_hypotheses()) {
+        const auto& h = *hp;
         json::object o;
         o["id"] = "H" + std::to_string(h.n);
         o["number"] = h.n;
@@ -147,6 +148,7 @@ json::array hypotheses_of(const incident& inc) {
         o["closed_at"] = when(h.closed_at);
         o["closed_by"] = user(h.closed_by);
         o["evidence"] = str_or_null(h.evidence);
+        o["source_deleted"] = h.source_deleted;
         a.push_back(std::move(o));
     }
     return a;
@@ -174,7 +176,8 @@ json::array dead_ends_of(const draft_facts& f) {
 
 json::array actions_of(const incident& inc) {
     json::array a;
-    for (const auto& x : inc.actions) {
+    for (const auto* xp : inc.live_actions()) {
+        const auto& x = *xp;
         json::object o;
         o["id"] = "A" + std::to_string(x.n);
         o["number"] = x.n;

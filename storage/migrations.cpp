@@ -253,10 +253,45 @@ CREATE TABLE people (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 4: records follow the messages they came from, and private incidents know
+// who is in their rooms. A hypothesis, note or action item made by an inline tag keeps the
+// platform id of that message ('' for one made by a command), so deleting or editing the
+// message withdraws or updates it; withdrawn hypotheses and actions stay as rows so their
+// numbers are never given out twice. `incident_members` is who firebreak invited or saw
+// join an incident's rooms, less who left: it decides who may see a private incident.
+// An outbox row says where an ephemeral answer goes on a platform without ephemeral
+// messages. Rows from version 3 keep their meaning through the defaults.
+constexpr std::string_view v4_sql = R"sql(
+ALTER TABLE hypotheses ADD COLUMN source_msg TEXT NOT NULL DEFAULT '';
+ALTER TABLE hypotheses ADD COLUMN closed_source_msg TEXT NOT NULL DEFAULT '';
+ALTER TABLE hypotheses ADD COLUMN withdrawn INTEGER NOT NULL DEFAULT 0 CHECK (withdrawn IN (0, 1));
+ALTER TABLE hypotheses ADD COLUMN source_deleted INTEGER NOT NULL DEFAULT 0 CHECK (source_deleted IN (0, 1));
+ALTER TABLE notes ADD COLUMN source_msg TEXT NOT NULL DEFAULT '';
+ALTER TABLE actions ADD COLUMN source_msg TEXT NOT NULL DEFAULT '';
+ALTER TABLE actions ADD COLUMN withdrawn INTEGER NOT NULL DEFAULT 0 CHECK (withdrawn IN (0, 1));
+ALTER TABLE outbox ADD COLUMN fallback TEXT NOT NULL DEFAULT 'reply_in_room'
+    CHECK (fallback IN ('reply_in_room', 'incident_room', 'drop'));
+
+CREATE TABLE incident_members (
+    incident INTEGER NOT NULL REFERENCES incidents(number) ON DELETE CASCADE,
+    user_id  TEXT    NOT NULL,
+    PRIMARY KEY (incident, user_id)
+) WITHOUT ROWID;
+-- Before version 4 nobody was tracked: everyone who held a role or spoke in the room is
+-- taken to be in it.
+INSERT OR IGNORE INTO incident_members(incident, user_id)
+    SELECT incident, user_id FROM shifts WHERE user_id <> '';
+INSERT OR IGNORE INTO incident_members(incident, user_id)
+    SELECT DISTINCT incident, author FROM timeline WHERE kind = 'message' AND author <> '';
+INSERT OR IGNORE INTO incident_members(incident, user_id)
+    SELECT number, declared_by FROM incidents WHERE declared_by <> '';
+)sql";
+
 constexpr migration all_migrations[] = {
     {1, v1_sql},
     {2, v2_sql},
     {3, v3_sql},
+    {4, v4_sql},
 };
 
 // Not part of a numbered step: every step records its version here.

@@ -71,6 +71,11 @@ constexpr named<target_kind> target_names[] = {
     {target_kind::incident_room, "incident_room"},
     {target_kind::announcement, "announcement"},
 };
+constexpr named<ephemeral_fallback> fallback_names[] = {
+    {ephemeral_fallback::reply_in_room, "reply_in_room"},
+    {ephemeral_fallback::incident_room, "incident_room"},
+    {ephemeral_fallback::drop, "drop"},
+};
 
 template <class E, std::size_t N>
 const char* name_of(const named<E> (&table)[N], E value, const char* what) {
@@ -394,6 +399,7 @@ struct sqlite_store::impl {
         SQLite::Statement delete_snoozes, insert_snooze;
         SQLite::Statement delete_phases, insert_phase;
         SQLite::Statement delete_nudges, insert_nudge;
+        SQLite::Statement delete_members, insert_member;
         SQLite::Statement put_counter;
         SQLite::Statement insert_entry;
         SQLite::Statement copy_to_history, forget_history;
@@ -479,16 +485,17 @@ sqlite_store::impl::statements::statements(SQLite::Database& db)
       delete_hypotheses(db, "DELETE FROM hypotheses WHERE incident = ?1"),
       insert_hypothesis(db,
                         "INSERT INTO hypotheses(incident, ord, n, text, opened_by, opened_at, "
-                        "outcome, closed_at, closed_by, evidence) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+                        "outcome, closed_at, closed_by, evidence, source_msg, closed_source_msg, "
+                        "withdrawn, source_deleted) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"),
       delete_notes(db, "DELETE FROM notes WHERE incident = ?1"),
       insert_note(db,
-                  "INSERT INTO notes(incident, ord, kind, text, author, at) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
+                  "INSERT INTO notes(incident, ord, kind, text, author, at, source_msg) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
       delete_actions(db, "DELETE FROM actions WHERE incident = ?1"),
       insert_action(db,
-                    "INSERT INTO actions(incident, ord, n, text, owner, due, created_by, at) "
-                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+                    "INSERT INTO actions(incident, ord, n, text, owner, due, created_by, at, "
+                    "source_msg, withdrawn) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
       delete_updates(db, "DELETE FROM status_updates WHERE incident = ?1"),
       insert_update(db,
                     "INSERT INTO status_updates(incident, ord, at, author, impact, actions, "
@@ -503,6 +510,8 @@ sqlite_store::impl::statements::statements(SQLite::Database& db)
       insert_nudge(db,
                    "INSERT INTO nudge_progress(incident, sequence, sent, first_at, last_at) "
                    "VALUES (?1, ?2, ?3, ?4, ?5)"),
+      delete_members(db, "DELETE FROM incident_members WHERE incident = ?1"),
+      insert_member(db, "INSERT INTO incident_members(incident, user_id) VALUES (?1, ?2)"),
       put_counter(db,
                   "INSERT INTO counters(name, value) VALUES (?1, ?2) "
                   "ON CONFLICT(name) DO UPDATE SET value = excluded.value"),
@@ -515,17 +524,17 @@ sqlite_store::impl::statements::statements(SQLite::Database& db)
                       "INSERT INTO timeline_edits(seq, at, previous_text, editor) "
                       "SELECT seq, ?4, text, ?5 FROM timeline "
                       "WHERE room_platform = ?1 AND room_id = ?2 AND msg_id = ?3 AND incident = ?6 "
-                      "AND kind = 'message'"),
+                      "AND kind = 'message' AND text <> ?7"),
       forget_history(db,
                      "DELETE FROM timeline_edits WHERE seq IN (SELECT seq FROM timeline "
                      "WHERE room_platform = ?1 AND room_id = ?2 AND msg_id = ?3 AND incident = ?6 "
                      "AND kind = 'message')"),
       apply_edit(db,
-                 "UPDATE timeline SET text = ?4, edited = 1 "
+                 "UPDATE timeline SET text = ?4, tag = ?5, edited = 1 "
                  "WHERE room_platform = ?1 AND room_id = ?2 AND msg_id = ?3 AND incident = ?6 "
-                      "AND kind = 'message'"),
+                      "AND kind = 'message' AND text <> ?4"),
       apply_remove(db,
-                   "UPDATE timeline SET text = '', deleted = 1 "
+                   "UPDATE timeline SET text = '', tag = '', deleted = 1 "
                    "WHERE room_platform = ?1 AND room_id = ?2 AND msg_id = ?3 AND incident = ?6 "
                       "AND kind = 'message'"),
       apply_highlight(db,
@@ -534,8 +543,8 @@ sqlite_store::impl::statements::statements(SQLite::Database& db)
                       "AND kind = 'message'"),
       insert_outbox(db,
                     "INSERT INTO outbox(created_at, op, target, platform, room_platform, room_id, "
-                    "incident, to_user, body, thread, room_name, invite, is_private) "
-                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"),
+                    "incident, to_user, body, thread, room_name, invite, is_private, fallback) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"),
       put_cursor(db,
                  "INSERT INTO cursors(key, value) VALUES (?1, ?2) "
                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
@@ -543,7 +552,7 @@ sqlite_store::impl::statements::statements(SQLite::Database& db)
       // Matches the partial index outbox_pending term for term, so it is used.
       pending(db,
               "SELECT id, created_at, op, target, platform, room_platform, room_id, incident, "
-              "to_user, body, thread, room_name, invite, is_private, attempts, not_before "
+              "to_user, body, thread, room_name, invite, is_private, attempts, not_before, fallback "
               "FROM outbox WHERE sent_at IS NULL AND failed = 0 ORDER BY id LIMIT ?1"),
       mark_sent(db, "UPDATE outbox SET sent_at = ?2, platform_msg_id = ?3 WHERE id = ?1"),
       mark_failed(db,
@@ -666,6 +675,10 @@ void sqlite_store::impl::write_incident(const incident& inc, const incident* bef
              bind_ms(*s, 8, v.closed_at);
              s->bind(9, v.closed_by.id);
              s->bind(10, v.evidence);
+             s->bind(11, v.source.id);
+             s->bind(12, v.closed_source.id);
+             bind_flag(*s, 13, v.withdrawn);
+             bind_flag(*s, 14, v.source_deleted);
              s->exec();
          });
     sync(inc.notes, before ? &before->notes : nullptr, st_.delete_notes,
@@ -677,6 +690,7 @@ void sqlite_store::impl::write_incident(const incident& inc, const incident* bef
              s->bind(4, v.text);
              s->bind(5, v.author.id);
              bind_ms(*s, 6, v.at);
+             s->bind(7, v.source.id);
              s->exec();
          });
     sync(inc.actions, before ? &before->actions : nullptr, st_.delete_actions,
@@ -690,6 +704,8 @@ void sqlite_store::impl::write_incident(const incident& inc, const incident* bef
              s->bind(6, v.due);
              s->bind(7, v.created_by.id);
              bind_ms(*s, 8, v.at);
+             s->bind(9, v.source.id);
+             bind_flag(*s, 10, v.withdrawn);
              s->exec();
          });
     sync(inc.updates, before ? &before->updates : nullptr, st_.delete_updates,
@@ -736,6 +752,20 @@ void sqlite_store::impl::write_incident(const incident& inc, const incident* bef
         }
     }
 
+    if (!before || before->members != inc.members) {
+        {
+            scoped d(st_.delete_members);
+            d->bind(1, number);
+            d->exec();
+        }
+        for (const auto& member : inc.members) {
+            scoped s(st_.insert_member);
+            s->bind(1, number);
+            s->bind(2, member.id);
+            s->exec();
+        }
+    }
+
     if (!before || before->snoozed_until != inc.snoozed_until) {
         {
             scoped d(st_.delete_snoozes);
@@ -772,6 +802,7 @@ void sqlite_store::impl::apply(const timeline_amendment& a, std::int64_t changed
         where(*h);
         h->bind(4, changed_at);
         h->bind(5, a.actor.id);
+        h->bind(7, a.new_text);
         h->exec();
     } else if (a.op == what::remove) {
         // A deletion removes the words, earlier versions included (a pasted secret must
@@ -785,6 +816,7 @@ void sqlite_store::impl::apply(const timeline_amendment& a, std::int64_t changed
         scoped s(st_.apply_edit);
         where(*s);
         s->bind(4, a.new_text);
+        s->bind(5, a.new_tag);
         s->exec();
         break;
     }
@@ -930,8 +962,8 @@ restored_state sqlite_store::load(std::size_t tail) {
         {
             SQLite::Statement q(db,
                                 "SELECT incident, n, text, opened_by, opened_at, outcome, "
-                                "closed_at, closed_by, evidence FROM hypotheses "
-                                "ORDER BY incident, ord");
+                                "closed_at, closed_by, evidence, source_msg, closed_source_msg, "
+                                "withdrawn, source_deleted FROM hypotheses ORDER BY incident, ord");
             while (q.executeStep()) {
                 hypothesis v;
                 v.n = q.getColumn(1).getInt();
@@ -942,12 +974,16 @@ restored_state sqlite_store::load(std::size_t tail) {
                 v.closed_at = col_opt_ms(q, 6);
                 v.closed_by = user_ref{col_text(q, 7)};
                 v.evidence = col_text(q, 8);
+                v.source = message_id{col_text(q, 9)};
+                v.closed_source = message_id{col_text(q, 10)};
+                v.withdrawn = col_flag(q, 11);
+                v.source_deleted = col_flag(q, 12);
                 owner(q.getColumn(0).getInt64(), "hypotheses").hypotheses.push_back(std::move(v));
             }
         }
         {
             SQLite::Statement q(db,
-                                "SELECT incident, kind, text, author, at FROM notes "
+                                "SELECT incident, kind, text, author, at, source_msg FROM notes "
                                 "ORDER BY incident, ord");
             while (q.executeStep()) {
                 note v;
@@ -955,12 +991,14 @@ restored_state sqlite_store::load(std::size_t tail) {
                 v.text = col_text(q, 2);
                 v.author = user_ref{col_text(q, 3)};
                 v.at = col_ms(q, 4);
+                v.source = message_id{col_text(q, 5)};
                 owner(q.getColumn(0).getInt64(), "notes").notes.push_back(std::move(v));
             }
         }
         {
             SQLite::Statement q(db,
-                                "SELECT incident, n, text, owner, due, created_by, at FROM actions "
+                                "SELECT incident, n, text, owner, due, created_by, at, source_msg, "
+                                "withdrawn FROM actions "
                                 "ORDER BY incident, ord");
             while (q.executeStep()) {
                 action_item v;
@@ -970,6 +1008,8 @@ restored_state sqlite_store::load(std::size_t tail) {
                 v.due = col_text(q, 4);
                 v.created_by = user_ref{col_text(q, 5)};
                 v.at = col_ms(q, 6);
+                v.source = message_id{col_text(q, 7)};
+                v.withdrawn = col_flag(q, 8);
                 owner(q.getColumn(0).getInt64(), "actions").actions.push_back(std::move(v));
             }
         }
@@ -1010,6 +1050,11 @@ restored_state sqlite_store::load(std::size_t tail) {
                 m.first = col_ms(q, 3);
                 m.last = col_ms(q, 4);
             }
+        }
+        {
+            SQLite::Statement q(db, "SELECT incident, user_id FROM incident_members ORDER BY incident");
+            while (q.executeStep())
+                owner(q.getColumn(0).getInt64(), "incident_members").members.insert(user_ref{col_text(q, 1)});
         }
         {
             SQLite::Statement q(db, "SELECT incident, nudge, until_at FROM snoozes");
@@ -1174,6 +1219,7 @@ bool sqlite_store::commit(change& c, const std::string& event_id, instant now,
             s->bind(11, o.room_name);
             s->bind(12, join_users(o.invite));
             bind_flag(*s, 13, o.is_private);
+            s->bind(14, name_of(fallback_names, o.fallback, "ephemeral fallback"));
             s->exec();
         }
 
@@ -1225,6 +1271,7 @@ std::vector<outbox_row> sqlite_store::pending_outbox(std::size_t limit) {
             row.msg.is_private = col_flag(*s, 13);
             row.attempts = s->getColumn(14).getInt();
             row.not_before = col_opt_ms(*s, 15);
+            row.msg.fallback = value_of(fallback_names, col_text(*s, 16), "ephemeral fallback");
             out.push_back(std::move(row));
         }
         return out;

@@ -15,8 +15,9 @@ enum class event_kind {
     reaction,    ///< a reaction was added to (or removed from) message `msg`
     command,     ///< a slash command; `text` is everything after "/incident"
     room_bound,  ///< the runtime opened `room` for `incident` (delivery of an open_room)
-    member_joined,
+    member_joined,  ///< `user` joined `room`
     sync_mark,   ///< nothing happened: only the adapter cursor moves (an empty sync batch)
+    member_left, ///< `user` left `room` or was removed from it
 };
 
 /// One inbound event, already translated from the platform's wire format.

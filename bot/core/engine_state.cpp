@@ -40,8 +40,18 @@ void fold(engine_state& state, const change& c, const engine_settings& settings)
         for (auto& e : it->second) {
             if (e.kind != entry_kind::message || e.room != a.room || e.msg != a.msg) continue;
             switch (a.op) {
-                case timeline_amendment::what::edit: e.text = a.new_text; e.edited = true; break;
-                case timeline_amendment::what::remove: e.text.clear(); e.deleted = true; break;
+                case timeline_amendment::what::edit:
+                    // An edit that changes no text (a link preview arriving) changes nothing.
+                    if (e.text == a.new_text) break;
+                    e.text = a.new_text;
+                    e.tag = a.new_tag;
+                    e.edited = true;
+                    break;
+                case timeline_amendment::what::remove:
+                    e.text.clear();
+                    e.tag.clear();
+                    e.deleted = true;
+                    break;
                 case timeline_amendment::what::highlight: e.highlight = true; break;
                 case timeline_amendment::what::unhighlight: e.highlight = false; break;
             }

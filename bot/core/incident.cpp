@@ -117,6 +117,30 @@ std::optional<room_ref> incident::room_on(std::string_view platform) const {
     return {};
 }
 
+std::string shown_text(const hypothesis& h) {
+    return h.source_deleted ? std::string("(its message was deleted)") : h.text;
+}
+
+bool incident::owns_room(const room_ref& r) const {
+    for (const auto& own : rooms)
+        if (own == r) return true;
+    return false;
+}
+
+std::vector<const hypothesis*> incident::live_hypotheses() const {
+    std::vector<const hypothesis*> out;
+    for (const auto& h : hypotheses)
+        if (!h.withdrawn) out.push_back(&h);
+    return out;
+}
+
+std::vector<const action_item*> incident::live_actions() const {
+    std::vector<const action_item*> out;
+    for (const auto& a : actions)
+        if (!a.withdrawn) out.push_back(&a);
+    return out;
+}
+
 incident_metrics metrics_of(const incident& inc) {
     const auto& t = inc.times;
     instant start = t.impact_started ? *t.impact_started : t.detected ? *t.detected : t.declared;

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -76,8 +77,19 @@ struct hypothesis {
     std::optional<instant> closed_at;
     user_ref closed_by;
     std::string evidence;
+    message_id source;             ///< the tagged message that opened it (empty: a command)
+    message_id closed_source;      ///< the tagged message that closed it (empty: a command)
+    /// Its message was deleted (or lost the tag) before anything referred to it: it is gone
+    /// from every view, and keeps its number so H<n> never means two things.
+    bool withdrawn = false;
+    /// Its message was deleted after it was confirmed or ruled out: it stays, numbered,
+    /// without the deleted words.
+    bool source_deleted = false;
     bool operator==(const hypothesis&) const = default;
 };
+
+/// What a hypothesis says on the record: its text, or a note that its message was deleted.
+std::string shown_text(const hypothesis& h);
 
 /// Kinds of typed entry a scribe records.
 enum class note_kind { decision, deadend, change, impact, mitigation };
@@ -92,6 +104,7 @@ struct note {
     std::string text;
     user_ref author;
     instant at{};
+    message_id source;             ///< the tagged message it came from (empty: a command)
     bool operator==(const note&) const = default;
 };
 
@@ -103,6 +116,8 @@ struct action_item {
     std::string due;               ///< YYYY-MM-DD or empty
     user_ref created_by;
     instant at{};
+    message_id source;             ///< the tagged message it came from (empty: a command)
+    bool withdrawn = false;        ///< its message was deleted; keeps its number, shown nowhere
     bool operator==(const action_item&) const = default;
 };
 
@@ -158,6 +173,10 @@ struct incident {
     std::map<std::string, nudge_mark> nudges;   ///< nudge sequence key -> progress
     std::optional<instant> next_update_due;
     std::int64_t message_count = 0;             ///< human messages recorded
+    /// Who is in the incident's rooms as far as firebreak knows: everyone it invited
+    /// (role holders, the declarer) and everyone the platform said joined, less those
+    /// who left or were removed. Decides who may see a private incident (visibility.hpp).
+    std::set<user_ref> members;
     bool operator==(const incident&) const = default;
 
     /// The open shift of the commander, if any.
@@ -170,6 +189,12 @@ struct incident {
     bool is_closed() const { return state == status::closed; }
     /// The room of this incident on a platform, if it has one there.
     std::optional<room_ref> room_on(std::string_view platform) const;
+    /// Whether `r` is one of this incident's own rooms.
+    bool owns_room(const room_ref& r) const;
+    /// Hypotheses still on the record (not withdrawn), in order.
+    std::vector<const hypothesis*> live_hypotheses() const;
+    /// Action items still on the record (not withdrawn), in order.
+    std::vector<const action_item*> live_actions() const;
 };
 
 /// The derived times of PRODUCT §1. Spans start at impact start when it is known,

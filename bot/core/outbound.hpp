@@ -25,6 +25,15 @@ enum class outbound_op {
     invite,      ///< invite `invite` to the room (role holders join the incident room)
 };
 
+/// Where an ephemeral answer goes on a platform without ephemeral messages.
+enum class ephemeral_fallback {
+    reply_in_room,   ///< posted in the room it was asked in, addressed to the user
+    incident_room,   ///< about a private incident, asked from outside it: posted in the
+                     ///< incident's own room (`incident`), addressed to the user, never
+                     ///< where it was asked
+    drop,            ///< a courtesy the platform cannot show privately: not sent
+};
+
 /// One thing to deliver.
 struct outbound {
     outbound_op op = outbound_op::post;
@@ -38,6 +47,8 @@ struct outbound {
     std::string room_name;
     std::vector<user_ref> invite;
     bool is_private = false;
+    /// For `ephemeral`: what happens where the platform has no ephemeral messages.
+    ephemeral_fallback fallback = ephemeral_fallback::reply_in_room;
     bool operator==(const outbound&) const = default;
 };
 

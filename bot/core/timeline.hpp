@@ -41,6 +41,7 @@ struct timeline_amendment {
     room_ref room;
     message_id msg;
     std::string new_text;           ///< for edits
+    std::string new_tag;            ///< for edits: the tag the new text carries, or empty
     user_ref actor;
     instant at{};
     bool operator==(const timeline_amendment&) const = default;

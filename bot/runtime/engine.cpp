@@ -274,10 +274,31 @@ void engine::deliver_row(const outbox_row& row, std::function<void(bool)> next) 
     auto done = [this, row, next](delivery d) { finish_row(row, d, next); };
     switch (m.op) {
         case outbound_op::post: return a.post(room, m.body, m.thread, fmt::format("fb-{}", row.id), done);
-        case outbound_op::ephemeral:
+        case outbound_op::ephemeral: {
             if (a.caps().ephemeral) return a.post_ephemeral(room, m.to_user, m.body, done);
-            return a.post(room, rich_text{}.mention(m.to_user.id).text(" ").append(m.body), m.thread,
+            room_ref where = room;
+            message_id thread = m.thread;
+            if (m.fallback == ephemeral_fallback::drop) {
+                store_.mark_sent(row.id, message_id{}, clock_.now());
+                return next(true);
+            }
+            if (m.fallback == ephemeral_fallback::incident_room) {
+                // About a private incident, asked elsewhere: said in its own room, which the
+                // asker is in, never in the room it was asked in.
+                std::optional<room_ref> own;
+                if (inc) own = inc->room_on(m.platform);
+                if (!own) {
+                    store_.mark_failed(row.id, "a private answer has no incident room to go to", true, std::nullopt);
+                    spdlog::warn("outbox row {}: private answer about {} dropped: no room on {}", row.id,
+                                 m.incident.str(), m.platform);
+                    return next(true);
+                }
+                where = *own;
+                thread = {};
+            }
+            return a.post(where, rich_text{}.mention(m.to_user.id).text(" ").append(m.body), thread,
                           fmt::format("fb-{}", row.id), done);
+        }
         case outbound_op::set_topic:
             if (!a.caps().topics) {
                 store_.mark_sent(row.id, message_id{}, clock_.now());

@@ -38,7 +38,7 @@ using document_renderer = std::function<rendered_document(const incident&, incid
 
 /// What the engine has done since start, for the ops endpoint's metrics.
 struct engine_counters {
-    std::array<std::int64_t, 8> events_by_kind{};   ///< indexed by event_kind
+    std::array<std::int64_t, 9> events_by_kind{};   ///< indexed by event_kind
     std::int64_t commands = 0;                      ///< events that were commands
     std::int64_t duplicates = 0;                    ///< redeliveries recognised
     std::int64_t rate_limit_waits = 0;              ///< deliveries told to wait and retry

@@ -278,7 +278,7 @@ TEST_CASE("outside an incident room a command must name its incident", "[command
     }
     SECTION("unknown INC-99") {
         h.say("maya", "#general", cmd("sev INC-99 1 worse"));
-        CHECK(h.told("maya", "There is no INC-99."));
+        CHECK(h.told("maya", "There is no INC-99 you can see."));
         CHECK(h.last.incidents.empty());
     }
     SECTION("list and help need no incident") {

@@ -150,3 +150,40 @@ TEST_CASE("an event delivered twice is handled once and posts once", "[runtime][
     CHECK(store.pending_outbox(0).size() == rows);
     CHECK(eng.state().next_number == 2);
 }
+
+TEST_CASE("a private answer on a platform without ephemeral messages goes to the incident's room, never where it was "
+          "asked", "[runtime][outbox][privacy]") {
+    rig r;
+    r.a.caps_.ephemeral = false;
+    r.eng.handle(say("e1", "general", "!incident declare token leak --private", r.clk.now()));
+    while (!r.a.pending.empty()) r.a.complete();
+    const room_ref own = *r.eng.state().find(1)->room_on("test");
+    // The public echo names no title; the declarer's details went to the incident room.
+    bool echo_in_general = false;
+    for (std::size_t i = 0; i < r.a.completed.size(); ++i) {
+        const auto& what = r.a.completed[i];
+        if (what.rfind("post:", 0) != 0) continue;
+        INFO(what);
+        if (what.find("token leak") != std::string::npos) CHECK(what.find("@maya") != std::string::npos);
+    }
+    for (std::size_t i = 0; i < r.a.posted_in.size(); ++i)
+        if (r.a.posted_in[i] == room_ref{"test", "general"}) echo_in_general = true;
+    CHECK(echo_in_general);
+    r.a.completed.clear();
+    r.a.posted_in.clear();
+
+    auto ask = say("e2", "ops", "!incident INC-1 timeline", r.clk.now());
+    r.eng.handle(ask);
+    while (!r.a.pending.empty()) r.a.complete();
+    REQUIRE(r.a.posted_in.size() == 1);
+    CHECK(r.a.posted_in[0] == own);
+    CHECK(r.a.completed.at(0).find("@maya INC-1") == 5);
+
+    // A courtesy line ("Done; ...") is not posted at all without ephemeral messages.
+    r.a.completed.clear();
+    r.a.posted_in.clear();
+    r.eng.handle(say("e3", "ops", "!incident INC-1 decision rotate every key", r.clk.now()));
+    while (!r.a.pending.empty()) r.a.complete();
+    for (const auto& room : r.a.posted_in) CHECK(room == own);
+    CHECK_FALSE(r.a.posted_in.empty());
+}

@@ -125,7 +125,7 @@ TEST_CASE("a version 1 database is moved to version 2 with its incidents kept", 
     CHECK(inc.nudges.empty());
 }
 
-TEST_CASE("a version 2 database is moved to version 3 with its data kept and no names yet", "[storage]") {
+TEST_CASE("a version 2 database is moved to the latest version with its data kept and no names yet", "[storage]") {
     temp_path db;
     {
         // What schema version 2 left on disk: steps 1 and 2, an incident with a phase,
@@ -150,7 +150,7 @@ TEST_CASE("a version 2 database is moved to version 3 with its data kept and no 
         raw.exec("INSERT INTO counters(name, value) VALUES ('next_incident', 8)");
     }
     sqlite_store store(db.str());
-    CHECK(store.database_version() == 3);
+    CHECK(store.database_version() == sqlite_store::schema_version());
     CHECK(scalar(db.str(), "SELECT count(*) FROM schema_meta") == 1);
     auto st = store.load(10).state;
     REQUIRE(st.incidents.count(7) == 1);
@@ -168,4 +168,52 @@ TEST_CASE("a version 2 database is moved to version 3 with its data kept and no 
     CHECK(store.display_names("slack").empty());
     store.put_display_name("slack", user_ref{"U0MAYA"}, "Maya", at_min(0));
     CHECK(store.display_names("slack").at("U0MAYA") == "Maya");
+}
+
+TEST_CASE("a version 3 database is moved to version 4: records keep their meaning and people in the room are members",
+          "[storage]") {
+    temp_path db;
+    {
+        // What schema version 3 left on disk: a private incident with a shift, a hypothesis,
+        // a note, an action item, a message by someone without a role and a pending reply.
+        SQLite::Database raw(db.str(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        raw.exec("CREATE TABLE schema_meta (version INTEGER NOT NULL)");
+        for (int i = 0; i < 3; ++i) raw.exec(std::string(detail::migrations()[std::size_t(i)].sql));
+        raw.exec("INSERT INTO schema_meta(version) VALUES (3)");
+        raw.exec("INSERT INTO incidents(number, title, severity, status, is_private, declared_by, "
+                 "declared_in_platform, declared_in_room, declared_at, message_count) "
+                 "VALUES (3, 'token leak', 1, 'investigating', 1, 'U0MAYA', 'slack', 'C0GEN', 1800000000000, 1)");
+        raw.exec("INSERT INTO shifts(incident, ord, role, user_id, area, start_at, end_at, assigned_by, ended_by) "
+                 "VALUES (3, 0, 'commander', 'U0DANA', '', 1800000000000, NULL, 'U0MAYA', '')");
+        raw.exec("INSERT INTO hypotheses(incident, ord, n, text, opened_by, opened_at, outcome, closed_at, "
+                 "closed_by, evidence) VALUES (3, 0, 1, 'key in a public gist', 'U0DANA', 1800000000000, "
+                 "'open', NULL, '', '')");
+        raw.exec("INSERT INTO notes(incident, ord, kind, text, author, at) "
+                 "VALUES (3, 0, 'decision', 'rotate the key', 'U0DANA', 1800000000000)");
+        raw.exec("INSERT INTO actions(incident, ord, n, text, owner, due, created_by, at) "
+                 "VALUES (3, 0, 1, 'scan gists', '', '', 'U0DANA', 1800000000000)");
+        raw.exec("INSERT INTO timeline(incident, at, kind, tag, author, text, room_platform, room_id, msg_id, "
+                 "thread_parent, highlight, edited, deleted) "
+                 "VALUES (3, 1800000030000, 'message', '', 'U0ZED', 'on it', 'slack', 'C0INC', '1.1', '', 0, 0, 0)");
+        raw.exec("INSERT INTO outbox(created_at, op, target, platform, room_platform, room_id, incident, to_user, "
+                 "body, thread, room_name, invite, is_private) VALUES (1800000030000, 'ephemeral', 'room', "
+                 "'slack', 'slack', 'C0GEN', 3, 'U0MAYA', '[]', '', '', '', 0)");
+    }
+    sqlite_store store(db.str());
+    CHECK(store.database_version() == 4);
+    auto st = store.load(10).state;
+    REQUIRE(st.incidents.count(3) == 1);
+    const auto& inc = st.incidents.at(3);
+    CHECK(inc.members == std::set<user_ref>{user_ref{"U0MAYA"}, user_ref{"U0DANA"}, user_ref{"U0ZED"}});
+    REQUIRE(inc.hypotheses.size() == 1);
+    CHECK(inc.hypotheses[0].source.empty());
+    CHECK_FALSE(inc.hypotheses[0].withdrawn);
+    CHECK_FALSE(inc.hypotheses[0].source_deleted);
+    REQUIRE(inc.notes.size() == 1);
+    CHECK(inc.notes[0].source.empty());
+    REQUIRE(inc.actions.size() == 1);
+    CHECK_FALSE(inc.actions[0].withdrawn);
+    auto pending = store.pending_outbox(0);
+    REQUIRE(pending.size() == 1);
+    CHECK(pending[0].msg.fallback == ephemeral_fallback::reply_in_room);
 }

@@ -396,6 +396,24 @@ TEST_CASE("edits, deletes and highlights amend message rows and keep history", "
         CHECK(store.timeline(inc.id) == before);
     }
 
+    SECTION("an edit that changes no text adds no history; one that changes the tag moves it") {
+        change same;
+        same.amendments.push_back(amend(what::edit, "1700.02", "rolling back", 12));
+        REQUIRE(commit_and_fold(store, mirror, same, "ev-same"));
+        CHECK(store.edit_history(second).empty());
+        CHECK_FALSE(store.timeline(inc.id)[1].edited);
+        change tagged;
+        tagged.amendments.push_back(amend(what::edit, "1700.02", "#decision rolling back", 13));
+        tagged.amendments.back().new_tag = "decision";
+        REQUIRE(commit_and_fold(store, mirror, tagged, "ev-tagged"));
+        CHECK(store.timeline(inc.id)[1].tag == "decision");
+        CHECK(store.edit_history(second).size() == 1);
+        change gone;
+        gone.amendments.push_back(amend(what::remove, "1700.02", "", 14));
+        REQUIRE(commit_and_fold(store, mirror, gone, "ev-gone"));
+        CHECK(store.timeline(inc.id)[1].tag.empty());
+    }
+
     SECTION("an amendment may address a message of the same change") {
         change both;
         both.entries.push_back(message_entry(inc, "1700.03", "typo", 13));

@@ -78,23 +78,24 @@ inline incident full_incident(std::int64_t n) {
     };
     inc.hypotheses = {
         hypothesis{1, "connection pool exhausted", user_ref{"U_DAN"}, at_min(6), outcome::ruled_out,
-                   at_min(12), user_ref{"U_DAN"}, "pool at 40% during the spike"},
+                   at_min(12), user_ref{"U_DAN"}, "pool at 40% during the spike", message_id{"m6"},
+                   message_id{"m12"}, false, true},
         hypothesis{2, "bad deploy of pricing", user_ref{"U_BOB"}, at_min(13), outcome::confirmed,
-                   at_min(19), user_ref{"U_BOB"}, "rollback drops p99 to 300ms"},
+                   at_min(19), user_ref{"U_BOB"}, "rollback drops p99 to 300ms", {}, {}},
         hypothesis{3, "cache stampede", user_ref{"U_CAROL"}, at_min(14), outcome::open, std::nullopt,
-                   user_ref{}, ""},
+                   user_ref{}, "", message_id{"m14"}, {}, true},
     };
     inc.notes = {
-        note{note_kind::decision, "roll back pricing to v41", user_ref{"U_BOB"}, at_min(20)},
-        note{note_kind::deadend, "H1 ruled out: pool fine", user_ref{"U_DAN"}, at_min(12)},
-        note{note_kind::change, "pricing v42 deployed 13:55", user_ref{"U_CAROL"}, at_min(8)},
-        note{note_kind::impact, "12% of checkouts time out", user_ref{"U_ALICE"}, at_min(3)},
-        note{note_kind::mitigation, "traffic shifted to eu-central", user_ref{"U_BOB"}, at_min(33)},
+        note{note_kind::decision, "roll back pricing to v41", user_ref{"U_BOB"}, at_min(20), message_id{"m20"}},
+        note{note_kind::deadend, "H1 ruled out: pool fine", user_ref{"U_DAN"}, at_min(12), {}},
+        note{note_kind::change, "pricing v42 deployed 13:55", user_ref{"U_CAROL"}, at_min(8), {}},
+        note{note_kind::impact, "12% of checkouts time out", user_ref{"U_ALICE"}, at_min(3), {}},
+        note{note_kind::mitigation, "traffic shifted to eu-central", user_ref{"U_BOB"}, at_min(33), {}},
     };
     inc.actions = {
         action_item{1, "add canary for pricing", user_ref{"U_BOB"}, "2026-12-01", user_ref{"U_CAROL"},
-                    at_min(60)},
-        action_item{2, "alert on checkout p99", user_ref{}, "", user_ref{"U_ALICE"}, at_min(61)},
+                    at_min(60), message_id{"m60"}, true},
+        action_item{2, "alert on checkout p99", user_ref{}, "", user_ref{"U_ALICE"}, at_min(61), {}},
     };
     inc.updates = {
         status_update{at_min(10), user_ref{"U_ALICE"}, "checkout slow for 12%", "investigating pool",
@@ -112,6 +113,7 @@ inline incident full_incident(std::int64_t n) {
                   {"update@40", nudge_mark{2, at_min(40, 1), at_min(50, 3)}}};
     inc.next_update_due = at_min(96, 9);
     inc.message_count = 17;
+    inc.members = {user_ref{"U_ALICE"}, user_ref{"U_BOB"}, user_ref{"U_CAROL"}};
     return inc;
 }
 

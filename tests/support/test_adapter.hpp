@@ -6,6 +6,7 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace firebreak::testing {
 
@@ -22,6 +23,7 @@ struct adapter_call {
 class test_adapter : public chat_adapter {
 public:
     capabilities caps_;
+    std::vector<room_ref> posted_in;  ///< the room of every post(), in order
 
     std::string platform() const override { return "test"; }
     void start(event_sink) override {}
@@ -29,7 +31,8 @@ public:
     void display_name(const user_ref& u, std::function<void(std::optional<std::string>)> cb) override { cb(u.id); }
     capabilities caps() const override { return caps_; }
     void open_room(const room_request& req, done cb) override { on_call({"open", req.name, {}, {}, std::move(cb)}); }
-    void post(const room_ref&, const rich_text& body, const message_id&, const std::string&, done cb) override {
+    void post(const room_ref& room, const rich_text& body, const message_id&, const std::string&, done cb) override {
+        posted_in.push_back(room);
         on_call({"post", body.plain(), {}, {}, std::move(cb)});
     }
     void post_ephemeral(const room_ref&, const user_ref&, const rich_text& body, done cb) override {
