@@ -28,9 +28,9 @@ bool valid_name(std::string_view s) {
 }  // namespace
 
 console_session::console_session(console_adapter& adapter, const clock& clk, std::ostream& out, room_finder find_room,
-                                 advancer advance, std::string session_tag)
+                                 advancer advance, std::string session_tag, room_gate gate)
     : adapter_(adapter), clock_(clk), out_(out), find_room_(std::move(find_room)), advance_(std::move(advance)),
-      tag_(std::move(session_tag)) {
+      tag_(std::move(session_tag)), gate_(std::move(gate)) {
     adapter_.ensure_room(room_);
 }
 
@@ -39,6 +39,7 @@ std::string console_session::help() {
            "  /user NAME          speak as NAME\n"
            "  /room NAME|INC-n    switch room (an incident's room by its id)\n"
            "  /rooms              list rooms and their topics\n"
+           "  /leave              leave the current room (you are back in #general)\n"
            "  /react ID [emoji]   react to message ID (default 📌 pushpin, default ID the last message)\n"
            "  /edit ID TEXT       edit message ID\n"
            "  /delete ID          delete message ID\n"
@@ -60,6 +61,17 @@ chat_event console_session::base_event(event_kind kind) {
     chat_event ev;
     ev.kind = kind;
     ev.event_id = fmt::format("console:{}:{}", tag_, ++seq_);
+    ev.room = room_ref{"console", room_};
+    ev.user = user_ref{user_};
+    ev.at = clock_.now();
+    return ev;
+}
+
+// Joins and leaves count apart from messages, so message ids ("m3") stay as typed.
+chat_event console_session::membership_event(event_kind kind) {
+    chat_event ev;
+    ev.kind = kind;
+    ev.event_id = fmt::format("console:{}:member{}", tag_, ++memberships_);
     ev.room = room_ref{"console", room_};
     ev.user = user_ref{user_};
     ev.at = clock_.now();
@@ -104,10 +116,27 @@ bool console_session::feed(const std::string& raw, const sink& deliver) {
             out_ << "usage: /room NAME or /room INC-n\n";
             return true;
         }
-        room_ = found ? *found : name;
+        const std::string target = found ? *found : name;
+        if (gate_ && !gate_(target, user_)) {
+            // The same answer as for a room that does not exist: nothing is learned.
+            out_ << fmt::format("{} has no room here.\n", found ? name : "#" + name);
+            return true;
+        }
+        room_ = target;
         last_msg_.clear();  // "the last message" is per room
         adapter_.ensure_room(room_);
         out_ << fmt::format("* you are in #{}\n", room_);
+        // Going into a room is joining it, as on a platform.
+        deliver(membership_event(event_kind::member_joined));
+    } else if (cmd == "/leave") {
+        if (room_ == "general") {
+            out_ << "* #general cannot be left\n";
+            return true;
+        }
+        deliver(membership_event(event_kind::member_left));
+        out_ << fmt::format("* you left #{}; you are in #general\n", room_);
+        room_ = "general";
+        last_msg_.clear();
     } else if (cmd == "/rooms") {
         for (const auto& [id, topic] : adapter_.rooms())
             out_ << fmt::format("  #{}{}\n", id, topic.empty() ? "" : " — " + topic);

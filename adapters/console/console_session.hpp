@@ -18,11 +18,14 @@ public:
     using sink = std::function<void(const chat_event&)>;
     /// Finds the console room of an incident number (for "/room INC-3").
     using room_finder = std::function<std::optional<std::string>(std::int64_t)>;
+    /// Whether a user may enter a room: as on a real platform, a private incident's room
+    /// takes only those invited to it. Empty: every room is open.
+    using room_gate = std::function<bool(const std::string& room, const std::string& user)>;
     /// Moves the session's clock forward (for "/wait 30m").
     using advancer = std::function<void(duration)>;
 
     console_session(console_adapter& adapter, const clock& clk, std::ostream& out, room_finder find_room,
-                    advancer advance, std::string session_tag);
+                    advancer advance, std::string session_tag, room_gate gate = {});
 
     /// Handles one typed line; events go to `deliver`. Returns false after "/quit".
     bool feed(const std::string& line, const sink& deliver);
@@ -37,6 +40,7 @@ public:
 
 private:
     chat_event base_event(event_kind kind);
+    chat_event membership_event(event_kind kind);
     /// The message id for what a person typed: "m3" is this session's message 3
     /// ("<tag>.m3"), so ids never repeat across sessions in one database.
     std::string full_id(const std::string& typed) const;
@@ -47,10 +51,12 @@ private:
     room_finder find_room_;
     advancer advance_;
     std::string tag_;
+    room_gate gate_;
     std::string user_ = "you";
     std::string room_ = "general";
     std::string last_msg_;
     std::int64_t seq_ = 0;
+    std::int64_t memberships_ = 0;
 };
 
 }  // namespace firebreak

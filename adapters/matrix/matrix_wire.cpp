@@ -198,6 +198,20 @@ std::optional<chat_event> translate_event(const std::string& room_id, const json
         ce.reaction_added = true;
         return ce;
     }
+    if (type == "m.room.member") {
+        // Who is in an incident room decides who may see a private incident. The target is
+        // the state key (a kick is sent by someone else); the bot's own membership is not
+        // a person's, and an invitation is not yet a join.
+        std::string target = str(ev, "state_key");
+        std::string membership = str(*content, "membership");
+        if (target.empty() || target == bot_mxid) return std::nullopt;
+        if (membership == "join") ce.kind = event_kind::member_joined;
+        else if (membership == "leave" || membership == "ban") ce.kind = event_kind::member_left;
+        else return std::nullopt;
+        ce.user = from_mxid(target);
+        ce.msg = {};
+        return ce;
+    }
     if (type == "m.room.redaction") {
         // Room versions before 11 carry `redacts` at the top level, later ones in content.
         std::string target = str(*content, "redacts");
@@ -428,7 +442,8 @@ json::object sync_filter() {
     json::object none;
     none["not_types"] = json::array{"*"};
     json::object timeline;
-    timeline["types"] = json::array{"m.room.message", "m.reaction", "m.room.redaction"};
+    // Joins, leaves and kicks come in the timeline too: they decide who sees a private incident.
+    timeline["types"] = json::array{"m.room.message", "m.reaction", "m.room.redaction", "m.room.member"};
     timeline["limit"] = 1000;
     json::object state;
     state["lazy_load_members"] = true;

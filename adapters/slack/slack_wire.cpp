@@ -273,8 +273,9 @@ std::optional<chat_event> translate_event(const json::object& payload, const std
         ce.at = from_ts(str(*ev, "event_ts"));
         return ce;
     }
-    if (type == "member_joined_channel") {
-        ce.kind = event_kind::member_joined;
+    if (type == "member_joined_channel" || type == "member_left_channel") {
+        // Who is in an incident channel decides who may see a private incident.
+        ce.kind = type == "member_joined_channel" ? event_kind::member_joined : event_kind::member_left;
         ce.room = room_ref{"slack", str(*ev, "channel")};
         ce.user = user_ref{str(*ev, "user")};
         ce.at = from_ts(str(*ev, "event_ts"));

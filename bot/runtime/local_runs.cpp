@@ -2,6 +2,7 @@
 
 #include "adapters/console/console_adapter.hpp"
 #include "adapters/console/console_session.hpp"
+#include "bot/core/visibility.hpp"
 #include "adapters/console/transcript.hpp"
 #include "bot/runtime/engine.hpp"
 #include "bot/runtime/example_transcript.hpp"
@@ -223,8 +224,13 @@ int run_console(const local_options& o, std::istream& in, std::ostream& out, boo
         run_until(eng, clk, advance, target);
         if (target > clk.now()) clk.advance(target - clk.now());
     };
+    // A private incident's room takes only those who may see it, as on the platforms.
+    auto gate = [&eng](const std::string& room, const std::string& user) {
+        const incident* inc = eng.state().by_room(room_ref{"console", room});
+        return !inc || may_see(*inc, viewer{user_ref{user}, {}, false}, eng.settings().admins);
+    };
     console_session session(adapter, clk, out, finder, wait,
-                            std::to_string(to_unix_ms(clk.now())));
+                            std::to_string(to_unix_ms(clk.now())), gate);
     out << "firebreak console — a local chat. Type /help for console commands, !incident help for the bot's.\n";
     out << fmt::format("Database: {}\n", database_path(o));
     std::string line;

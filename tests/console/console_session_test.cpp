@@ -25,7 +25,9 @@ struct fixture {
     std::map<std::int64_t, std::string> incident_rooms{{3, "inc-3-db-down"}};
     std::vector<std::int64_t> looked_up;
     std::vector<duration> waits;
-    std::vector<chat_event> events;
+    std::vector<chat_event> events;       // what people said and did
+    std::vector<chat_event> memberships;  // joins and leaves, apart
+    std::set<std::pair<std::string, std::string>> refused;  // (room, user) the gate keeps out
     console_session session{adapter, clk, out,
                             [this](std::int64_t n) -> std::optional<std::string> {
                                 looked_up.push_back(n);
@@ -37,12 +39,18 @@ struct fixture {
                                 waits.push_back(d);
                                 clk.advance(d);
                             },
-                            "s1"};
+                            "s1",
+                            [this](const std::string& room, const std::string& user) {
+                                return refused.count({room, user}) == 0;
+                            }};
 
     // Feeds one line; returns what the session printed for it.
     std::string feed(const std::string& line) {
         out.str("");
-        REQUIRE(session.feed(line, [this](const chat_event& ev) { events.push_back(ev); }));
+        REQUIRE(session.feed(line, [this](const chat_event& ev) {
+            bool member = ev.kind == event_kind::member_joined || ev.kind == event_kind::member_left;
+            (member ? memberships : events).push_back(ev);
+        }));
         return out.str();
     }
 };
@@ -366,7 +374,9 @@ TEST_CASE("message ids stay unique in a room across sessions with different tags
         return "inc-3-db-down";
     }, [](duration) {}, "s2");
     std::vector<chat_event> got;
-    auto sink = [&](const chat_event& ev) { got.push_back(ev); };
+    auto sink = [&](const chat_event& ev) {
+        if (ev.kind != event_kind::member_joined) got.push_back(ev);
+    };
     second.feed("/room INC-3", sink);
     second.feed("second session", sink);
     REQUIRE(got.size() == 1);
@@ -377,4 +387,37 @@ TEST_CASE("message ids stay unique in a room across sessions with different tags
     second.feed("/react", sink);
     REQUIRE(got.size() == 2);
     CHECK(got[1].msg.id == got[0].msg.id);
+}
+
+TEST_CASE("entering a room joins it, /leave leaves it, and a private room keeps out who may not see it",
+          "[console][privacy]") {
+    fixture f;
+    f.feed("/user zed");
+    f.refused.insert({"inc-3-db-down", "zed"});
+    // Refused with the answer of a missing incident, and no join.
+    CHECK(f.feed("/room INC-3") == "INC-3 has no room here.\n");
+    CHECK(f.feed("/room inc-3-db-down") == "#inc-3-db-down has no room here.\n");
+    CHECK(f.session.room() == "general");
+    CHECK(f.memberships.empty());
+
+    f.feed("/user dana");
+    CHECK(f.feed("/room INC-3") == "* you are in #inc-3-db-down\n");
+    REQUIRE(f.memberships.size() == 1);
+    CHECK(f.memberships[0].kind == event_kind::member_joined);
+    CHECK(f.memberships[0].user.id == "dana");
+    CHECK(f.memberships[0].room == room_ref{"console", "inc-3-db-down"});
+    f.feed("hello");
+    CHECK(f.feed("/leave") == "* you left #inc-3-db-down; you are in #general\n");
+    REQUIRE(f.memberships.size() == 2);
+    CHECK(f.memberships[1].kind == event_kind::member_left);
+    CHECK(f.memberships[1].room == room_ref{"console", "inc-3-db-down"});
+    CHECK(f.session.room() == "general");
+    CHECK(f.feed("/leave") == "* #general cannot be left\n");
+    // Message ids are not used up by joins: the next message is still m2.
+    f.feed("again");
+    CHECK_THAT(f.events.back().msg.id, Catch::EndsWith(".m2"));
+    std::set<std::string> ids;
+    for (const auto& ev : f.memberships) ids.insert(ev.event_id);
+    for (const auto& ev : f.events) ids.insert(ev.event_id);
+    CHECK(ids.size() == f.memberships.size() + f.events.size());
 }

@@ -102,6 +102,31 @@ TEST_CASE("edits, redactions, reactions and thread replies map onto the core's k
     CHECK(b.reactions.count("$pin") == 1);
 }
 
+TEST_CASE("joins, leaves and kicks of people become membership events; the bot's own and invites do not",
+          "[matrix]") {
+    const std::string bot = "@firebreak:example.org";
+    auto member = [&](const std::string& sender, const std::string& target, const std::string& membership) {
+        auto e = message("$m1", sender, json::object{{"membership", membership}}, "m.room.member");
+        e["state_key"] = target;
+        return translate_event("!inc:example.org", e, bot, {});
+    };
+    auto joined = member("@zed:example.org", "@zed:example.org", "join");
+    REQUIRE(joined);
+    CHECK(joined->kind == event_kind::member_joined);
+    CHECK(joined->user.id == "zed:example.org");
+    auto left = member("@zed:example.org", "@zed:example.org", "leave");
+    REQUIRE(left);
+    CHECK(left->kind == event_kind::member_left);
+    // A kick is sent by someone else; the one removed is the state key.
+    auto kicked = member("@maya:example.org", "@dana:example.org", "leave");
+    REQUIRE(kicked);
+    CHECK(kicked->kind == event_kind::member_left);
+    CHECK(kicked->user.id == "dana:example.org");
+    CHECK(member("@maya:example.org", "@dana:example.org", "ban")->kind == event_kind::member_left);
+    CHECK_FALSE(member("@maya:example.org", "@dana:example.org", "invite"));
+    CHECK_FALSE(member("@maya:example.org", bot, "join"));
+}
+
 TEST_CASE("a reaction known from an earlier batch is taken back by its redaction", "[matrix]") {
     reaction_index known{{"$old", {"$m9", "📌"}}};
     auto b = decode(sync_with({message("$r", "@alice:example.org", json::object{{"redacts", "$old"}}, "m.room.redaction")}),
@@ -225,7 +250,8 @@ TEST_CASE("user ids keep the sigil on the wire and drop it in the core", "[matri
 TEST_CASE("the sync filter asks only for what the bot acts on", "[matrix]") {
     auto f = sync_filter();
     auto types = f["room"].as_object()["timeline"].as_object()["types"].as_array();
-    CHECK(types.size() == 3);
+    CHECK(types.size() == 4);
+    CHECK(std::find(types.begin(), types.end(), json::value("m.room.member")) != types.end());
     CHECK(f["presence"].as_object()["not_types"].as_array()[0] == "*");
     // The filter body is what POST /user/{userId}/filter takes.
     auto problems = testing::matrix_api::get().check_request(

@@ -55,6 +55,46 @@ TEST_CASE("a console session through a pipe declares and works an incident that 
     CHECK_THAT(again.output, Catch::Contains("commander: @maya") && Catch::Contains("scribe: @ravi"));
 }
 
+TEST_CASE("a private incident on the console: the room keeps out outsiders, and leaving it ends access",
+          "[runtime][console][privacy]") {
+    temp_dir dir;
+    std::string data = "--data-dir '" + dir.path().string() + "'";
+    auto r = run_firebreak("console " + data,
+                           "/user maya\n"
+                           "!incident declare leaked deploy token --private\n"
+                           "/user zed\n"
+                           "/room INC-1\n"
+                           "!incident INC-1 timeline\n"
+                           "/user maya\n"
+                           "/room INC-1\n"
+                           "!incident sme @zed forensics\n"
+                           "/user zed\n"
+                           "checking the audit log\n"
+                           "/leave\n"
+                           "!incident INC-1 roles\n"
+                           "/room INC-1\n"
+                           "/quit\n",
+                           dir.path().string());
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.output, Catch::Contains("INC-1 declared (private)"));
+    CHECK_THAT(r.output, Catch::Contains("INC-1 has no room here."));
+    CHECK_THAT(r.output, Catch::Contains("There is no INC-1 you can see."));
+    CHECK_THAT(r.output, Catch::Contains("@zed joins INC-1 as SME (forensics)"));
+    CHECK_THAT(r.output, Catch::Contains("* you left #inc-1-leaked-deploy-token"));
+    // Twice refused at the door (before and after), once answered as if INC-1 did not exist
+    // before being invited, and once after leaving.
+    auto count = [&](const std::string& needle) {
+        std::size_t n = 0;
+        for (auto p = r.output.find(needle); p != std::string::npos; p = r.output.find(needle, p + 1)) ++n;
+        return n;
+    };
+    CHECK(count("INC-1 has no room here.") == 2);
+    CHECK(count("There is no INC-1 you can see.") == 2);
+    // The announcement room heard that a private incident exists, and nothing else.
+    CHECK_THAT(r.output, Catch::Contains("#announcements") && Catch::Contains("INC-1 · SEV2 · Investigating (private incident)"));
+}
+
 TEST_CASE("the demo shows the example incident from declaration to close", "[runtime][demo]") {
     temp_dir dir;
     auto r = run_firebreak("demo --data-dir '" + dir.path().string() + "'", "", dir.path().string());

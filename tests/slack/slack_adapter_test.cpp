@@ -544,3 +544,64 @@ TEST_CASE("link_disabled stops the adapter with one clear error; warning just mo
     CHECK(rig.svc->code() == exit_code::platform);
     CHECK(rig.svc->slack()->last_error().find("link_disabled") != std::string::npos);
 }
+
+TEST_CASE("a private incident through Slack: outsiders learn nothing, a member who leaves the channel loses access",
+          "[slack][privacy]") {
+    slack_world world;
+    auto& [slack, spec, general, rig] = world;
+    const std::string zed = "U0ZED";
+    slack.add_user(zed, "zed", "Zed");
+    auto ops = slack.create_channel("ops", {maya, dana, zed, "UFBBOT"});
+
+    slack.push_slash_command(general, maya, "declare leaked deploy token --private --sev 1");
+    REQUIRE(rig.until([&] { return !rig.channel_of(1).empty(); }));
+    auto channel = rig.channel_of(1);
+    REQUIRE(rig.until([&] { return rig.bot_said(general, "*INC-1* declared (private)"); }));
+    REQUIRE(rig.until([&] { return rig.bot_said(general, "leaked deploy token", true); }));
+    // The channel hears that a private incident exists; only Maya sees what it is.
+    for (auto& m : slack.messages(general)) {
+        INFO(m.text);
+        if (!m.ephemeral) CHECK(m.text.find("leaked deploy token") == std::string::npos);
+        else CHECK(m.ephemeral_user == maya);
+    }
+
+    // Dana is brought in as SME from #ops by Maya: she is a member now.
+    slack.push_message(ops, maya, "!incident INC-1 sme <@" + dana + "> secrets");
+    REQUIRE(rig.until([&] { return rig.eng().state().find(1)->members.count(user_ref{dana}) == 1; }));
+
+    // Zed, from #ops, by message and by slash command: the answer of a missing incident,
+    // and nothing reaches the private channel or #ops.
+    slack.push_message(ops, zed, "!incident INC-1 timeline");
+    slack.push_slash_command(ops, zed, "INC-1 scribe <@" + zed + ">");
+    REQUIRE(rig.until([&] {
+        int seen = 0;
+        for (auto& m : slack.messages(ops))
+            if (m.ephemeral && m.ephemeral_user == zed && m.text == "There is no INC-1 you can see.") ++seen;
+        return seen == 2;
+    }));
+    CHECK_FALSE(rig.eng().state().find(1)->scribe());
+    for (auto& m : slack.messages(ops)) {
+        INFO(m.text);
+        CHECK(m.text.find("leaked deploy token") == std::string::npos);
+        if (!m.ephemeral) CHECK(m.user != "UFBBOT");
+    }
+    auto members = slack.members(channel);
+    CHECK(std::find(members.begin(), members.end(), zed) == members.end());
+
+    // Dana leaves the channel: from then on she gets the same answer as Zed.
+    json::object left{{"type", "member_left_channel"}, {"user", dana}, {"channel", channel},
+                      {"channel_type", "G"}, {"team", "T0FAKE"}, {"event_ts", "1767225800.000100"}};
+    slack.push_event(left);
+    REQUIRE(rig.until([&] { return rig.eng().state().find(1)->members.count(user_ref{dana}) == 0; }));
+    slack.push_slash_command(ops, dana, "INC-1 roles");
+    REQUIRE(rig.until([&] {
+        for (auto& m : slack.messages(ops))
+            if (m.ephemeral && m.ephemeral_user == dana && m.text == "There is no INC-1 you can see.") return true;
+        return false;
+    }));
+
+    REQUIRE(rig.until([&] { return slack.unacked().empty(); }));
+    CHECK(slack.bad_frames().empty());
+    CHECK_SLACK_CONFORMS(spec);
+    CHECK(slack.hook_failures().empty());
+}

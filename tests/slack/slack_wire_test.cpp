@@ -107,6 +107,13 @@ TEST_CASE("edits, deletions, thread replies, reactions and joins map onto the co
 
     json::object joined{{"type", "member_joined_channel"}, {"user", "U9"}, {"channel", "C1"}, {"event_ts", "1767225605.000100"}};
     CHECK(translate_event(payload_with(joined), "UBOT")->kind == event_kind::member_joined);
+    json::object left{{"type", "member_left_channel"}, {"user", "U9"}, {"channel", "C1"}, {"channel_type", "G"},
+                      {"team", "T1"}, {"event_ts", "1767225606.000100"}};
+    auto l = translate_event(payload_with(left), "UBOT");
+    REQUIRE(l);
+    CHECK(l->kind == event_kind::member_left);
+    CHECK(l->user.id == "U9");
+    CHECK(l->room == room_ref{"slack", "C1"});
 }
 
 TEST_CASE("bot posts, channel joins and unknown events are not what people said", "[slack]") {
