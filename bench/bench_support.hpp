@@ -78,6 +78,7 @@ public:
     }
     void post_ephemeral(const room_ref&, const user_ref&, const rich_text&, done cb) override { sent(std::move(cb)); }
     void invite(const room_ref&, const std::vector<user_ref>&, done cb) override { sent(std::move(cb)); }
+    void react(const room_ref&, const message_id&, const std::string&, done cb) override { sent(std::move(cb)); }
     void edit(const room_ref&, const message_id&, const rich_text&, done cb) override { sent(std::move(cb)); }
     void set_topic(const room_ref&, const std::string&, done cb) override { sent(std::move(cb)); }
     void post_file(const room_ref&, const std::string&, const std::string&, const rich_text&, done cb) override {

@@ -100,6 +100,16 @@ struct context {
 
     void tell(const std::string& text) { tell(rich_text{}.text(text)); }
 
+    // A tagged message registered: ✅ on it where the platform has reactions, else
+    // `fallback` as one short line (nothing when empty: the record's own line says it).
+    void acknowledge(rich_text fallback) {
+        auto& o = this_room_row(outbound_op::post);
+        o.incident = inc->id;
+        o.reaction = "white_check_mark";
+        o.reaction_to = ev.msg;
+        o.body = std::move(fallback);
+    }
+
     // Post in the incident's own room on the event's platform.
     void to_incident_room(rich_text body, outbound_op op = outbound_op::post) {
         incident_room_row(op).body = std::move(body);
@@ -617,6 +627,13 @@ void cmd_hypothesis(context& cx, const parsed_command& c) {
     add_hypothesis(cx, text, false);
 }
 
+// "decision", "dead end", ... as a sentence starts.
+std::string note_label(note_kind k, bool capital) {
+    std::string label = k == note_kind::deadend ? "dead end" : to_string(k);
+    if (capital) label[0] = char(std::toupper(static_cast<unsigned char>(label[0])));
+    return label;
+}
+
 void add_note(context& cx, note_kind k, const std::string& text, bool from_tag) {
     cx.inc->notes.push_back(note{k, text, cx.actor(), cx.now, from_tag ? cx.ev.msg : message_id{}});
     cx.inc_dirty = true;
@@ -857,9 +874,12 @@ struct found_tag {
     std::string rest;
 };
 
-std::optional<found_tag> find_tag(std::string_view text) {
+std::optional<found_tag> find_tag(std::string_view raw) {
     static const std::string_view tags[] = {"#decision", "#deadend", "#hypothesis", "#action", "#change",
                                             "#impact",   "#mitigation", "#ruledout", "#confirmed"};
+    // Pasted text hides characters a scribe cannot see: the tag must be found through them,
+    // anywhere in the message, a new line included.
+    const std::string text = fold_invisible(raw);
     auto words = split_words(text);
     for (std::size_t i = 0; i < words.size(); ++i) {
         auto w = ascii_lower(words[i]);
@@ -880,22 +900,36 @@ std::optional<found_tag> find_tag(std::string_view text) {
 
 void apply_tag(context& cx, const found_tag& t) {
     auto text = clean_line(t.rest, max_field_bytes);
+    // Every tag that records something is acknowledged alike: ✅ on the message, and
+    // where reactions do not exist one short line. Numbered records (H<n>, A<n>) also
+    // say their number, which people need to refer to them.
+    const auto registered = [&](rich_text fallback = {}) { cx.acknowledge(std::move(fallback)); };
     if (t.tag == "hypothesis") {
-        if (!text.empty()) add_hypothesis(cx, text, true);
+        if (text.empty()) return;
+        registered();
+        add_hypothesis(cx, text, true);
     } else if (t.tag == "ruledout" || t.tag == "confirmed") {
         auto words = split_words(text);
         std::optional<int> n = words.empty() ? std::nullopt : parse_h(words[0]);
         if (!n) return cx.tell(fmt::format("#{} needs a hypothesis id, e.g. #{} H1 <evidence>.", t.tag, t.tag));
         auto evidence = clean_line(std::string_view(text).substr(words[0].size()), max_field_bytes);
+        auto before = cx.out.outbox.size();
+        registered();
         auto err = close_hypothesis(cx, *n, t.tag == "confirmed" ? outcome::confirmed : outcome::ruled_out, evidence, true);
-        if (!err.empty()) cx.tell(err);
+        if (!err.empty()) {
+            cx.out.outbox.resize(before);  // nothing registered
+            cx.tell(err);
+        }
     } else if (t.tag == "action") {
         action_item a;
         auto err = parse_action(text, a);
         if (!err.empty()) return cx.tell("#action: " + err);
+        registered();
         record_action(cx, std::move(a), true);
     } else if (auto k = parse_note_kind(t.tag)) {
-        if (!text.empty()) add_note(cx, *k, text, true);
+        if (text.empty()) return;
+        registered(rich_text{}.text("✅ " + note_label(*k, true) + " recorded."));
+        add_note(cx, *k, text, true);
     }
 }
 
@@ -965,13 +999,6 @@ void on_message(context& cx) {
 }
 
 // ---- records that follow their messages ---------------------------------------------
-
-// "decision", "dead end", ... as a sentence starts.
-std::string note_label(note_kind k, bool capital) {
-    std::string label = k == note_kind::deadend ? "dead end" : to_string(k);
-    if (capital) label[0] = char(std::toupper(static_cast<unsigned char>(label[0])));
-    return label;
-}
 
 // What one tagged message created, found by its platform id.
 struct derived {
@@ -1114,12 +1141,15 @@ std::vector<std::string> follow_edit(context& cx, const std::optional<found_tag>
     if (tag && !inc.is_closed()) {
         auto before = cx.out.outbox.size();
         apply_tag(cx, *tag);
-        // apply_tag confirms in the room itself; fold its line into the one summary.
-        if (cx.out.outbox.size() > before && cx.out.outbox.back().op == outbound_op::post &&
-            cx.out.outbox.back().incident == inc.id) {
-            said.push_back(cx.out.outbox.back().body.plain());
-            cx.out.outbox.pop_back();
+        // apply_tag confirms in the room itself; its lines join the one summary, its ✅ stays.
+        std::vector<outbound> kept;
+        for (std::size_t i = before; i < cx.out.outbox.size(); ++i) {
+            auto& o = cx.out.outbox[i];
+            if (o.op == outbound_op::post && o.reaction.empty() && o.incident == inc.id) said.push_back(o.body.plain());
+            else kept.push_back(std::move(o));
         }
+        cx.out.outbox.resize(before);
+        for (auto& o : kept) cx.out.outbox.push_back(std::move(o));
     }
     return said;
 }

@@ -260,7 +260,7 @@ CREATE TABLE people (
 // numbers are never given out twice. `incident_members` is who firebreak invited or saw
 // join an incident's rooms, less who left: it decides who may see a private incident.
 // An outbox row says where an ephemeral answer goes on a platform without ephemeral
-// messages. Rows from version 3 keep their meaning through the defaults.
+// messages, and which message a ✅ acknowledgement reacts to. Rows from version 3 keep their meaning through the defaults.
 constexpr std::string_view v4_sql = R"sql(
 ALTER TABLE hypotheses ADD COLUMN source_msg TEXT NOT NULL DEFAULT '';
 ALTER TABLE hypotheses ADD COLUMN closed_source_msg TEXT NOT NULL DEFAULT '';
@@ -271,6 +271,8 @@ ALTER TABLE actions ADD COLUMN source_msg TEXT NOT NULL DEFAULT '';
 ALTER TABLE actions ADD COLUMN withdrawn INTEGER NOT NULL DEFAULT 0 CHECK (withdrawn IN (0, 1));
 ALTER TABLE outbox ADD COLUMN fallback TEXT NOT NULL DEFAULT 'reply_in_room'
     CHECK (fallback IN ('reply_in_room', 'incident_room', 'drop'));
+ALTER TABLE outbox ADD COLUMN reaction TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN reaction_to TEXT NOT NULL DEFAULT '';
 
 CREATE TABLE incident_members (
     incident INTEGER NOT NULL REFERENCES incidents(number) ON DELETE CASCADE,

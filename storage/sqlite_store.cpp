@@ -543,8 +543,9 @@ sqlite_store::impl::statements::statements(SQLite::Database& db)
                       "AND kind = 'message'"),
       insert_outbox(db,
                     "INSERT INTO outbox(created_at, op, target, platform, room_platform, room_id, "
-                    "incident, to_user, body, thread, room_name, invite, is_private, fallback) "
-                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"),
+                    "incident, to_user, body, thread, room_name, invite, is_private, fallback, "
+                    "reaction, reaction_to) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"),
       put_cursor(db,
                  "INSERT INTO cursors(key, value) VALUES (?1, ?2) "
                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
@@ -552,7 +553,8 @@ sqlite_store::impl::statements::statements(SQLite::Database& db)
       // Matches the partial index outbox_pending term for term, so it is used.
       pending(db,
               "SELECT id, created_at, op, target, platform, room_platform, room_id, incident, "
-              "to_user, body, thread, room_name, invite, is_private, attempts, not_before, fallback "
+              "to_user, body, thread, room_name, invite, is_private, attempts, not_before, fallback, "
+              "reaction, reaction_to "
               "FROM outbox WHERE sent_at IS NULL AND failed = 0 ORDER BY id LIMIT ?1"),
       mark_sent(db, "UPDATE outbox SET sent_at = ?2, platform_msg_id = ?3 WHERE id = ?1"),
       mark_failed(db,
@@ -1220,6 +1222,8 @@ bool sqlite_store::commit(change& c, const std::string& event_id, instant now,
             s->bind(12, join_users(o.invite));
             bind_flag(*s, 13, o.is_private);
             s->bind(14, name_of(fallback_names, o.fallback, "ephemeral fallback"));
+            s->bind(15, o.reaction);
+            s->bind(16, o.reaction_to.id);
             s->exec();
         }
 
@@ -1272,6 +1276,8 @@ std::vector<outbox_row> sqlite_store::pending_outbox(std::size_t limit) {
             row.attempts = s->getColumn(14).getInt();
             row.not_before = col_opt_ms(*s, 15);
             row.msg.fallback = value_of(fallback_names, col_text(*s, 16), "ephemeral fallback");
+            row.msg.reaction = col_text(*s, 17);
+            row.msg.reaction_to = message_id{col_text(*s, 18)};
             out.push_back(std::move(row));
         }
         return out;

@@ -106,6 +106,15 @@ void console_adapter::post_ephemeral(const room_ref& room, const user_ref& user,
     cb(d);
 }
 
+void console_adapter::react(const room_ref& room, const message_id& msg, const std::string& emoji, done cb) {
+    ensure_room(room.id);
+    // Message ids are "<session>.m3"; the room shows them as typed ("m3").
+    auto dot = msg.id.rfind('.');
+    std::string shown = dot == std::string::npos ? msg.id : msg.id.substr(dot + 1);
+    emit(room.id, fmt::format("* firebreak reacted {} to {}", emoji == "white_check_mark" ? "✅" : ":" + emoji + ":", shown));
+    cb(delivery{});
+}
+
 void console_adapter::invite(const room_ref& room, const std::vector<user_ref>& users, done cb) {
     ensure_room(room.id);
     std::string who;

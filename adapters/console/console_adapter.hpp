@@ -42,6 +42,7 @@ public:
               done cb) override;
     void post_ephemeral(const room_ref& room, const user_ref& user, const rich_text& body, done cb) override;
     void set_topic(const room_ref& room, const std::string& topic, done cb) override;
+    void react(const room_ref& room, const message_id& msg, const std::string& emoji, done cb) override;
     void invite(const room_ref& room, const std::vector<user_ref>& users, done cb) override;
     void edit(const room_ref& room, const message_id& id, const rich_text& body, done cb) override;
     void post_file(const room_ref& room, const std::string& filename, const std::string& content,

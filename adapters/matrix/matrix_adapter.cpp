@@ -362,6 +362,16 @@ void matrix_adapter::post(const room_ref& room, const rich_text& body, const mes
     send_event(room.id, "m.room.message", txn(key), notice_content(body, thread.id), "send", std::move(cb));
 }
 
+void matrix_adapter::react(const room_ref& room, const message_id& msg, const std::string& emoji, done cb) {
+    // Matrix reactions are annotations keyed by the emoji itself.
+    std::string key = emoji == "white_check_mark" ? "\u2705" : emoji;
+    json::object rel{{"rel_type", "m.annotation"}, {"event_id", msg.id}, {"key", key}};
+    json::object c{{"m.relates_to", std::move(rel)}};
+    // The same acknowledgement of the same event keeps its transaction id, so a retry
+    // is the same reaction.
+    send_event(room.id, "m.reaction", txn("react-" + tag_of(msg.id + key)), c, "react", std::move(cb));
+}
+
 void matrix_adapter::post_ephemeral(const room_ref& room, const user_ref& user, const rich_text& body, done cb) {
     // Matrix has no ephemeral messages (caps() says so); the engine never calls this.
     rich_text t;

@@ -72,6 +72,7 @@ public:
     void post(const room_ref& room, const rich_text& body, const message_id& thread, const std::string& key,
               done cb) override;
     void post_ephemeral(const room_ref& room, const user_ref& user, const rich_text& body, done cb) override;
+    void react(const room_ref& room, const message_id& msg, const std::string& emoji, done cb) override;
     void invite(const room_ref& room, const std::vector<user_ref>& users, done cb) override;
     void edit(const room_ref& room, const message_id& id, const rich_text& body, done cb) override;
     void set_topic(const room_ref& room, const std::string& topic, done cb) override;

@@ -470,6 +470,15 @@ void slack_adapter::set_topic(const room_ref& room, const std::string& topic, do
         [this, cb = std::move(cb)](api_result r) { cb(to_delivery(r, "conversations.setTopic")); });
 }
 
+void slack_adapter::react(const room_ref& room, const message_id& msg, const std::string& emoji, done cb) {
+    json::object args{{"channel", room.id}, {"timestamp", msg.id}, {"name", emoji}};
+    api(api_http_, "reactions.add", args, opt_.bot_token, [this, cb = std::move(cb)](api_result r) {
+        // A retried reaction that Slack already has is done.
+        if (!r.ok && r.error == "already_reacted") return cb(delivery{});
+        cb(to_delivery(r, "reactions.add"));
+    });
+}
+
 void slack_adapter::invite(const room_ref& room, const std::vector<user_ref>& users, done cb) {
     std::string list;
     for (const auto& u : users) {

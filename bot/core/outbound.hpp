@@ -47,6 +47,11 @@ struct outbound {
     std::string room_name;
     std::vector<user_ref> invite;
     bool is_private = false;
+    /// For `post`: react with this emoji name ("white_check_mark") to `reaction_to`
+    /// instead, where the platform has reactions; elsewhere `body` is posted, or nothing
+    /// when it is empty.
+    std::string reaction;
+    message_id reaction_to;
     /// For `ephemeral`: what happens where the platform has no ephemeral messages.
     ephemeral_fallback fallback = ephemeral_fallback::reply_in_room;
     bool operator==(const outbound&) const = default;

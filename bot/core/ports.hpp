@@ -111,6 +111,9 @@ public:
     /// Shows a message to one user (callers check caps().ephemeral first).
     virtual void post_ephemeral(const room_ref& room, const user_ref& user, const rich_text& body,
                                 done cb) = 0;
+    /// Reacts to a message with an emoji given by its Slack-style name ("white_check_mark");
+    /// having reacted already is success (callers check caps().reactions first).
+    virtual void react(const room_ref& room, const message_id& msg, const std::string& emoji, done cb) = 0;
     /// Invites users to a room; already being a member is success.
     virtual void invite(const room_ref& room, const std::vector<user_ref>& users, done cb) = 0;
     /// Replaces the text of a message the bot posted earlier.

@@ -134,4 +134,38 @@ std::string slugify(std::string_view title, std::size_t max_len) {
     return out;
 }
 
+std::string fold_invisible(std::string_view in) {
+    std::string out;
+    out.reserve(in.size());
+    const auto at = [&](std::size_t i) { return static_cast<unsigned char>(in[i]); };
+    for (std::size_t i = 0; i < in.size();) {
+        const unsigned char c = at(i);
+        if (c == 0xC2 && i + 1 < in.size()) {
+            if (at(i + 1) == 0xA0) { out += ' '; i += 2; continue; }   // U+00A0 no-break space
+            if (at(i + 1) == 0xAD) { i += 2; continue; }               // U+00AD soft hyphen
+        }
+        if (c == 0xE2 && i + 2 < in.size()) {
+            const unsigned char b1 = at(i + 1), b2 = at(i + 2);
+            if (b1 == 0x80 && b2 <= 0x8A) { out += ' '; i += 3; continue; }               // U+2000..U+200A spaces
+            if (b1 == 0x80 && (b2 >= 0x8B && b2 <= 0x8F)) { i += 3; continue; }          // U+200B..U+200F zero width, marks
+            if (b1 == 0x80 && (b2 == 0xA8 || b2 == 0xA9)) { out += ' '; i += 3; continue; } // U+2028/9 separators
+            if (b1 == 0x80 && b2 == 0xAF) { out += ' '; i += 3; continue; }              // U+202F narrow no-break space
+            if (b1 == 0x81 && b2 == 0x9F) { out += ' '; i += 3; continue; }              // U+205F math space
+            if (b1 == 0x81 && b2 >= 0xA0 && b2 <= 0xA4) { i += 3; continue; }            // U+2060..U+2064 joiners
+        }
+        if (c == 0xE3 && i + 2 < in.size() && at(i + 1) == 0x80 && at(i + 2) == 0x80) {  // U+3000 ideographic space
+            out += ' ';
+            i += 3;
+            continue;
+        }
+        if (c == 0xEF && i + 2 < in.size()) {
+            if (at(i + 1) == 0xBB && at(i + 2) == 0xBF) { i += 3; continue; }            // U+FEFF byte order mark
+            if (at(i + 1) == 0xBC && at(i + 2) == 0x83) { out += '#'; i += 3; continue; } // U+FF03 fullwidth #
+        }
+        out += static_cast<char>(c);
+        ++i;
+    }
+    return out;
+}
+
 }  // namespace firebreak

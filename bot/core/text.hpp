@@ -11,6 +11,11 @@ namespace firebreak {
 /// "… [cut]" marker after the kept bytes (so at most max_bytes + 9 bytes in all).
 std::string clean_text(std::string_view in, std::size_t max_bytes);
 
+/// Folds what pasted text carries invisibly: no-break and other Unicode spaces become a
+/// space, zero-width characters, word joiners, byte order marks and soft hyphens go, and a
+/// fullwidth number sign becomes '#'. For reading tags and words, not for storing text.
+std::string fold_invisible(std::string_view in);
+
 /// Same as clean_text, and also folds newlines and tabs to spaces and trims
 /// (for titles, names and one-line fields).
 std::string clean_line(std::string_view in, std::size_t max_bytes);

@@ -273,7 +273,14 @@ void engine::deliver_row(const outbox_row& row, std::function<void(bool)> next) 
     }
     auto done = [this, row, next](delivery d) { finish_row(row, d, next); };
     switch (m.op) {
-        case outbound_op::post: return a.post(room, m.body, m.thread, fmt::format("fb-{}", row.id), done);
+        case outbound_op::post:
+            if (!m.reaction.empty() && a.caps().reactions) return a.react(room, m.reaction_to, m.reaction, done);
+            if (m.body.empty()) {
+                // An acknowledgement the platform shows as a reaction, and nothing otherwise.
+                store_.mark_sent(row.id, message_id{}, clock_.now());
+                return next(true);
+            }
+            return a.post(room, m.body, m.thread, fmt::format("fb-{}", row.id), done);
         case outbound_op::ephemeral: {
             if (a.caps().ephemeral) return a.post_ephemeral(room, m.to_user, m.body, done);
             room_ref where = room;

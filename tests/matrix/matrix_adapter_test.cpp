@@ -139,6 +139,14 @@ TEST_CASE("a whole incident worked through Matrix", "[matrix]") {
     CHECK(pinned);
     CHECK(threaded_ok);
     CHECK(rig.bot_said(news, "closed"));
+    // The #hypothesis registered: the bot's ✅ annotation on that very event.
+    bool acked = false;
+    for (auto& e : hs.timeline(room))
+        if (e.at("sender") == bot_id.c_str() && e.at("type") == "m.reaction") {
+            const auto& rel = e.at("content").at("m.relates_to");
+            acked = acked || (rel.at("event_id") == hyp.c_str() && rel.at("key") == "\u2705");
+        }
+    CHECK(acked);
 
     // Nothing the bot sent broke the definitions, and it sent a fair amount.
     CHECK_CONFORMS(spec);

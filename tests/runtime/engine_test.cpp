@@ -187,3 +187,23 @@ TEST_CASE("a private answer on a platform without ephemeral messages goes to the
     for (const auto& room : r.a.posted_in) CHECK(room == own);
     CHECK_FALSE(r.a.posted_in.empty());
 }
+
+TEST_CASE("a tag's acknowledgement is a reaction where the platform has them, else its one line", "[runtime][outbox]") {
+    for (bool reactions : {true, false}) {
+        INFO((reactions ? "with" : "without") << " reactions");
+        rig r;
+        r.a.caps_.reactions = reactions;
+        auto room = r.declared();
+        r.eng.handle(say("t1", room, "#decision roll back", r.clk.now()));
+        r.eng.handle(say("t2", room, "#hypothesis pool too small", r.clk.now()));
+        while (!r.a.pending.empty()) r.a.complete();
+        if (reactions) {
+            CHECK(r.a.completed == std::vector<std::string>{"react:white_check_mark t1", "react:white_check_mark t2",
+                                                            "post:Recorded hypothesis H1: pool too small"});
+        } else {
+            CHECK(r.a.completed == std::vector<std::string>{"post:✅ Decision recorded.",
+                                                            "post:Recorded hypothesis H1: pool too small"});
+        }
+        CHECK(r.store.pending_outbox(0).empty());
+    }
+}

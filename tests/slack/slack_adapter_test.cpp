@@ -86,6 +86,10 @@ TEST_CASE("a whole incident worked through Slack", "[slack]") {
     }
     CHECK(pinned);
     CHECK(threaded);
+    // The #hypothesis registered: ✅ on the very message (reactions.add), the number said.
+    auto acked = slack.reactions(channel, hyp);
+    CHECK(std::find(acked.begin(), acked.end(), "white_check_mark") != acked.end());
+    CHECK(rig.bot_said(channel, "Recorded hypothesis *H1*"));
     REQUIRE(rig.until([&] { return rig.bot_said(news, "closed"); }));
 
     // Every envelope acknowledged once; nothing the bot sent broke the definitions.

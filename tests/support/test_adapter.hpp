@@ -12,7 +12,7 @@ namespace firebreak::testing {
 
 /// One thing the engine asked the platform to do.
 struct adapter_call {
-    std::string what;      ///< open, post, ephemeral, topic, invite, edit, file
+    std::string what;      ///< open, post, ephemeral, topic, invite, edit, file, react
     std::string text;      ///< room name, plain body, topic or file name
     std::string content;   ///< file content
     std::string comment;   ///< file comment, plain
@@ -40,6 +40,9 @@ public:
     }
     void set_topic(const room_ref&, const std::string& topic, done cb) override {
         on_call({"topic", topic, {}, {}, std::move(cb)});
+    }
+    void react(const room_ref&, const message_id& msg, const std::string& emoji, done cb) override {
+        on_call({"react", emoji + " " + msg.id, {}, {}, std::move(cb)});
     }
     void invite(const room_ref&, const std::vector<user_ref>&, done cb) override {
         on_call({"invite", "", {}, {}, std::move(cb)});
