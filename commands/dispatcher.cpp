@@ -14,8 +14,17 @@ namespace firebreak {
 
 namespace {
 
-constexpr std::size_t max_title_bytes = 200;
-constexpr std::size_t max_field_bytes = 1000;
+// Titles and fields are kept whole: what arrives is already within the platform's limit
+// (text_limit), and nothing a platform can carry is cut here.
+constexpr std::size_t max_title_bytes = 40000 * 4;
+constexpr std::size_t max_field_bytes = 40000 * 4;
+// What a reply repeats of someone's words: longer ones are shortened, saying so.
+constexpr std::size_t max_echo_bytes = 600;
+
+// Someone's words as a reply repeats them; the record keeps them whole.
+std::string echo(const std::string& text) {
+    return shorten_words(text, max_echo_bytes, " … (cut here; `timeline` or the export has it whole)");
+}
 constexpr std::size_t max_user_bytes = 255;
 
 
@@ -305,7 +314,7 @@ void cmd_declare(context& cx, const parsed_command& c) {
     cx.to_incident_room(kickoff_view(inc, cx.now, cx.cfg.command_prefix));
 
     rich_text ack;
-    ack.bold(inc.id.str()).text(fmt::format(" declared ({}): {} — commander ", to_string(sev), title)).mention(commander.id);
+    ack.bold(inc.id.str()).text(fmt::format(" declared ({}): {} — commander ", to_string(sev), short_title(inc))).mention(commander.id);
     ack.text(". Join the incident room to work it.");
     if (cx.sealed()) {
         // The room it was typed in learns only that a private incident exists.
@@ -317,7 +326,7 @@ void cmd_declare(context& cx, const parsed_command& c) {
     if (is_private) {
         ann.text("🔒 ").bold(inc.id.str()).text(fmt::format(" declared · {} · private", to_string(sev)));
     } else {
-        ann.text("🔥 ").bold(inc.id.str()).text(fmt::format(" declared · {} — {} · commander ", to_string(sev), title));
+        ann.text("🔥 ").bold(inc.id.str()).text(fmt::format(" declared · {} — {} · commander ", to_string(sev), short_title(inc)));
         ann.mention(commander.id);
     }
     cx.to_announcement(ann);
@@ -451,10 +460,10 @@ void cmd_sev(context& cx, const parsed_command& c) {
     cx.system("severity", fmt::format("{} → {}: {}", to_string(old), to_string(*s), reason));
     rich_text r;
     r.bold(fmt::format("{} severity {} → {}", inc.id.str(), to_string(old), to_string(*s)))
-        .text(" (by ").mention(cx.actor().id).text("): " + reason);
+        .text(" (by ").mention(cx.actor().id).text("): " + echo(reason));
     cx.announce_here(r);
     cx.to_announcement(rich_text{}.bold(inc.id.str()).text(
-        fmt::format(" is now {} (was {}) — {}: {}", to_string(*s), to_string(old), inc.title, reason)));
+        fmt::format(" is now {} (was {}) — {}: {}", to_string(*s), to_string(old), short_title(inc), echo(reason))));
     cx.refresh_topic();
 }
 
@@ -496,7 +505,7 @@ void cmd_status(context& cx, const parsed_command& c) {
         r.text(". Close it with ").code(cx.cfg.command_prefix + " close").text(" when you are done.");
     cx.announce_here(r);
     if (*to == status::resolved)
-        cx.to_announcement(rich_text{}.text("✅ ").bold(inc.id.str()).text(fmt::format(" resolved — {} (open {})", inc.title,
+        cx.to_announcement(rich_text{}.text("✅ ").bold(inc.id.str()).text(fmt::format(" resolved — {} (open {})", short_title(inc),
                                                                                   format_span(cx.now - inc.times.declared))));
     cx.refresh_topic();
 }
@@ -573,7 +582,7 @@ void add_hypothesis(context& cx, const std::string& text, bool from_tag) {
     cx.inc_dirty = true;
     if (!from_tag) cx.system("hypothesis", fmt::format("H{} opened: {}", h.n, text));
     rich_text r;
-    r.text(fmt::format("Recorded hypothesis ")).bold(fmt::format("H{}", h.n)).text(": " + text);
+    r.text(fmt::format("Recorded hypothesis ")).bold(fmt::format("H{}", h.n)).text(": " + echo(text));
     cx.to_incident_room(r);
 }
 
@@ -606,8 +615,8 @@ std::string close_hypothesis(context& cx, int n, outcome result, const std::stri
     if (!from_tag)
         cx.system("hypothesis", fmt::format("H{} {}{}", n, to_string(result), evidence.empty() ? "" : ": " + evidence));
     rich_text r;
-    r.bold(fmt::format("H{} {}", n, to_string(result))).text(": " + h.text);
-    if (!evidence.empty()) r.line().italic("Evidence: ").text(evidence);
+    r.bold(fmt::format("H{} {}", n, to_string(result))).text(": " + echo(shown_text(h)));
+    if (!evidence.empty()) r.line().italic("Evidence: ").text(echo(evidence));
     cx.to_incident_room(r);
     return {};
 }
@@ -646,7 +655,7 @@ void cmd_note(context& cx, const parsed_command& c, note_kind k) {
     add_note(cx, k, text, false);
     std::string label = k == note_kind::deadend ? "Dead end" : to_string(k);
     label[0] = char(std::toupper(static_cast<unsigned char>(label[0])));
-    cx.to_incident_room(rich_text{}.text("Recorded ").bold(label).text(": " + text));
+    cx.to_incident_room(rich_text{}.text("Recorded ").bold(label).text(": " + echo(text)));
 }
 
 bool valid_date(std::string_view d) {
@@ -692,7 +701,7 @@ void record_action(context& cx, action_item a, bool from_tag) {
         cx.system("action", fmt::format("A{} {}{}{}", a.n, a.text, a.owner.empty() ? "" : " — @" + a.owner.id,
                                         a.due.empty() ? "" : " due " + a.due));
     rich_text r;
-    r.text("Recorded action ").bold(fmt::format("A{}", a.n)).text(": " + a.text);
+    r.text("Recorded action ").bold(fmt::format("A{}", a.n)).text(": " + echo(a.text));
     if (!a.owner.empty()) r.text(" — ").mention(a.owner.id);
     if (!a.due.empty()) r.text(" due " + a.due);
     cx.to_incident_room(r);
@@ -764,7 +773,7 @@ void cmd_close(context& cx, const parsed_command& c) {
     set_status(cx, status::closed);
     cx.announce_here(rich_text{}.bold(inc.id.str() + " closed").text(" by ").mention(cx.actor().id).text(
         fmt::format(" after {}. Drafting the postmortem…", format_span(cx.now - inc.times.declared))));
-    cx.to_announcement(rich_text{}.text("🧾 ").bold(inc.id.str()).text(" closed — " + inc.title + ". Postmortem draft to follow."));
+    cx.to_announcement(rich_text{}.text("🧾 ").bold(inc.id.str()).text(" closed — " + short_title(inc) + ". Postmortem draft to follow."));
     cx.refresh_topic();
     request_postmortem(cx);
 }
@@ -785,8 +794,8 @@ void cmd_reopen(context& cx, const parsed_command& c) {
     if (was_closed && !inc.commander()) start_shift(inc, role::commander, cx.actor(), {}, cx.actor(), cx.now);
     add_phase(inc, cx.actor(), cx.now, reason);
     cx.system("status", fmt::format("{} → investigating (reopened by @{}): {}", to_string(from), cx.actor().id, reason));
-    cx.announce_here(rich_text{}.bold(inc.id.str() + " reopened").text(" by ").mention(cx.actor().id).text(": " + reason));
-    cx.to_announcement(rich_text{}.text("⚠️ ").bold(inc.id.str()).text(" reopened — " + inc.title + ": " + reason));
+    cx.announce_here(rich_text{}.bold(inc.id.str() + " reopened").text(" by ").mention(cx.actor().id).text(": " + echo(reason)));
+    cx.to_announcement(rich_text{}.text("⚠️ ").bold(inc.id.str()).text(" reopened — " + short_title(inc) + ": " + echo(reason)));
     cx.refresh_topic();
 }
 
@@ -958,7 +967,7 @@ void on_message(context& cx) {
         e.kind = entry_kind::message;
         e.tag = tag_of(tag);
         e.author = ev.user;
-        e.text = clean_text(text, cx.cfg.max_text_bytes);
+        e.text = clean_text(text, text_limit(cx.ev.room.platform));
         e.room = ev.room;
         e.msg = ev.msg;
         e.thread_parent = ev.thread_parent;
@@ -976,7 +985,7 @@ void on_message(context& cx) {
         cx.inc.reset();
         cx.inc_dirty = false;
         cx.out.entries.clear();
-        auto cmd_text = clean_text(text.substr(prefix.size()), cx.cfg.max_text_bytes);
+        auto cmd_text = clean_text(text.substr(prefix.size()), text_limit(cx.ev.room.platform));
         run_command(cx, cmd_text);
         // Merge: the message entry first, then what the command did.
         entries.insert(entries.end(), cx.out.entries.begin(), cx.out.entries.end());
@@ -995,7 +1004,7 @@ void on_message(context& cx) {
         return;
     }
     if (in_room && tag) apply_tag(cx, *tag);
-    if (!in_room && ev.direct) run_command(cx, clean_text(text, cx.cfg.max_text_bytes));
+    if (!in_room && ev.direct) run_command(cx, clean_text(text, text_limit(cx.ev.room.platform)));
 }
 
 // ---- records that follow their messages ---------------------------------------------
@@ -1076,7 +1085,7 @@ std::vector<std::string> withdraw(context& cx, const derived& d, bool deleted) {
 
 // "“old” → “new”", cut for one line.
 std::string was_now(const std::string& before, const std::string& after) {
-    return fmt::format("“{}” → “{}”", clean_line(before, 200), clean_line(after, 200));
+    return fmt::format("“{}” → “{}”", echo(before), echo(after));
 }
 
 // An edited message in an incident room: the row keeps the new text (and the old one
@@ -1167,7 +1176,7 @@ void on_amend(context& cx, timeline_amendment::what op) {
     a.at = cx.ev.at;
     std::optional<found_tag> tag;
     if (op == what::edit) {
-        a.new_text = clean_text(cx.ev.text, cx.cfg.max_text_bytes);
+        a.new_text = clean_text(cx.ev.text, text_limit(cx.ev.room.platform));
         if (!is_command_text(cx.ev.text, cx.cfg.command_prefix)) tag = find_tag(cx.ev.text);
         a.new_tag = tag_of(tag);
     }
@@ -1258,7 +1267,7 @@ void send_nudge(context& cx, const nudge& n) {
         if (n.escalate) {
             if (told_stakeholders) room.line().text("The announcement room has been asked for help.");
             auto line = fmt::format(" has had no commander for {}. Can someone take command?", alone);
-            cx.to_announcement(rich_text{}.text("⚠️ ").bold(id).text(fmt::format(" · {} — {}", to_string(inc.sev), inc.title) + line),
+            cx.to_announcement(rich_text{}.text("⚠️ ").bold(id).text(fmt::format(" · {} — {}", to_string(inc.sev), short_title(inc)) + line),
                                rich_text{}.text("🔒 ").bold(id).text(" (private)" + line));
             if (told_stakeholders) record += "; escalated to the announcement room";
         }
@@ -1283,7 +1292,7 @@ void send_nudge(context& cx, const nudge& n) {
             }
             rich_text a;
             a.text("⚠️ ").bold(id).text(fmt::format(" · {} · {} — {}: status update {} late (promised {} UTC). Commander ",
-                                                   to_string(inc.sev), to_title(inc.state), inc.title, late,
+                                                   to_string(inc.sev), to_title(inc.state), short_title(inc), late,
                                                    format_hhmm(promised)));
             if (const shift* c = inc.commander()) a.mention(c->user.id);
             else a.italic("none");
@@ -1359,7 +1368,7 @@ change apply(const engine_state& state, const chat_event& ev, instant now, const
     context cx{state, ev, now, settings, {}, {}, false, false};
     switch (ev.kind) {
         case event_kind::message: on_message(cx); break;
-        case event_kind::command: run_command(cx, clean_text(ev.text, settings.max_text_bytes)); break;
+        case event_kind::command: run_command(cx, clean_text(ev.text, text_limit(ev.room.platform))); break;
         case event_kind::edit: on_amend(cx, timeline_amendment::what::edit); break;
         case event_kind::remove: on_amend(cx, timeline_amendment::what::remove); break;
         case event_kind::reaction:

@@ -1,5 +1,7 @@
 #include "commands/views.hpp"
 
+#include "bot/core/text.hpp"
+
 #include <fmt/format.h>
 
 namespace firebreak {
@@ -23,15 +25,17 @@ std::string next_update_text(const incident& inc) {
 rich_text header(const incident& inc) {
     rich_text r;
     r.bold(fmt::format("{} · {} · {} — ", inc.id.str(), to_string(inc.sev), to_title(inc.state)));
-    r.bold(inc.title);
+    r.bold(short_title(inc));
     return r;
 }
 
 }  // namespace
 
+std::string short_title(const incident& inc) { return shorten_words(inc.title, 120); }
+
 std::string status_line(const incident& inc) {
     return fmt::format("{} · {} · {} — {} | Commander {} | Scribe {} | Next update {}", inc.id.str(),
-                       to_string(inc.sev), to_title(inc.state), inc.title, holder(inc.commander()),
+                       to_string(inc.sev), to_title(inc.state), short_title(inc), holder(inc.commander()),
                        holder(inc.scribe()), next_update_text(inc));
 }
 
@@ -74,7 +78,7 @@ rich_text update_view(const incident& inc, const status_update& u) {
 
 rich_text briefing_view(const incident& inc, instant now) {
     rich_text r;
-    r.bold("Handoff briefing — ").bold(inc.id.str()).bold(" — ").bold(inc.title);
+    r.bold("Handoff briefing — ").bold(inc.id.str()).bold(" — ").bold(short_title(inc));
     r.line().text(fmt::format("Status: {} · Severity: {} · Open for {}", to_title(inc.state), to_string(inc.sev),
                               format_span(now - inc.times.declared)));
     std::string impact = inc.updates.empty() ? std::string{} : inc.updates.back().impact;
@@ -173,7 +177,7 @@ rich_text list_view(const engine_state& state, instant now, const std::function<
             continue;
         }
         r.bullet().bold(inc.id.str()).text(fmt::format(" · {} · {} — {} · commander ", to_string(inc.sev),
-                                                          to_title(inc.state), inc.title));
+                                                          to_title(inc.state), short_title(inc)));
         mention_or_none(r, inc.commander());
         r.text(fmt::format(" · age {} · last update {}", format_span(now - inc.times.declared),
                            inc.updates.empty() ? std::string("never")
@@ -199,7 +203,7 @@ rich_text timeline_view(const incident& inc, const std::deque<timeline_entry>& t
         else if (!e.tag.empty()) r.bold("[" + e.tag + "] ");
         if (!e.author.empty()) r.mention(e.author.id).text(": ");
         if (e.deleted) r.italic("(message deleted)");
-        else r.text(e.text);
+        else r.text(shorten_words(e.text, 400, " … (cut here; the export has it whole)"));
         if (e.edited && !e.deleted) r.italic(" (edited)");
     }
     return r;

@@ -29,6 +29,10 @@ rich_text briefing_view(const incident& inc, instant now);
 /// Who holds which role, since when and for how long.
 rich_text roles_view(const incident& inc, instant now);
 
+/// An incident's title for derived lines (topics, announcements, headers): whole when
+/// short, else cut at a word boundary with "…". The record keeps it whole.
+std::string short_title(const incident& inc);
+
 /// The open incidents `visible` admits. A private one shows only its id, severity and
 /// status, as the announcement room does: the list may be read by a whole room.
 rich_text list_view(const engine_state& state, instant now, const std::function<bool(const incident&)>& visible);

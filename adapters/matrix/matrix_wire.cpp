@@ -364,9 +364,20 @@ std::string to_html(const rich_text& t) {
 json::object notice_content(const rich_text& t, const std::string& thread_root) {
     json::object c;
     c["msgtype"] = "m.notice";
-    c["body"] = t.plain();
-    c["format"] = "org.matrix.custom.html";
-    c["formatted_body"] = to_html(t);
+    // An event holds 65,536 bytes in all; the rest of the event needs a few hundred. A
+    // reply too long for both forms goes as plain text alone, and one too long even so is
+    // cut, saying so.
+    constexpr std::size_t room_for_text = 60000;
+    std::string plain = t.plain();
+    std::string html = to_html(t);
+    if (plain.size() + html.size() <= room_for_text) {
+        c["body"] = std::move(plain);
+        c["format"] = "org.matrix.custom.html";
+        c["formatted_body"] = std::move(html);
+    } else {
+        c["body"] = shorten_words(plain, room_for_text,
+                                  " … (cut to fit Matrix; `timeline` or the export has the rest)");
+    }
     if (!thread_root.empty()) {
         json::object rel;
         rel["rel_type"] = "m.thread";

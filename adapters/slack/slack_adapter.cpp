@@ -436,7 +436,7 @@ void slack_adapter::post(const room_ref& room, const rich_text& body, const mess
                          done cb) {
     // Slack has no idempotency key for posts; the outbox guarantees at-least-once, and a
     // crash between Slack's answer and the commit is the one window for a repeat.
-    json::object args{{"channel", room.id}, {"text", to_mrkdwn(body)}, {"blocks", blocks_for(body)}};
+    json::object args{{"channel", room.id}, {"text", message_text(body)}, {"blocks", blocks_for(body)}};
     if (!thread.empty()) args["thread_ts"] = thread.id;
     args["unfurl_links"] = false;
     api(api_http_, "chat.postMessage", args, opt_.bot_token, [this, cb = std::move(cb)](api_result r) {
@@ -447,7 +447,7 @@ void slack_adapter::post(const room_ref& room, const rich_text& body, const mess
 }
 
 void slack_adapter::post_ephemeral(const room_ref& room, const user_ref& user, const rich_text& body, done cb) {
-    json::object args{{"channel", room.id}, {"user", user.id}, {"text", to_mrkdwn(body)}, {"blocks", blocks_for(body)}};
+    json::object args{{"channel", room.id}, {"user", user.id}, {"text", message_text(body)}, {"blocks", blocks_for(body)}};
     api(api_http_, "chat.postEphemeral", args, opt_.bot_token, [this, cb = std::move(cb)](api_result r) {
         auto d = to_delivery(r, "chat.postEphemeral");
         if (d.ok()) d.id = message_id{str(r.body, "message_ts")};
@@ -456,7 +456,7 @@ void slack_adapter::post_ephemeral(const room_ref& room, const user_ref& user, c
 }
 
 void slack_adapter::edit(const room_ref& room, const message_id& id, const rich_text& body, done cb) {
-    json::object args{{"channel", room.id}, {"ts", id.id}, {"text", to_mrkdwn(body)}, {"blocks", blocks_for(body)}};
+    json::object args{{"channel", room.id}, {"ts", id.id}, {"text", message_text(body)}, {"blocks", blocks_for(body)}};
     api(api_http_, "chat.update", args, opt_.bot_token, [this, cb = std::move(cb)](api_result r) {
         auto d = to_delivery(r, "chat.update");
         if (d.ok()) d.id = message_id{str(r.body, "ts")};

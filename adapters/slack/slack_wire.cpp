@@ -598,6 +598,16 @@ std::string to_mrkdwn(const rich_text& t) {
     return out;
 }
 
+namespace {
+// Where a reply is longer than Slack takes, its end says so.
+constexpr std::string_view cut_note = " … (cut to fit Slack; `timeline` or the export has the rest)";
+}  // namespace
+
+std::string message_text(const rich_text& t) {
+    // Slack keeps 40,000 characters of `text`; bytes are at least as many, so this is safe.
+    return shorten_words(to_mrkdwn(t), 39000, cut_note);
+}
+
 json::array blocks_for(const rich_text& t) {
     std::string text = to_mrkdwn(t);
     json::array blocks;
@@ -615,11 +625,15 @@ json::array blocks_for(const rich_text& t) {
             if (nl != std::string::npos && nl > i + limit / 2) n = nl - i;
             while (n > 0 && (static_cast<unsigned char>(text[i + n]) & 0xC0) == 0x80) --n;
         }
-        json::object section{{"type", "section"},
-                             {"text", json::object{{"type", "mrkdwn"}, {"text", text.substr(i, n)}}}};
-        blocks.push_back(std::move(section));
+        std::string part = text.substr(i, n);
         i += n;
         while (i < text.size() && text[i] == '\n') ++i;
+        // The last block there is room for says that the rest did not fit.
+        if (i < text.size() && blocks.size() + 1 == max_blocks - action_blocks)
+            part = part.size() + cut_note.size() <= limit ? part + std::string(cut_note)
+                                                          : shorten_words(part, limit, cut_note);
+        json::object section{{"type", "section"}, {"text", json::object{{"type", "mrkdwn"}, {"text", part}}}};
+        blocks.push_back(std::move(section));
     }
     if (action_blocks) {
         json::array buttons;

@@ -80,6 +80,9 @@ std::optional<std::string> submission_command(const boost::json::object& view, s
 /// mrkdwn for a rich text: *bold*, _italic_, `code`, <@U…> mentions, &<> escaped.
 std::string to_mrkdwn(const rich_text& t);
 
+/// The `text` of a message: its mrkdwn, cut with a note where Slack would cut it.
+std::string message_text(const rich_text& t);
+
 /// Block Kit for a rich text: mrkdwn sections of at most 3,000 characters, then an actions
 /// block with one button per action (action_id "fb-<n>", value "incident <command>").
 boost::json::array blocks_for(const rich_text& t);

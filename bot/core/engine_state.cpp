@@ -11,6 +11,10 @@ std::array<nudge_timing, 4> default_nudge_timings() {
     return t;
 }
 
+std::size_t text_limit(std::string_view platform) {
+    return platform == "slack" ? std::size_t{40000} * 4 : std::size_t{65536};
+}
+
 const incident* engine_state::by_room(const room_ref& r) const {
     auto it = room_index.find(r);
     if (it == room_index.end()) return nullptr;

@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace firebreak {
@@ -44,7 +45,6 @@ struct engine_settings {
     /// Nudge timings by severity (index 0 = SEV1), PRODUCT §5.
     std::array<nudge_timing, 4> nudges = default_nudge_timings();
     std::string command_prefix = "!incident";
-    std::size_t max_text_bytes = 4000;                    ///< longer text is cut, with a marker
     std::size_t timeline_tail = 50;                       ///< entries kept in memory per incident
 };
 
@@ -61,6 +61,12 @@ struct engine_state {
     /// The incident with this number, if any.
     const incident* find(std::int64_t n) const;
 };
+
+/// The longest text a platform can carry in one message, in bytes: Slack 40,000
+/// characters (of up to 4 bytes), Matrix 65,536 bytes per event, the console and anything
+/// else as Matrix. Messages and titles are stored whole up to it; only what could never
+/// have come from the platform is cut, with a marker.
+std::size_t text_limit(std::string_view platform);
 
 /// The nudge timings for a severity.
 inline const nudge_timing& timing_for(const engine_settings& s, severity sev) {

@@ -123,14 +123,34 @@ std::string slugify(std::string_view title, std::size_t max_len) {
         if (std::isalnum(c) && c < 0x80) {
             if (dash && !out.empty()) out += '-';
             dash = false;
-            if (out.size() >= max_len) break;
+            if (out.size() > max_len) break;  // one past the bound: then it is known to be cut
             out += char(std::tolower(c));
         } else {
             dash = true;
         }
     }
-    while (out.size() > max_len) out.pop_back();
+    if (out.size() > max_len) {
+        // Cut at a word boundary where one keeps at least half of the room.
+        auto dash = out.rfind('-', max_len);
+        out.resize(dash != std::string::npos && dash > max_len / 2 ? dash : max_len);
+    }
     while (!out.empty() && out.back() == '-') out.pop_back();
+    return out;
+}
+
+std::string shorten_words(std::string_view text, std::size_t max_bytes, std::string_view tail) {
+    if (text.size() <= max_bytes) return std::string(text);
+    std::size_t room = max_bytes > tail.size() ? max_bytes - tail.size() : 0;
+    std::size_t cut = room;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    // Back to the last space, unless that would lose more than half of what fits.
+    auto space = text.substr(0, cut + 1).find_last_of(" \n\t");
+    if (space != std::string_view::npos && space > room / 2) cut = space;
+    std::string out(text.substr(0, cut));
+    while (!out.empty() && (out.back() == ' ' || out.back() == ',' || out.back() == ';' || out.back() == ':' ||
+                            out.back() == '-' || out.back() == '\n'))
+        out.pop_back();
+    out += tail;
     return out;
 }
 

@@ -11,6 +11,12 @@ namespace firebreak {
 /// "… [cut]" marker after the kept bytes (so at most max_bytes + 9 bytes in all).
 std::string clean_text(std::string_view in, std::size_t max_bytes);
 
+/// `text` whole when it fits in `max_bytes`; else cut at the last word boundary that
+/// leaves room for `tail` (never inside a UTF-8 sequence), with `tail` appended. For
+/// derived lines (topics, announcements, replies that echo what someone wrote), never for
+/// what is stored.
+std::string shorten_words(std::string_view text, std::size_t max_bytes, std::string_view tail = "…");
+
 /// Folds what pasted text carries invisibly: no-break and other Unicode spaces become a
 /// space, zero-width characters, word joiners, byte order marks and soft hyphens go, and a
 /// fullwidth number sign becomes '#'. For reading tags and words, not for storing text.

@@ -263,7 +263,7 @@ TEST_CASE("edits, deletions and pins amend the message entry", "[commands]") {
     }
 }
 
-TEST_CASE("a 4 KB message with invalid UTF-8 is stored cleaned and bounded", "[commands]") {
+TEST_CASE("a message with invalid UTF-8 is stored cleaned, whole up to the platform's limit", "[commands]") {
     fixture f;
     auto& h = f.h;
     std::string text = "start \xFF\xFE \x1B[31m \xE2\x80\xAE ";
@@ -274,8 +274,54 @@ TEST_CASE("a 4 KB message with invalid UTF-8 is stored cleaned and bounded", "[c
     const auto& stored = msgs[0].text;
     CHECK(valid_utf8(stored));
     CHECK(stored.rfind("start \xEF\xBF\xBD\xEF\xBF\xBD [31m  ", 0) == 0);
-    CHECK(stored.size() <= h.settings.max_text_bytes + 16);
-    CHECK(stored.size() >= h.settings.max_text_bytes - 16);
-    CHECK(stored.find("[cut]") != std::string::npos);
+    // Nothing is cut: the console carries what Matrix does, 65,536 bytes.
+    CHECK(stored.find("[cut]") == std::string::npos);
+    CHECK(stored.size() > 6000);
     CHECK(stored.find('\x1B') == std::string::npos);
+    // Only what no platform message could hold is cut, and then it says so.
+    std::string huge(text_limit("console") + 5000, 'x');
+    h.say("dev", f.room, huge);
+    const auto& cut = h.message_entries().at(0).text;
+    CHECK(cut.size() <= text_limit("console") + 16);
+    CHECK(cut.find("[cut]") != std::string::npos);
+}
+
+TEST_CASE("a 10 KB log paste and a 300-character title are kept whole; derived lines are shortened at a word",
+          "[commands]") {
+    harness h;
+    h.settings.announcement_rooms["console"] = h.room("#incidents");
+    std::string title;
+    while (title.size() < 300) title += "checkout latency spikes across regions ";
+    while (title.back() == ' ') title.pop_back();
+    auto n = h.open("maya", title);
+    CHECK(h.inc(n).title == title);
+    // The topic and the announcement name it shortened at a word boundary, with "…".
+    const std::string shortened = shorten_words(title, 120);
+    const std::string kept = shortened.substr(0, shortened.size() - std::string("…").size());
+    CHECK(title.rfind(kept, 0) == 0);
+    CHECK(title[kept.size()] == ' ');  // a whole word ends there
+    REQUIRE_FALSE(h.announcements().empty());
+    for (const auto& o : h.announcements()) {
+        auto a = o.body.plain();
+        INFO(a);
+        CHECK(a.find(title) == std::string::npos);
+        CHECK(a.find(shortened) != std::string::npos);
+    }
+    std::string paste;
+    for (int i = 0; paste.size() < 10 * 1024; ++i) paste += "2026-11-03T14:19:0" + std::to_string(i % 10) + "Z ERROR pool exhausted\n";
+    h.say("sam", h.room_of(n), "#hypothesis the pool is exhausted, see\n" + paste);
+    const auto& stored = h.message_entries().at(0).text;
+    CHECK(stored.size() == ("#hypothesis the pool is exhausted, see\n" + paste).size());
+    REQUIRE(h.inc(n).hypotheses.size() == 1);
+    CHECK(h.inc(n).hypotheses[0].text.size() > 10 * 1024 - 100);
+    // The reply repeating it is shortened and says where the rest is.
+    auto posts = h.incident_room_posts(n);
+    bool said_cut = false;
+    for (const auto& p : posts)
+        if (p.body.plain().find("cut here; `timeline` or the export has it whole") != std::string::npos) said_cut = true;
+    CHECK(said_cut);
+    h.say("sam", h.room_of(n), cmd("timeline 2"));
+    auto t = h.only_ephemeral().body.plain();
+    CHECK(t.size() < 2000);
+    CHECK(t.find("the export has it whole") != std::string::npos);
 }

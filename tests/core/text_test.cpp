@@ -197,3 +197,17 @@ TEST_CASE("repaired_utf8 keeps valid UTF-8 and replaces each bad byte", "[core]"
           "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // above U+10FFFF
     CHECK(repaired_utf8(std::string("\0", 1)) == std::string("\0", 1));  // valid, if unusual
 }
+
+TEST_CASE("slugs and derived lines are shortened at a word boundary", "[core]") {
+    CHECK(slugify("checkout latency spikes everywhere", 20) == "checkout-latency");
+    CHECK(slugify("checkout latency", 16) == "checkout-latency");
+    // One long word is cut where it must be.
+    CHECK(slugify("a supercalifragilistic", 10) == "a-supercal");
+    CHECK(shorten_words("short", 10) == "short");
+    CHECK(shorten_words("checkout latency spikes everywhere", 20) == "checkout latency…");
+    CHECK(shorten_words("checkout, latency", 14, "…") == "checkout…");
+    // Never inside a UTF-8 sequence.
+    auto s = shorten_words(std::string(10, 'x') + "\xC3\xA9\xC3\xA9\xC3\xA9", 13, "");
+    CHECK(valid_utf8(s));
+    CHECK(s.size() <= 13);
+}

@@ -258,3 +258,21 @@ TEST_CASE("the sync filter asks only for what the bot acts on", "[matrix]") {
         "POST", "/_matrix/client/v3/user/%40firebreak%3Aexample.org/filter", "application/json", json::serialize(f));
     CHECK(problems.empty());
 }
+
+TEST_CASE("a reply too long for one Matrix event loses its HTML first, then is cut saying so", "[matrix]") {
+    rich_text mid;
+    mid.bold("INC-1").text(" " + std::string(35000, 'a'));
+    auto c = notice_content(mid);
+    CHECK(c.at("body").as_string().size() > 35000);
+    CHECK_FALSE(c.contains("formatted_body"));
+    CHECK_FALSE(c.contains("format"));
+    rich_text huge;
+    for (int i = 0; i < 8000; ++i) huge.text("log line " + std::to_string(i) + " ");
+    auto h = notice_content(huge);
+    std::string body(h.at("body").as_string());
+    CHECK(body.size() <= 60000);
+    CHECK(body.find("(cut to fit Matrix; `timeline` or the export has the rest)") != std::string::npos);
+    // Short replies keep both forms.
+    auto small = notice_content(rich_text{}.bold("INC-1").text(" ok"));
+    CHECK(small.at("formatted_body") == "<strong>INC-1</strong> ok");
+}

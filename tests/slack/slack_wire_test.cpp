@@ -320,6 +320,16 @@ TEST_CASE("Block Kit for a message with buttons ends in one actions block", "[sl
     CHECK(many.size() == 50);
     CHECK(many.back().at("type") == "actions");
     CHECK(many.back().at("elements").as_array().size() == 25);
+    // What did not fit is not dropped silently: the last text block and the text say so.
+    const std::string note = "(cut to fit Slack; `timeline` or the export has the rest)";
+    std::string last_text(many[48].at("text").at("text").as_string());
+    CHECK(last_text.size() <= 3000);
+    CHECK(last_text.find(note) != std::string::npos);
+    auto text = message_text(huge);
+    CHECK(text.size() <= 39000);
+    CHECK(text.find(note) != std::string::npos);
+    CHECK(message_text(rich_text{}.text("short")) == "short");
+    CHECK(std::string(blocks_for(rich_text{}.text("short"))[0].at("text").at("text").as_string()) == "short");
     for (auto& b : many.back().at("elements").as_array()) CHECK(b.at("text").at("text").as_string().size() <= 75);
     CHECK(blocks_for(rich_text{}.text("x").button("", "timeline"))[1].at("elements").at(0).at("text").at("text") == "timeline");
 }
