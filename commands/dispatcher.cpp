@@ -965,7 +965,8 @@ void on_message(context& cx) {
         e.incident = in_room->id;
         e.at = ev.at;
         e.kind = entry_kind::message;
-        e.tag = tag_of(tag);
+        // A command is marked as one, so a postmortem can show it once, as its effect.
+        e.tag = is_command ? std::string("command") : tag_of(tag);
         e.author = ev.user;
         e.text = clean_text(text, text_limit(cx.ev.room.platform));
         e.room = ev.room;

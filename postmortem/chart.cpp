@@ -64,7 +64,7 @@ const char* role_color(role r) {
 }
 
 std::string span_text(instant from, instant to) {
-    return fmt::format("{} to {} ({})", format_utc(from), format_utc(to), format_span(to - from));
+    return fmt::format("{} to {} ({})", format_utc(from), format_utc(to), format_span_exact(to - from));
 }
 
 // Maps instants onto the plot's x axis.
@@ -309,6 +309,17 @@ private:
         add(t.mitigated, "mitigated", "Mitigated");
         add(t.resolved, "resolved", "Resolved");
         add(t.closed, "closed", "Closed");
+        // The impact coming back: each reopen of a resolved or closed incident.
+        for (std::size_t i = 1; i < inc_.history.size(); ++i)
+            if (inc_.history[i].state == status::investigating && inc_.history[i - 1].state >= status::resolved)
+                marks.push_back({inc_.history[i].at, "reopened", "Reopened"});
+        // A status update promised and not sent in time: where it fell overdue.
+        const instant stop = t.resolved ? *t.resolved : end_;
+        for (std::size_t i = 0; i < inc_.updates.size(); ++i) {
+            const instant promised = inc_.updates[i].next_at;
+            const instant came = i + 1 < inc_.updates.size() ? inc_.updates[i + 1].at : stop;
+            if (came > promised && promised < stop) marks.push_back({promised, "overdue", "Status update overdue since"});
+        }
         std::stable_sort(marks.begin(), marks.end(), [](const mark& a, const mark& b) { return a.at < b.at; });
 
         // Labels of close milestones are staggered over three lines; one that fits on none

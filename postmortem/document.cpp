@@ -13,7 +13,15 @@ run em(std::string s) { return {run::style::em, std::move(s)}; }
 fragment one(std::string s) { return fragment{plain(std::move(s))}; }
 
 std::string utc_or_dash(const std::optional<instant>& t) { return t ? format_utc(*t) : "—"; }
-std::string span_or_dash(const std::optional<duration>& d) { return d ? format_span(*d) : "—"; }
+std::string span_or_dash(const std::optional<duration>& d) { return d ? format_span_exact(*d) : "—"; }
+
+// Rows from before commands were tagged are known by the default prefix.
+constexpr std::string_view default_command_prefix = "!incident";
+
+// "1 decision", "3 decisions".
+std::string counted(std::size_t n, std::string_view one_name, std::string_view many) {
+    return fmt::format("{} {}", n, n == 1 ? one_name : many);
+}
 std::string or_dash(std::string_view s) { return s.empty() ? "—" : std::string(s); }
 
 block paragraph(fragment f) {
@@ -125,11 +133,14 @@ private:
             messages += p.messages;
             speakers += p.messages > 0;
         }
-        items.push_back(one(fmt::format("The record: {} messages from {} people, {} timeline entries, {} decisions, "
-                                        "{} dead ends, {} status updates, {} action items.",
-                                        messages, speakers, src_.entries.size(),
-                                        notes_of(inc_, note_kind::decision).size(), f_.dead_ends.size(),
-                                        inc_.updates.size(), inc_.live_actions().size())));
+        items.push_back(one(fmt::format(
+            "The record: {} from {}, {}, {}, {}, {}, {}.", counted(std::size_t(messages), "message", "messages"),
+            counted(std::size_t(speakers), "person", "people"),
+            counted(src_.entries.size(), "timeline entry", "timeline entries"),
+            counted(notes_of(inc_, note_kind::decision).size(), "decision", "decisions"),
+            counted(f_.dead_ends.size(), "dead end", "dead ends"),
+            counted(inc_.updates.size(), "status update", "status updates"),
+            counted(inc_.live_actions().size(), "action item", "action items"))));
         b.push_back(list(std::move(items)));
     }
 
@@ -137,23 +148,42 @@ private:
         auto& b = section("Impact");
         auto notes = notes_of(inc_, note_kind::impact);
         const auto& t = inc_.times;
-        if (!t.impact_started && notes.empty() && inc_.updates.empty()) {
+        bool reopened = false;
+        for (std::size_t i = 1; i < inc_.history.size(); ++i)
+            if (inc_.history[i].state == status::investigating && inc_.history[i - 1].state >= status::resolved) reopened = true;
+        if (!t.impact_started && notes.empty() && inc_.updates.empty() && !reopened) {
             b.push_back(paragraph(one("No impact recorded.")));
             return;
         }
         if (t.impact_started) {
             std::string line = fmt::format("Impact started {}", format_utc(*t.impact_started));
             if (t.mitigated)
-                line += fmt::format(" and lasted {} until mitigation at {}.", format_span(*t.mitigated - *t.impact_started),
+                line += fmt::format(" and lasted {} until mitigation at {}.", format_span_exact(*t.mitigated - *t.impact_started),
                                     format_utc(*t.mitigated));
             else if (t.resolved)
-                line += fmt::format(" and lasted {} until resolution at {}.", format_span(*t.resolved - *t.impact_started),
+                line += fmt::format(" and lasted {} until resolution at {}.", format_span_exact(*t.resolved - *t.impact_started),
                                     format_utc(*t.resolved));
             else
                 line += fmt::format("; it was not mitigated as of {}.", format_utc(f_.end));
             b.push_back(paragraph(one(std::move(line))));
         } else {
             b.push_back(paragraph(one("The time impact started was not recorded.")));
+        }
+        // A reopen means the harm came back: each one, and whether it was mitigated again.
+        for (std::size_t i = 1; i < inc_.history.size(); ++i) {
+            const auto& p = inc_.history[i];
+            const auto before = inc_.history[i - 1].state;
+            if (p.state != status::investigating || (before != status::resolved && before != status::closed)) continue;
+            std::string line = fmt::format("Impact came back: reopened {} by {}", format_utc(p.at), who(p.by));
+            if (!p.reason.empty()) line += " (" + p.reason + ")";
+            std::optional<instant> again;
+            for (std::size_t j = i + 1; j < inc_.history.size() && !again; ++j) {
+                if (inc_.history[j].state == status::investigating) break;
+                if (inc_.history[j].state >= status::mitigated) again = inc_.history[j].at;
+            }
+            if (again) line += fmt::format("; mitigated again {}, {} later.", format_utc(*again), format_span_exact(*again - p.at));
+            else line += fmt::format("; not mitigated again as of {}.", format_utc(f_.end));
+            b.push_back(paragraph(one(std::move(line))));
         }
         if (!notes.empty()) {
             b.push_back(paragraph(one("Impact noted during the incident:")));
@@ -195,15 +225,23 @@ private:
         auto metric = [&metrics](std::string name, const std::optional<duration>& d) {
             metrics.rows.push_back({{one(std::move(name)), one(span_or_dash(d))}, {}});
         };
-        metric("Time to declare", m.to_declare);
-        metric("Time to assign a commander", m.to_assign);
-        metric("Time to mitigate", m.to_mitigate);
-        metric("Time to resolve", m.to_resolve);
-        metric("Total duration", m.total);
+        // Both clocks, labelled: from when the harm began (what users felt) and from the
+        // declaration (what the response did once it started).
+        std::string basis = t.impact_started ? "impact start" : t.detected ? "detection" : "declaration";
+        const bool two_clocks = basis != "declaration";
+        metric("Time to declare (from " + basis + ")", m.to_declare);
+        metric("Time to assign a commander (from declaration)", m.to_assign);
+        metric("Time to mitigate (from " + basis + ")", m.to_mitigate);
+        if (two_clocks) metric("Time to mitigate (from declaration)", m.declared_to_mitigate);
+        metric("Time to resolve (from " + basis + ")", m.to_resolve);
+        if (two_clocks) metric("Time to resolve (from declaration)", m.declared_to_resolve);
+        metric("Total duration (from " + basis + " to close)", m.total);
+        if (two_clocks) metric("Total duration (from declaration to close)", m.declared_to_close);
         b.push_back(std::move(metrics));
-        std::string_view basis = t.impact_started ? "impact start" : t.detected ? "detection" : "declaration";
-        b.push_back(paragraph(
-            one(fmt::format("Spans are measured from {}; a commander is assigned from declaration.", basis))));
+        b.push_back(paragraph(one(two_clocks
+                                      ? fmt::format("Each span is given from {} and from declaration, as labelled.", basis)
+                                      : std::string("Neither impact start nor detection was recorded: spans are "
+                                                    "measured from declaration."))));
 
         b.push_back(paragraph(one("Severity and status over time:")));
         if (inc_.history.empty()) {
@@ -227,7 +265,7 @@ private:
             for (const auto& s : inc_.shifts)
                 shifts.rows.push_back({{one(to_string(s.held)), one(who(s.user)), one(or_dash(s.area)),
                                         one(format_utc(s.start)), one(s.end ? format_utc(*s.end) : "on shift"),
-                                        one(s.end ? format_span(*s.end - s.start) : "—")},
+                                        one(s.end ? format_span_exact(*s.end - s.start) : "—")},
                                        {}});
             b.push_back(std::move(shifts));
         }
@@ -305,18 +343,36 @@ private:
         b.push_back(std::move(t));
     }
 
+    // A command typed in the room: its effect is the system row that follows it (who and
+    // when included), and a read-only query (roles, timeline, help) had none worth keeping.
+    // The store keeps the message; the postmortem shows each command once.
+    static bool typed_command(const timeline_entry& e) {
+        return e.kind == entry_kind::message && !e.deleted &&
+               (e.tag == "command" || e.text.rfind(default_command_prefix, 0) == 0);
+    }
+
     void timeline() {
         auto& b = section("Timeline");
-        if (src_.entries.empty()) {
+        std::vector<const timeline_entry*> shown;
+        std::size_t commands = 0;
+        for (const auto& e : src_.entries) {
+            if (typed_command(e)) ++commands;
+            else shown.push_back(&e);
+        }
+        if (shown.empty()) {
             b.push_back(paragraph(one("No timeline entries recorded.")));
             return;
         }
-        b.push_back(paragraph({plain(fmt::format("{} entries. 📌 marks a highlight; ", src_.entries.size())),
-                               em("system"),
+        std::string lead = counted(shown.size(), "entry", "entries") + ". ";
+        if (commands > 0)
+            lead += fmt::format("The {} typed in the room appear once each, as what they did. ",
+                                counted(commands, "command", "commands"));
+        b.push_back(paragraph({plain(lead + "📌 marks a highlight; "), em("system"),
                                plain(" rows are firebreak's own records; ↳ marks a reply in a thread.")}));
         auto t = table({"Time (UTC)", "Who", "Kind", "Text"});
-        t.rows.reserve(src_.entries.size());
-        for (const auto& e : src_.entries) {
+        t.rows.reserve(shown.size());
+        for (const auto* ep : shown) {
+            const auto& e = *ep;
             table_row r;
             r.cells.reserve(4);
             r.cells.push_back(one(e.highlight ? "📌 " + format_utc(e.at) : format_utc(e.at)));
@@ -393,8 +449,8 @@ private:
         b.push_back(list({fragment{em(placeholder)}}));
         b.push_back(heading("What went poorly"));
         b.push_back(paragraph(one(fmt::format(
-            "What slowed us down or made the work harder? The {} dead ends and the hand-offs above are places to look.",
-            f_.dead_ends.size()))));
+            "What slowed us down or made the work harder? The {} and the hand-offs above are places to look.",
+            counted(f_.dead_ends.size(), "dead end", "dead ends")))));
         b.push_back(list({fragment{em(placeholder)}}));
         b.push_back(heading("Where we got lucky"));
         b.push_back(paragraph(one("What could have made this worse and did not, by chance rather than by design?")));

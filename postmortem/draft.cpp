@@ -110,9 +110,9 @@ std::vector<const note*> notes_of(const incident& inc, note_kind kind) {
 std::string duration_phrase(const incident& inc, const draft_facts& f) {
     auto m = metrics_of(inc);
     auto [from, basis] = span_basis(inc);
-    if (m.total) return fmt::format("{} from {} to close", format_span(*m.total), basis);
-    if (m.to_resolve) return fmt::format("{} from {} to resolution (not closed yet)", format_span(*m.to_resolve), basis);
-    return fmt::format("open for {} since {}, as of {}", format_span(f.end - from), basis, format_utc(f.end));
+    if (m.total) return fmt::format("{} from {} to close", format_span_exact(*m.total), basis);
+    if (m.to_resolve) return fmt::format("{} from {} to resolution (not closed yet)", format_span_exact(*m.to_resolve), basis);
+    return fmt::format("open for {} since {}, as of {}", format_span_exact(f.end - from), basis, format_utc(f.end));
 }
 
 rich_text postmortem_summary(const draft_source& src) {

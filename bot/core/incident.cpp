@@ -154,6 +154,9 @@ incident_metrics metrics_of(const incident& inc) {
     m.to_mitigate = since(start, t.mitigated);
     m.to_resolve = since(start, t.resolved);
     m.total = since(start, t.closed);
+    m.declared_to_mitigate = since(t.declared, t.mitigated);
+    m.declared_to_resolve = since(t.declared, t.resolved);
+    m.declared_to_close = since(t.declared, t.closed);
     return m;
 }
 

@@ -205,6 +205,9 @@ struct incident_metrics {
     std::optional<duration> to_mitigate;  ///< start → mitigated
     std::optional<duration> to_resolve;   ///< start → resolved
     std::optional<duration> total;        ///< start → closed
+    std::optional<duration> declared_to_mitigate;  ///< declared → mitigated
+    std::optional<duration> declared_to_resolve;   ///< declared → resolved
+    std::optional<duration> declared_to_close;     ///< declared → closed
 };
 
 /// Computes the derived times of an incident.

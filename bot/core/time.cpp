@@ -114,6 +114,15 @@ std::string format_span(duration d) {
     return neg ? "-" + out : out;
 }
 
+std::string format_span_exact(duration d) {
+    bool neg = d.count() < 0;
+    auto total = std::chrono::duration_cast<std::chrono::seconds>(neg ? -d : d).count();
+    auto secs = total % 60;
+    std::string out = format_span(std::chrono::seconds{total});
+    if (secs != 0 && total >= 60) out += fmt::format(" {:02}s", secs);
+    return neg ? "-" + out : out;
+}
+
 std::optional<duration> parse_duration(std::string_view text) {
     if (text.empty() || text.size() > 24) return {};
     std::int64_t total = 0;

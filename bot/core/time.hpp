@@ -27,6 +27,9 @@ std::string format_iso(instant t);
 std::string format_hhmm(instant t);
 /// "2h 05m", "14m", "35s".
 std::string format_span(duration d);
+/// As format_span, with the seconds kept where they are not zero ("28m 40s",
+/// "1h 05m 12s"): for the postmortem, where a minute matters.
+std::string format_span_exact(duration d);
 
 /// Parses "30m", "2h", "1h30m", "45s", "1d"; nullopt when malformed or <= 0.
 std::optional<duration> parse_duration(std::string_view text);

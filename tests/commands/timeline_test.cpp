@@ -178,7 +178,7 @@ TEST_CASE("a command typed in the incident room is recorded and executed", "[com
     CHECK(msg.kind == entry_kind::message);
     CHECK(msg.text == "!incident hypothesis bad release #decision");
     CHECK(msg.author.id == "maya");
-    CHECK(msg.tag.empty());  // a command is not read for tags
+    CHECK(msg.tag == "command");  // marked as a command, and not read for tags
     CHECK(h.last.entries[1].kind == entry_kind::system);
     CHECK(h.last.entries[1].tag == "hypothesis");
     REQUIRE(h.last.incidents.size() == 1);

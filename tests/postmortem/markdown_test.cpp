@@ -72,7 +72,7 @@ TEST_CASE("an incident with nothing recorded says so in each section rather than
     }
     // Unset milestones and spans show as a dash, never as the epoch or zero.
     CHECK_THAT(section_text(md, "Key times and metrics"), Catch::Contains("| Mitigated | — |") &&
-                                                              Catch::Contains("| Time to resolve | — |") &&
+                                                              Catch::Contains("| Time to resolve (from declaration) | — |") &&
                                                               Catch::Contains("| Declared | 2026-11-03 10:00:00Z |"));
     CHECK_THAT(md, !Catch::Contains("1970"));
 }
@@ -87,9 +87,20 @@ TEST_CASE("the Markdown draft of the example carries its facts", "[postmortem][m
     CHECK_THAT(times, Catch::Contains("| Impact started | 2026-11-03 14:21:00Z |") &&
                           Catch::Contains("| Detected | 2026-11-03 14:27:00Z |") &&
                           Catch::Contains("| Declared | 2026-11-03 14:32:05Z |") &&
-                          Catch::Contains("| Time to declare | 11m |") && Catch::Contains("| SEV1 | Investigating |"));
+                          Catch::Contains("| Time to declare (from impact start) | 11m 05s |") &&
+                          Catch::Contains("| SEV1 | Investigating |"));
+    // Both clocks, labelled: from impact start and from declaration.
+    auto m = metrics_of(ex.inc());
+    REQUIRE(m.to_mitigate);
+    REQUIRE(m.declared_to_mitigate);
+    CHECK(*m.to_mitigate - *m.declared_to_mitigate == std::chrono::seconds{11 * 60 + 5});
+    CHECK_THAT(times, Catch::Contains("| Time to mitigate (from impact start) | " + format_span_exact(*m.to_mitigate) + " |") &&
+                          Catch::Contains("| Time to mitigate (from declaration) | " +
+                                          format_span_exact(*m.declared_to_mitigate) + " |") &&
+                          Catch::Contains("| Time to resolve (from declaration) |") &&
+                          Catch::Contains("| Total duration (from declaration to close) |"));
     auto roles = section_text(md, "Roles and participants");
-    CHECK_THAT(roles, Catch::Contains("| commander | @maya | — | 2026-11-03 14:32:05Z | 2026-11-03 16:37:00Z | 2h 04m |") &&
+    CHECK_THAT(roles, Catch::Contains("| commander | @maya | — | 2026-11-03 14:32:05Z | 2026-11-03 16:37:00Z | 2h 04m 55s |") &&
                           Catch::Contains("| sme | @priya | database |"));
     // Message counts per participant add up to the messages in the room.
     std::int64_t counted = 0;
@@ -112,7 +123,15 @@ TEST_CASE("the Markdown draft of the example carries its facts", "[postmortem][m
         if (line.rfind("| 📌 ", 0) == 0) ++pinned;
         if (line.find("| *system*") != std::string::npos) ++system;
     }
-    CHECK(rows == entries.size());
+    // Commands typed in the room appear once, as the system row of what they did; the
+    // store still has each message.
+    auto typed = std::size_t(std::count_if(entries.begin(), entries.end(), [](const auto& e) {
+        return e.kind == entry_kind::message && e.text.rfind("!incident", 0) == 0;
+    }));
+    CHECK(typed > 10);
+    CHECK(rows == entries.size() - typed);
+    CHECK_THAT(tl, !Catch::Contains("!incident roles") && !Catch::Contains("!incident timeline") &&
+                       !Catch::Contains("| message · command |"));
     CHECK(pinned == 2);
     CHECK(system == std::size_t(std::count_if(entries.begin(), entries.end(),
                                               [](const auto& e) { return e.kind == entry_kind::system; })));
