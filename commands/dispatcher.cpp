@@ -28,10 +28,6 @@ std::string echo(const std::string& text) {
 constexpr std::size_t max_user_bytes = 255;
 
 
-bool is_pin(std::string_view reaction) {
-    return reaction == "pushpin" || reaction == "📌" || reaction == ":pushpin:" ||
-           reaction == "round_pushpin" || reaction == "📍";
-}
 
 // Everything one handler needs, and the change it builds.
 struct context {
@@ -1175,6 +1171,20 @@ void on_amend(context& cx, timeline_amendment::what op) {
     a.msg = cx.ev.msg;
     a.actor = cx.ev.user;
     a.at = cx.ev.at;
+    if (op == what::highlight && !cx.ev.bot_post_text.empty()) {
+        // firebreak's own post, pinned: it joins the timeline, highlighted, as posted.
+        timeline_entry e;
+        e.incident = in_room->id;
+        e.at = cx.ev.at;
+        e.kind = entry_kind::message;
+        e.tag = "bot";
+        e.text = clean_text(cx.ev.bot_post_text, text_limit(cx.ev.room.platform));
+        e.room = cx.ev.room;
+        e.msg = cx.ev.msg;
+        e.highlight = true;
+        cx.out.entries.push_back(std::move(e));
+        return;
+    }
     std::optional<found_tag> tag;
     if (op == what::edit) {
         a.new_text = clean_text(cx.ev.text, text_limit(cx.ev.room.platform));
@@ -1365,6 +1375,11 @@ void send_nudge(context& cx, const nudge& n) {
 
 }  // namespace
 
+bool is_pin_reaction(std::string_view reaction) {
+    return reaction == "pushpin" || reaction == "📌" || reaction == ":pushpin:" || reaction == "round_pushpin" ||
+           reaction == "📍";
+}
+
 change apply(const engine_state& state, const chat_event& ev, instant now, const engine_settings& settings) {
     context cx{state, ev, now, settings, {}, {}, false, false};
     switch (ev.kind) {
@@ -1373,7 +1388,7 @@ change apply(const engine_state& state, const chat_event& ev, instant now, const
         case event_kind::edit: on_amend(cx, timeline_amendment::what::edit); break;
         case event_kind::remove: on_amend(cx, timeline_amendment::what::remove); break;
         case event_kind::reaction:
-            if (is_pin(ev.reaction))
+            if (is_pin_reaction(ev.reaction))
                 on_amend(cx, ev.reaction_added ? timeline_amendment::what::highlight : timeline_amendment::what::unhighlight);
             break;
         case event_kind::room_bound: on_room_bound(cx); break;

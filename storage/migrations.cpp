@@ -274,6 +274,9 @@ ALTER TABLE outbox ADD COLUMN fallback TEXT NOT NULL DEFAULT 'reply_in_room'
 ALTER TABLE outbox ADD COLUMN reaction TEXT NOT NULL DEFAULT '';
 ALTER TABLE outbox ADD COLUMN reaction_to TEXT NOT NULL DEFAULT '';
 
+-- A 📌 on one of firebreak's own posts finds it by the platform's id.
+CREATE INDEX outbox_by_platform_msg ON outbox(platform_msg_id) WHERE platform_msg_id IS NOT NULL;
+
 CREATE TABLE incident_members (
     incident INTEGER NOT NULL REFERENCES incidents(number) ON DELETE CASCADE,
     user_id  TEXT    NOT NULL,

@@ -1415,6 +1415,20 @@ std::vector<std::pair<instant, std::string>> sqlite_store::edit_history(std::int
     });
 }
 
+std::optional<std::string> sqlite_store::bot_post(incident_id inc, const message_id& id) {
+    if (id.empty()) return std::nullopt;
+    return guarded(impl_->path_, "reading a posted message", [&]() -> std::optional<std::string> {
+        SQLite::Statement q(impl_->db_,
+                            "SELECT body FROM outbox WHERE platform_msg_id = ?1 AND incident = ?2 AND op = 'post' "
+                            "AND NOT EXISTS (SELECT 1 FROM timeline WHERE incident = ?2 AND msg_id = ?1 "
+                            "AND kind = 'message') ORDER BY id DESC LIMIT 1");
+        q.bind(1, id.id);
+        q.bind(2, inc.n);
+        if (!q.executeStep()) return std::nullopt;
+        return rich_text::decode(col_text(q, 0)).plain();
+    });
+}
+
 std::optional<std::string> sqlite_store::cursor(const std::string& key) {
     return guarded(impl_->path_, "reading a cursor", [&]() -> std::optional<std::string> {
         scoped s(impl_->st_.get_cursor);

@@ -86,6 +86,7 @@ public:
     /// Earlier texts of an edited row, oldest first; a deletion forgets them with the text.
     std::vector<std::pair<instant, std::string>> edit_history(std::int64_t seq) override;
     /// An adapter cursor, if one was stored.
+    std::optional<std::string> bot_post(incident_id inc, const message_id& id) override;
     std::optional<std::string> cursor(const std::string& key) override;
     /// Stores a generated document; earlier versions are kept.
     void put_document(incident_id inc, const std::string& format, const std::string& body,

@@ -33,6 +33,9 @@ struct chat_event {
     std::string reaction;        ///< normalized name: "pushpin" for 📌
     bool reaction_added = true;
     bool direct = false;         ///< a direct message to the bot
+    /// For a 📌 on a message firebreak itself posted in an incident room, found by the
+    /// runtime: that message's text, so the pin can put it on the record. Empty otherwise.
+    std::string bot_post_text;
     incident_id incident;        ///< for room_bound
 };
 

@@ -184,6 +184,9 @@ public:
     /// Earlier texts of an edited message row, oldest first (at, text). A deletion
     /// forgets them along with the text.
     virtual std::vector<std::pair<instant, std::string>> edit_history(std::int64_t seq) = 0;
+    /// The text of a message firebreak posted about incident `inc` that the platform knows
+    /// as `id`, when no timeline row holds that message yet (so a 📌 on it can add one).
+    virtual std::optional<std::string> bot_post(incident_id inc, const message_id& id) = 0;
     /// An adapter cursor (Matrix next_batch, ...).
     virtual std::optional<std::string> cursor(const std::string& key) = 0;
     /// Stores a generated document (postmortem draft) for an incident.

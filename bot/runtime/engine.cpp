@@ -104,7 +104,16 @@ handled engine::apply_one(const chat_event& ev, const std::optional<std::pair<st
                           instant now, change& c) {
     last_people_.clear();
     counters_.events_by_kind[std::size_t(ev.kind)] += 1;
-    c = apply(state_, ev, now, settings_);
+    // A 📌 on one of firebreak's own posts (a status update, say): the core needs its text
+    // to put it on the record, and only the store has it.
+    std::optional<chat_event> pinned;
+    if (ev.kind == event_kind::reaction && ev.reaction_added && is_pin_reaction(ev.reaction) && !ev.msg.empty())
+        if (const incident* inc = state_.by_room(ev.room))
+            if (auto text = store_.bot_post(inc->id, ev.msg)) {
+                pinned = ev;
+                pinned->bot_post_text = *text;
+            }
+    c = apply(state_, pinned ? *pinned : ev, now, settings_);
     bool empty = c.empty();
     // Even an event that changes nothing is recorded as processed (with the cursor), so a
     // redelivery is recognised and the cursor moves.

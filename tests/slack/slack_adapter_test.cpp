@@ -609,3 +609,36 @@ TEST_CASE("a private incident through Slack: outsiders learn nothing, a member w
     CHECK_SLACK_CONFORMS(spec);
     CHECK(slack.hook_failures().empty());
 }
+
+TEST_CASE("📌 on firebreak's own status update puts it on the record, highlighted", "[slack]") {
+    slack_world world;
+    auto& [slack, spec, general, rig] = world;
+    auto channel = declare(rig, general);
+    slack.push_slash_command(channel, maya, "update impact: 4% of searches time out; actions: failing over; next: 20m");
+    std::string ts;
+    REQUIRE(rig.until([&] {
+        for (auto& m : slack.messages(channel))
+            if (!m.ephemeral && m.user == "UFBBOT" && m.text.find("4% of searches time out") != std::string::npos)
+                ts = m.ts;
+        return !ts.empty();
+    }));
+    slack.push_event(reaction("reaction_added", dana, channel, ts));
+    auto pinned = [&] {
+        for (auto& e : rig.eng().store().timeline(incident_id{1}))
+            if (e.msg.id == ts && e.highlight && e.tag == "bot" && e.text.find("4% of searches time out") != std::string::npos)
+                return true;
+        return false;
+    };
+    REQUIRE(rig.until(pinned));
+    // Unpinning takes the highlight off; pinning again puts it back, on the same row.
+    slack.push_event(reaction("reaction_removed", dana, channel, ts));
+    REQUIRE(rig.until([&] { return !pinned(); }));
+    slack.push_event(reaction("reaction_added", maya, channel, ts));
+    REQUIRE(rig.until(pinned));
+    std::size_t rows = 0;
+    for (auto& e : rig.eng().store().timeline(incident_id{1}))
+        if (e.msg.id == ts) ++rows;
+    CHECK(rows == 1);
+    REQUIRE(rig.until([&] { return slack.unacked().empty(); }));
+    CHECK_SLACK_CONFORMS(spec);
+}

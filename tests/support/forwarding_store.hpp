@@ -36,6 +36,9 @@ public:
     std::vector<std::pair<instant, std::string>> edit_history(std::int64_t seq) override {
         return inner_.edit_history(seq);
     }
+    std::optional<std::string> bot_post(incident_id inc, const message_id& id) override {
+        return inner_.bot_post(inc, id);
+    }
     std::optional<std::string> cursor(const std::string& key) override { return inner_.cursor(key); }
     void put_document(incident_id inc, const std::string& format, const std::string& body, instant at) override {
         inner_.put_document(inc, format, body, at);
