@@ -281,7 +281,7 @@ TEST_CASE("a message with invalid UTF-8 is stored cleaned, whole up to the platf
     // Only what no platform message could hold is cut, and then it says so.
     std::string huge(text_limit("console") + 5000, 'x');
     h.say("dev", f.room, huge);
-    const auto& cut = h.message_entries().at(0).text;
+    const std::string cut = h.message_entries().at(0).text;
     CHECK(cut.size() <= text_limit("console") + 16);
     CHECK(cut.find("[cut]") != std::string::npos);
 }
@@ -310,7 +310,7 @@ TEST_CASE("a 10 KB log paste and a 300-character title are kept whole; derived l
     std::string paste;
     for (int i = 0; paste.size() < 10 * 1024; ++i) paste += "2026-11-03T14:19:0" + std::to_string(i % 10) + "Z ERROR pool exhausted\n";
     h.say("sam", h.room_of(n), "#hypothesis the pool is exhausted, see\n" + paste);
-    const auto& stored = h.message_entries().at(0).text;
+    const std::string stored = h.message_entries().at(0).text;
     CHECK(stored.size() == ("#hypothesis the pool is exhausted, see\n" + paste).size());
     REQUIRE(h.inc(n).hypotheses.size() == 1);
     CHECK(h.inc(n).hypotheses[0].text.size() > 10 * 1024 - 100);
