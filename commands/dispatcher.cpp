@@ -41,6 +41,8 @@ struct context {
     bool in_incident_room = false;
 
     user_ref actor() const { return ev.user; }
+    // The asker, as the visibility rule sees them.
+    viewer asker() const { return viewer{ev.user, ev.room, ev.direct}; }
 
     bool is_admin(const user_ref& u) const { return cfg.admins.count(u.id) > 0; }
 
@@ -107,7 +109,7 @@ struct context {
 
     // A tagged message registered: ✅ on it where the platform has reactions, else
     // `fallback` as one short line (nothing when empty: the record's own line says it).
-    void acknowledge(rich_text fallback) {
+    void acknowledge(rich_text fallback = {}) {
         auto& o = this_room_row(outbound_op::post);
         o.incident = inc->id;
         o.reaction = "white_check_mark";
@@ -649,9 +651,7 @@ void cmd_note(context& cx, const parsed_command& c, note_kind k) {
     auto text = clean_line(c.rest, max_field_bytes);
     if (text.empty()) return cx.usage(*c.spec, "The text is missing.");
     add_note(cx, k, text, false);
-    std::string label = k == note_kind::deadend ? "Dead end" : to_string(k);
-    label[0] = char(std::toupper(static_cast<unsigned char>(label[0])));
-    cx.to_incident_room(rich_text{}.text("Recorded ").bold(label).text(": " + echo(text)));
+    cx.to_incident_room(rich_text{}.text("Recorded ").bold(note_label(k, true)).text(": " + echo(text)));
 }
 
 bool valid_date(std::string_view d) {
@@ -819,7 +819,7 @@ void run_command(context& cx, std::string_view text) {
         return cx.tell(help_view(one, cx.cfg.command_prefix));
     }
     if (spec.name == "list") {
-        const viewer me{cx.ev.user, cx.ev.room, cx.ev.direct};
+        const auto me = cx.asker();
         return cx.tell(list_view(cx.st, cx.now, [&](const incident& i) { return may_see(i, me, cx.cfg.admins); }));
     }
     if (spec.name == "declare") return cmd_declare(cx, c);
@@ -829,7 +829,7 @@ void run_command(context& cx, std::string_view text) {
     if (c.incident) {
         target = cx.st.find(*c.incident);
         // A private incident the asker may not see gets the answer of a missing one.
-        if (!target || !may_see(*target, viewer{cx.ev.user, cx.ev.room, cx.ev.direct}, cx.cfg.admins))
+        if (!target || !may_see(*target, cx.asker(), cx.cfg.admins))
             return cx.tell(not_visible_line(*c.incident));
     } else {
         target = cx.st.by_room(cx.ev.room);
@@ -908,10 +908,9 @@ void apply_tag(context& cx, const found_tag& t) {
     // Every tag that records something is acknowledged alike: ✅ on the message, and
     // where reactions do not exist one short line. Numbered records (H<n>, A<n>) also
     // say their number, which people need to refer to them.
-    const auto registered = [&](rich_text fallback = {}) { cx.acknowledge(std::move(fallback)); };
     if (t.tag == "hypothesis") {
         if (text.empty()) return;
-        registered();
+        cx.acknowledge();
         add_hypothesis(cx, text, true);
     } else if (t.tag == "ruledout" || t.tag == "confirmed") {
         auto words = split_words(text);
@@ -919,7 +918,7 @@ void apply_tag(context& cx, const found_tag& t) {
         if (!n) return cx.tell(fmt::format("#{} needs a hypothesis id, e.g. #{} H1 <evidence>.", t.tag, t.tag));
         auto evidence = clean_line(std::string_view(text).substr(words[0].size()), max_field_bytes);
         auto before = cx.out.outbox.size();
-        registered();
+        cx.acknowledge();
         auto err = close_hypothesis(cx, *n, t.tag == "confirmed" ? outcome::confirmed : outcome::ruled_out, evidence, true);
         if (!err.empty()) {
             cx.out.outbox.resize(before);  // nothing registered
@@ -929,11 +928,11 @@ void apply_tag(context& cx, const found_tag& t) {
         action_item a;
         auto err = parse_action(text, a);
         if (!err.empty()) return cx.tell("#action: " + err);
-        registered();
+        cx.acknowledge();
         record_action(cx, std::move(a), true);
     } else if (auto k = parse_note_kind(t.tag)) {
         if (text.empty()) return;
-        registered(rich_text{}.text("✅ " + note_label(*k, true) + " recorded."));
+        cx.acknowledge(rich_text{}.text("✅ " + note_label(*k, true) + " recorded."));
         add_note(cx, *k, text, true);
     }
 }
@@ -1012,7 +1011,6 @@ struct derived {
     int opened = 0;                    // hypothesis it opened
     int closed = 0;                    // hypothesis it confirmed or ruled out
     int action = 0;                    // action item it recorded
-    bool any() const { return note || opened || closed || action; }
 };
 
 derived derived_from(const incident& inc, const message_id& m) {

@@ -57,25 +57,23 @@ std::string console_session::full_id(const std::string& typed) const {
 
 std::string console_session::prompt() const { return fmt::format("{}@#{}> ", user_, room_); }
 
-chat_event console_session::base_event(event_kind kind) {
+chat_event console_session::event_with_id(event_kind kind, std::string event_id) {
     chat_event ev;
     ev.kind = kind;
-    ev.event_id = fmt::format("console:{}:{}", tag_, ++seq_);
+    ev.event_id = std::move(event_id);
     ev.room = room_ref{"console", room_};
     ev.user = user_ref{user_};
     ev.at = clock_.now();
     return ev;
 }
 
+chat_event console_session::base_event(event_kind kind) {
+    return event_with_id(kind, fmt::format("console:{}:{}", tag_, ++seq_));
+}
+
 // Joins and leaves count apart from messages, so message ids ("m3") stay as typed.
 chat_event console_session::membership_event(event_kind kind) {
-    chat_event ev;
-    ev.kind = kind;
-    ev.event_id = fmt::format("console:{}:member{}", tag_, ++memberships_);
-    ev.room = room_ref{"console", room_};
-    ev.user = user_ref{user_};
-    ev.at = clock_.now();
-    return ev;
+    return event_with_id(kind, fmt::format("console:{}:member{}", tag_, ++memberships_));
 }
 
 bool console_session::feed(const std::string& raw, const sink& deliver) {

@@ -39,6 +39,7 @@ public:
     static std::string help();
 
 private:
+    chat_event event_with_id(event_kind kind, std::string event_id);
     chat_event base_event(event_kind kind);
     chat_event membership_event(event_kind kind);
     /// The message id for what a person typed: "m3" is this session's message 3

@@ -2,6 +2,7 @@
 // recorded, the example's facts, and user text that cannot change the document's shape.
 #include "postmortem/markdown.hpp"
 #include "tests/postmortem/fixtures.hpp"
+#include "tests/postmortem/sections.hpp"
 
 #include <algorithm>
 
@@ -15,14 +16,6 @@ const std::vector<std::string> expected_sections{
     "What changed",     "Hypotheses",     "Decisions",             "Dead ends",
     "Status updates sent", "Timeline",    "Action items",          "Contributing factors",
     "What went well, what went poorly, where we got lucky"};
-
-// The text of one "## " section, up to the next one.
-std::string section_text(const std::string& md, const std::string& title) {
-    auto start = md.find("\n## " + title + "\n");
-    if (start == std::string::npos) return {};
-    auto end = md.find("\n## ", start + 4);
-    return md.substr(start, end == std::string::npos ? std::string::npos : end - start);
-}
 
 // Pipes that are not escaped: the column separators of a table row.
 std::size_t separators(const std::string& line) {

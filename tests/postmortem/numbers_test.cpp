@@ -3,17 +3,18 @@
 #include "postmortem/chart.hpp"
 #include "postmortem/markdown.hpp"
 #include "tests/commands/harness.hpp"
+#include "tests/postmortem/sections.hpp"
 
 using namespace firebreak;
 using namespace firebreak::test;
 
 namespace {
 
+// A section that must be there.
 std::string section(const std::string& md, const std::string& title) {
-    auto at = md.find("\n## " + title + "\n");
-    REQUIRE(at != std::string::npos);
-    auto end = md.find("\n## ", at + 4);
-    return md.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    auto text = firebreak::testing::section_text(md, title);
+    REQUIRE_FALSE(text.empty());
+    return text;
 }
 
 draft_source source_of(const harness& h, std::int64_t n) {
