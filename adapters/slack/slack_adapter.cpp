@@ -25,6 +25,12 @@ constexpr std::size_t max_frame_bytes = 4 * 1024 * 1024;
 constexpr std::size_t recent_ids_kept = 10000;
 constexpr int max_channel_attempts = 10;
 constexpr std::size_t topic_limit = 250;
+constexpr int reply_url_uses = 5;
+constexpr std::size_t reply_urls_kept = 500;
+
+// Slack's answer when the bot cannot post in a channel it is not a member of (public) or
+// cannot see (private): a slash command typed there is answered through its response_url.
+bool not_in_channel(const std::string& error) { return error == "not_in_channel" || error == "channel_not_found"; }
 
 net::url api_url(const std::string& base) {
     auto u = net::url::parse(base);
@@ -395,6 +401,7 @@ void slack_adapter::process_next() {
     while (!queue_.empty() && receiving_) {
         pending p = std::move(queue_.front());
         queue_.pop_front();
+        if (p.f.type != frame::kind::events_api) remember_reply_url(p.f.payload);
         if (p.f.type == frame::kind::slash_commands && open_form(p)) {
             retire_idle();
             continue;
@@ -439,7 +446,8 @@ void slack_adapter::post(const room_ref& room, const rich_text& body, const mess
     json::object args{{"channel", room.id}, {"text", message_text(body)}, {"blocks", blocks_for(body)}};
     if (!thread.empty()) args["thread_ts"] = thread.id;
     args["unfurl_links"] = false;
-    api(api_http_, "chat.postMessage", args, opt_.bot_token, [this, cb = std::move(cb)](api_result r) {
+    api(api_http_, "chat.postMessage", args, opt_.bot_token, [this, room, body, cb = std::move(cb)](api_result r) mutable {
+        if (!r.ok && not_in_channel(r.error) && answer_via_reply_url(room, {}, body, false, cb)) return;
         auto d = to_delivery(r, "chat.postMessage");
         if (d.ok()) d.id = message_id{str(r.body, "ts")};
         cb(d);
@@ -448,11 +456,75 @@ void slack_adapter::post(const room_ref& room, const rich_text& body, const mess
 
 void slack_adapter::post_ephemeral(const room_ref& room, const user_ref& user, const rich_text& body, done cb) {
     json::object args{{"channel", room.id}, {"user", user.id}, {"text", message_text(body)}, {"blocks", blocks_for(body)}};
-    api(api_http_, "chat.postEphemeral", args, opt_.bot_token, [this, cb = std::move(cb)](api_result r) {
+    api(api_http_, "chat.postEphemeral", args, opt_.bot_token,
+        [this, room, user = user.id, body, cb = std::move(cb)](api_result r) mutable {
+        if (!r.ok && not_in_channel(r.error) && answer_via_reply_url(room, user, body, true, cb)) return;
         auto d = to_delivery(r, "chat.postEphemeral");
         if (d.ok()) d.id = message_id{str(r.body, "message_ts")};
         cb(d);
     });
+}
+
+void slack_adapter::remember_reply_url(const json::object& payload) {
+    std::string url = str(payload, "response_url");
+    if (url.empty()) return;
+    reply_url r;
+    r.url = std::move(url);
+    r.user = str(payload, "user_id");
+    r.channel = str(payload, "channel_id");
+    // Buttons (block_actions) name the channel and the presser as objects.
+    if (auto* ch = payload.if_contains("channel"); r.channel.empty() && ch && ch->is_object())
+        r.channel = str(ch->get_object(), "id");
+    if (auto* u = payload.if_contains("user"); r.user.empty() && u && u->is_object()) r.user = str(u->get_object(), "id");
+    if (r.channel.empty()) return;
+    r.at = clk_.now();
+    reply_urls_.push_back(std::move(r));
+    if (reply_urls_.size() > reply_urls_kept) reply_urls_.pop_front();
+}
+
+bool slack_adapter::answer_via_reply_url(const room_ref& room, const std::string& user, const rich_text& body,
+                                         bool ephemeral, done& cb) {
+    const auto now = clk_.now();
+    // The newest usable one: in this channel, for this person when the answer is theirs alone.
+    auto it = std::find_if(reply_urls_.rbegin(), reply_urls_.rend(), [&](const reply_url& r) {
+        return r.channel == room.id && (!ephemeral || r.user == user) && r.uses < reply_url_uses &&
+               now - r.at < opt_.response_url_lifetime;
+    });
+    if (it == reply_urls_.rend()) return false;
+    auto target = net::url::parse(it->url);
+    if (!target) return false;
+    ++it->uses;
+    std::string path = target->path.empty() ? "/" : target->path;
+    net::url origin = *target;
+    origin.path.clear();
+    auto key = origin.scheme + "://" + origin.host + ":" + origin.port;
+    auto& client = hook_clients_[key];
+    if (!client) client = std::make_unique<net::http_client>(ex_, origin, net::tls_options{opt_.ca_file});
+    json::object msg{{"text", message_text(body)},
+                     {"blocks", blocks_for(body)},
+                     {"response_type", ephemeral ? "ephemeral" : "in_channel"},
+                     {"replace_original", false}};
+    net::http_request req;
+    req.method = "POST";
+    req.target = path;
+    req.content_type = "application/json";
+    req.body = json::serialize(msg);
+    req.timeout = opt_.api_timeout;
+    // The URL is a credential for the channel: it never appears in a log line or an error.
+    client->request(std::move(req), [cb = std::move(cb)](net::http_response r) {
+        delivery d;
+        if (r.failed() || r.status >= 500) {
+            d.error = error_kind::transient;
+            d.detail = "response_url: " + (r.failed() ? std::string("no answer") : fmt::format("HTTP {}", r.status));
+        } else if (r.status != 200) {
+            // Used up or expired: Slack will not take it again, and the bot is not in the channel.
+            d.error = error_kind::invalid;
+            d.detail = fmt::format("response_url: HTTP {} ({}); firebreak is not in that channel", r.status,
+                                   clean_line(r.body, 60));
+        }
+        cb(d);
+    });
+    return true;
 }
 
 void slack_adapter::edit(const room_ref& room, const message_id& id, const rich_text& body, done cb) {

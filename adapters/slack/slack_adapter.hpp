@@ -35,6 +35,8 @@ struct slack_options {
     net::ws_timeouts ws;
     std::chrono::milliseconds api_timeout{30000};
     int form_default_severity = 2;  ///< where the declare form's severity starts (1-4)
+    /// How long a slash command's response_url takes answers (Slack: 30 minutes, 5 uses).
+    std::chrono::milliseconds response_url_lifetime{30 * 60 * 1000};
 };
 
 /// Where the Socket Mode link stands, for /readyz.
@@ -101,6 +103,18 @@ private:
         std::uint64_t conn = 0;
         frame f;
     };
+    /// A slash command's (or button's) response_url: where an answer goes when the bot is
+    /// not in the channel it was typed in. Slack takes 5 posts within 30 minutes.
+    struct reply_url {
+        std::string channel, user, url;
+        instant at;
+        int uses = 0;
+    };
+    void remember_reply_url(const boost::json::object& payload);
+    /// Answers through a response_url when chat.post* said the bot is not in the channel;
+    /// false when no usable one is known (then `cb` was not called).
+    bool answer_via_reply_url(const room_ref& room, const std::string& user, const rich_text& body, bool ephemeral,
+                              done& cb);
     void api(net::http_client& c, const std::string& method, const boost::json::object& args, const std::string& token,
              std::function<void(api_result)> cb);
     void auth_test();
@@ -140,6 +154,8 @@ private:
     std::set<std::string> recent_;           // event ids handed over lately (redeliveries)
     std::deque<std::string> recent_order_;
     std::map<std::string, std::optional<std::string>> names_;
+    std::deque<reply_url> reply_urls_;                                  // oldest first
+    std::map<std::string, std::unique_ptr<net::http_client>> hook_clients_;  // per origin of a response_url
     std::int64_t skipped_frames_ = 0;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -642,3 +642,35 @@ TEST_CASE("📌 on firebreak's own status update puts it on the record, highligh
     REQUIRE(rig.until([&] { return slack.unacked().empty(); }));
     CHECK_SLACK_CONFORMS(spec);
 }
+
+TEST_CASE("a slash command in a channel firebreak is not in is answered through its response_url",
+          "[slack]") {
+    slack_world world;
+    auto& [slack, spec, general, rig] = world;
+    // #random has people but not the bot: chat.post* there fails with not_in_channel.
+    auto random = slack.create_channel("random", {maya, dana});
+
+    slack.push_slash_command(random, maya, "help");
+    REQUIRE(rig.until([&] { return rig.bot_said(random, "declare", true); }));
+    for (auto& m : slack.messages(random))
+        if (m.ephemeral) CHECK(m.ephemeral_user == maya);
+    auto calls = slack.calls();
+    CHECK(std::any_of(calls.begin(), calls.end(), [](const slack_call& c) {
+        return c.method == "chat.postEphemeral" && c.error == "not_in_channel";
+    }));
+
+    // A declare typed there keeps its confirmation, and the channel is made as usual.
+    slack.push_slash_command(random, dana, "declare Payments are failing --sev 2");
+    REQUIRE(rig.until([&] { return !rig.channel_of(1).empty(); }));
+    REQUIRE(rig.until([&] { return rig.bot_said(random, "INC-1", false) || rig.bot_said(random, "INC-1", true); }));
+
+    // The answers went to the commands' response_urls, and Slack took each of them.
+    std::size_t answered = 0;
+    for (auto& c : slack.calls())
+        if (c.method.empty() && c.target.rfind("/commands/", 0) == 0) {
+            ++answered;
+            CHECK(c.status == 200);
+        }
+    CHECK(answered >= 2);
+    CHECK_SLACK_CONFORMS(spec);
+}

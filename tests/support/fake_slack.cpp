@@ -382,6 +382,7 @@ public:
         const std::string response_path = "/commands/" + opts_.team + "/" + std::to_string(n) + "/" + hex(24);
         triggers_[trigger] = false;
         response_urls_[response_path] = {c.id, user};
+        response_url_uses_[response_path] = {0, std::chrono::steady_clock::now()};
         auto u = users_.find(user);
         delivery d;
         d.kind = "slash_commands";
@@ -1270,6 +1271,11 @@ private:
         json::value v = json::parse(c.body, ec);
         if (ec || !v.is_object()) return text_reply(400, "invalid_payload");
         const auto& [channel_id, user] = response_urls_.at(path);
+        // As Slack: five answers within the lifetime, then the URL is spent.
+        auto& [uses, issued] = response_url_uses_[path];
+        if (std::chrono::steady_clock::now() - issued > opts_.response_url_lifetime) return text_reply(404, "expired_url");
+        if (uses >= 5) return text_reply(404, "used_url");
+        ++uses;
         const json::object& o = v.get_object();
         std::string error;
         auto content = message_content(o, true, error);
@@ -1299,6 +1305,7 @@ private:
     std::vector<json::object> views_;
     std::map<std::string, bool> triggers_;                                      // trigger id -> used
     std::map<std::string, std::pair<std::string, std::string>> response_urls_;  // path -> (channel, user)
+    std::map<std::string, std::pair<int, std::chrono::steady_clock::time_point>> response_url_uses_;  // path -> (posts, issued)
     std::vector<fault_rule> rules_;
     std::map<std::string, std::chrono::milliseconds> delays_;
     std::uint64_t channel_seq_ = 0, file_seq_ = 0, view_seq_ = 0, event_seq_ = 0, command_seq_ = 0, ticket_seq_ = 0;

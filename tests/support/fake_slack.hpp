@@ -30,6 +30,8 @@ struct fake_slack_options {
     int max_retries = 3;                             ///< redeliveries per event (timeouts, reconnects), then give up
     std::chrono::milliseconds refresh_grace{10000};  ///< how long a connection told to disconnect stays open
     std::chrono::milliseconds ping_interval{5000};   ///< idle WebSocket pings (0: none); silence for 2x closes
+    /// A slash command's response_url takes 5 posts within this long, then answers 404.
+    std::chrono::milliseconds response_url_lifetime{30 * 60 * 1000};
 };
 
 /// One HTTP request the fake answered: a Web API call, or (method empty) an upload or response_url post.
