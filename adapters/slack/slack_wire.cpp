@@ -563,25 +563,24 @@ std::optional<chat_event> translate_interaction(const json::object& payload, ins
 }
 
 std::string to_mrkdwn(const rich_text& t) {
-    std::string out;
+    // mrkdwn opens `*`, `_` and `` ` `` only before a non-space and closes them only after
+    // one, and "*a**b*" is not one bold run. So adjacent spans of one style are merged,
+    // spaces at a styled span's edges go outside its markers, and an empty one is dropped:
+    // bold("Impact: ") renders "*Impact:* ", not "*Impact: *".
+    std::vector<span> runs;
     for (const auto& s : t.spans()) {
+        if (!runs.empty() && runs.back().look == s.look && s.look != span::style::mention) runs.back().text += s.text;
+        else runs.push_back(s);
+    }
+    auto space = [](char c) { return c == ' ' || c == '\n' || c == '\t'; };
+    std::string out;
+    for (const auto& s : runs) {
+        char marker = 0;
         switch (s.look) {
-            case span::style::plain: escape_mrkdwn(out, s.text); break;
-            case span::style::bold:
-                out += '*';
-                escape_mrkdwn(out, s.text);
-                out += '*';
-                break;
-            case span::style::italic:
-                out += '_';
-                escape_mrkdwn(out, s.text);
-                out += '_';
-                break;
-            case span::style::code:
-                out += '`';
-                escape_mrkdwn(out, s.text);
-                out += '`';
-                break;
+            case span::style::plain: escape_mrkdwn(out, s.text); continue;
+            case span::style::bold: marker = '*'; break;
+            case span::style::italic: marker = '_'; break;
+            case span::style::code: marker = '`'; break;
             case span::style::mention:
                 // Slack ids are upper-case letters and digits; anything else stays text.
                 if (!s.text.empty() && std::all_of(s.text.begin(), s.text.end(), [](unsigned char c) {
@@ -592,8 +591,19 @@ std::string to_mrkdwn(const rich_text& t) {
                     out += '@';
                     escape_mrkdwn(out, s.text);
                 }
-                break;
+                continue;
         }
+        std::string_view v = s.text;
+        std::size_t b = 0, e = v.size();
+        while (b < e && space(v[b])) ++b;
+        while (e > b && space(v[e - 1])) --e;
+        out += v.substr(0, b);
+        if (b < e) {
+            out += marker;
+            escape_mrkdwn(out, v.substr(b, e - b));
+            out += marker;
+        }
+        out += v.substr(e);
     }
     return out;
 }
