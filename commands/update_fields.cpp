@@ -76,38 +76,20 @@ update_fields parse_update_fields(std::string_view text, instant now) {
         else { next_text = value; last = nullptr; }
     }
 
-    auto understood = [&] {
-        std::vector<std::string> got;
-        if (!out.impact.empty()) got.push_back("impact");
-        if (!out.actions.empty()) got.push_back("actions");
-        if (!out.needs.empty()) got.push_back("needs");
-        if (!next_text.empty()) got.push_back("next");
-        return got.empty() ? std::string("nothing") : fmt::format("{}", fmt::join(got, ", "));
-    };
-
-    if (!unknown.empty()) {
-        out.error = fmt::format("Unknown field \"{}\" (fields are impact, actions, needs, next); understood: {}.",
-                                unknown.front(), understood());
-        return out;
-    }
-    if (!empty.empty()) {
-        out.error = fmt::format("Field \"{}\" is empty; understood: {}.", empty.front(), understood());
-        return out;
-    }
-    if (!saw_any || out.impact.empty()) {
-        out.error = fmt::format("An update needs at least `impact:`; understood: {}.", understood());
-        return out;
-    }
-    if (!next_text.empty()) {
-        // Every refusal of `next:` also says what the rest of the update was read as, so
-        // the person fixes one thing and sends it again.
-        const auto fail = [&](std::string what) {
-            out.error = fmt::format("{}; understood: {}.", what, understood());
-        };
+    // `next:` is read first, so that a refused one is not listed as understood. Every
+    // refusal also says what the rest of the update was read as, so the person fixes one
+    // thing and sends it again.
+    std::string next_error;
+    [&] {
+        if (next_text.empty()) return;
+        const auto fail = [&](std::string what) { next_error = std::move(what); };
+        // A bare number is minutes: "next: 20" is "next: 20m".
+        if (std::all_of(next_text.begin(), next_text.end(), [](unsigned char ch) { return std::isdigit(ch); }))
+            next_text += "m";
         const auto sign = next_text.front();
         if (sign == '-' || sign == '+') {
             fail(fmt::format("`next: {}` needs a time ahead without a sign, e.g. next: 30m", next_text));
-            return out;
+            return;
         }
         // "0m" is a duration the parser refuses (it is no time at all); say so plainly.
         std::optional<duration> d = parse_duration(next_text);
@@ -126,12 +108,12 @@ update_fields parse_update_fields(std::string_view text, instant now) {
         if (d) {
             if (d->count() == 0) {
                 fail(fmt::format("`next: {}` is now; promise a time ahead, e.g. next: 30m", next_text));
-                return out;
+                return;
             }
             if (*d > std::chrono::hours{24}) {
                 fail(fmt::format("`next: {}` is {} away, more than 24 h; promise an update within a day", next_text,
                                  format_span(*d)));
-                return out;
+                return;
             }
             out.next_at = now + *d;
         } else {
@@ -141,7 +123,7 @@ update_fields parse_update_fields(std::string_view text, instant now) {
             if (!t.value) {
                 fail(fmt::format("Could not read `next: {}` (use 30m, 1h or a time like 15:30 / 15:30+01:00)",
                                  next_text));
-                return out;
+                return;
             }
             instant at = *t.value;
             bool has_date = next_text.size() >= 10 && next_text[4] == '-';
@@ -151,15 +133,42 @@ update_fields parse_update_fields(std::string_view text, instant now) {
             if (at <= now) {
                 fail(fmt::format("`next: {}` is in the past ({}); give a time ahead, e.g. next: 30m", next_text,
                                  format_utc(at)));
-                return out;
+                return;
             }
             if (at > now + std::chrono::hours{24}) {
                 fail(fmt::format("`next: {}` is {}, more than 24 h away; promise an update within a day",
                                  next_text, format_utc(at)));
-                return out;
+                return;
             }
             out.next_at = at;
         }
+    }();
+
+    auto understood = [&] {
+        std::vector<std::string> got;
+        if (!out.impact.empty()) got.push_back("impact");
+        if (!out.actions.empty()) got.push_back("actions");
+        if (!out.needs.empty()) got.push_back("needs");
+        if (!next_text.empty() && next_error.empty()) got.push_back("next");
+        return got.empty() ? std::string("nothing") : fmt::format("{}", fmt::join(got, ", "));
+    };
+
+    if (!unknown.empty()) {
+        out.error = fmt::format("Unknown field \"{}\" (fields are impact, actions, needs, next); understood: {}.",
+                                unknown.front(), understood());
+        return out;
+    }
+    if (!empty.empty()) {
+        out.error = fmt::format("Field \"{}\" is empty; understood: {}.", empty.front(), understood());
+        return out;
+    }
+    if (!saw_any || out.impact.empty()) {
+        out.error = fmt::format("An update needs at least `impact:`; understood: {}.", understood());
+        return out;
+    }
+    if (!next_error.empty()) {
+        out.next_at.reset();
+        out.error = fmt::format("{}; understood: {}.", next_error, understood());
     }
     return out;
 }

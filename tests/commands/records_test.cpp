@@ -97,7 +97,7 @@ TEST_CASE("bad updates are refused with the reason and the usage", "[commands]")
                       row{"update impact: x; needs:", "\"needs\" is empty"},
                       row{"update impact: x; next: 9999h", "`next: 9999h` is 416d 15h 00m away, more than 24 h"},
                       row{"update impact: x; actions: y; next: 25h", "more than 24 h; promise an update within a day; "
-                                                                     "understood: impact, actions, next."},
+                                                                     "understood: impact, actions."},
                       row{"update impact: x; next: 0m", "`next: 0m` is now; promise a time ahead"},
                       row{"update impact: x; next: -5m", "needs a time ahead without a sign"},
                       row{"update impact: x; next: 2026-11-24T10:00+01:00", "2026-11-24 09:00:00Z, more than 24 h away"},
@@ -348,7 +348,7 @@ TEST_CASE("list shows open incidents only", "[commands]") {
     CHECK(text.find("INC-3") == std::string::npos);
 }
 
-TEST_CASE("help lists every command; help <cmd> shows its usage", "[commands]") {
+TEST_CASE("help lists every command — help <cmd> shows its usage", "[commands]") {
     harness h;
     h.slash("sam", "#general", "help");
     auto all = h.only_ephemeral().body.plain();

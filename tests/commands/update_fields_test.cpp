@@ -16,7 +16,7 @@ const instant now = utc(2026, 11, 22, 14, 0);
 std::string show(const std::optional<instant>& t) { return t ? format_iso(*t) : std::string("(none)"); }
 }  // namespace
 
-TEST_CASE("update fields separated by ';' or one per line", "[commands]") {
+TEST_CASE("update fields separated by semicolons or one per line", "[commands]") {
     const std::vector<std::string> forms = {
         "impact: checkout 5xx at 8%; actions: rolling back 2026.11.3; needs: a DBA; next: 30m",
         "impact: checkout 5xx at 8%\nactions: rolling back 2026.11.3\nneeds: a DBA\nnext: 30m",
@@ -125,4 +125,29 @@ TEST_CASE("update fields: unknown, empty and missing fields are named", "[comman
         CHECK(parse_update_fields("", now).error.find("impact") != std::string::npos);
         CHECK(parse_update_fields(" ; \n ;", now).error.find("impact") != std::string::npos);
     }
+}
+
+TEST_CASE("update fields: a bare number after next: is minutes", "[commands]") {
+    auto u = parse_update_fields("impact: x; next: 20", now);
+    CHECK(u.error.empty());
+    CHECK(show(u.next_at) == show(now + 20min));
+    auto v = parse_update_fields("impact: x; next: 90", now);
+    CHECK(show(v.next_at) == show(now + 90min));
+    auto w = parse_update_fields("impact: x; next: 0", now);
+    CHECK_FALSE(w.next_at.has_value());
+    CHECK(w.error.find("is now") != std::string::npos);
+}
+
+TEST_CASE("update fields: a refused next: is not listed as understood", "[commands]") {
+    for (const char* bad : {"whenever", "25h", "-5m", "0m", "2026-11-22 13:00"}) {
+        INFO(bad);
+        auto u = parse_update_fields(std::string("impact: x; actions: y; next: ") + bad, now);
+        CHECK_FALSE(u.next_at.has_value());
+        CHECK(u.error.find("understood: impact, actions.") != std::string::npos);
+    }
+    // A good next: is listed when something else is wrong.
+    auto u = parse_update_fields("actions: y; next: 30m", now);
+    CHECK(u.error.find("understood: actions, next.") != std::string::npos);
+    auto v = parse_update_fields("actions: y; next: soon", now);
+    CHECK(v.error.find("understood: actions.") != std::string::npos);
 }
