@@ -60,7 +60,7 @@ TEST_CASE("deleting a tagged message withdraws what it created from every view",
     for (const auto* a : h.inc(f.n).live_actions()) CHECK(a->text != "add a pool alert");
 }
 
-TEST_CASE("a withdrawn hypothesis keeps its number; one already confirmed stays, marked as deleted",
+TEST_CASE("a withdrawn hypothesis keeps its number — one already confirmed stays, marked as deleted",
           "[commands][amend]") {
     fixture f;
     auto& h = f.h;

@@ -224,7 +224,7 @@ TEST_CASE("the update nudge names the commander, the cadence and the last update
     CHECK(sequence_of(h, before) == std::vector<std::string>{"15:10 update#1"});
 }
 
-TEST_CASE("resolving stops update, rotation and hypothesis nudges; closing stops all", "[commands][nudges]") {
+TEST_CASE("resolving stops update, rotation and hypothesis nudges — closing stops all", "[commands][nudges]") {
     with_incident f("Checkout 5xx", false);
     auto& h = f.h;
     h.slash("maya", f.room, "hypothesis pool exhaustion");
@@ -333,7 +333,7 @@ TEST_CASE("what changed? is asked once when nothing is suspected or mitigated", 
     }
 }
 
-TEST_CASE("every timing is configurable per severity; zero turns a nudge off", "[commands][nudges]") {
+TEST_CASE("every timing is configurable per severity — zero turns a nudge off", "[commands][nudges]") {
     harness h;
     h.settings.nudges[0].rotation_after = 1h;          // SEV1 rotates after an hour
     h.settings.nudges[0].update_every = duration{0};   // and has no cadence here

@@ -133,7 +133,7 @@ TEST_CASE("list shows a private incident only to those who may see it, and never
     }
 }
 
-TEST_CASE("the declare echo of a private incident names no title; the declarer alone gets the details",
+TEST_CASE("the declare echo of a private incident names no title — the declarer alone gets the details",
           "[commands][privacy]") {
     harness h;
     h.settings.announcement_rooms["console"] = h.room("#incidents");

@@ -172,7 +172,7 @@ TEST_CASE("scribe: assign, replace, history kept", "[commands]") {
     CHECK(shifts_of(h.inc(n), role::scribe).size() == 2);
 }
 
-TEST_CASE("sme: several experts with areas; unassign ends a shift", "[commands]") {
+TEST_CASE("sme: several experts with areas — unassign ends a shift", "[commands]") {
     harness h;
     auto n = h.open("maya", "DB down");
     auto room = h.room_of(n);

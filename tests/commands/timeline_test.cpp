@@ -286,22 +286,26 @@ TEST_CASE("a message with invalid UTF-8 is stored cleaned, whole up to the platf
     CHECK(cut.find("[cut]") != std::string::npos);
 }
 
-TEST_CASE("a 10 KB log paste and a 300-character title are kept whole; derived lines are shortened at a word",
+TEST_CASE("a 10 KB log paste and a 300-character title are kept whole — derived lines are shortened at a word",
           "[commands]") {
     harness h;
     h.settings.announcement_rooms["console"] = h.room("#incidents");
     std::string title;
     while (title.size() < 300) title += "checkout latency spikes across regions ";
     while (title.back() == ' ') title.pop_back();
-    auto n = h.open("maya", title);
+    h.say("maya", "#general", cmd("declare " + title));
+    const auto announced = h.announcements();  // of the declare's own change
+    REQUIRE(h.out(outbound_op::open_room).size() == 1);
+    const auto n = h.last.next_number - 1;
+    h.bind_room(n, h.out(outbound_op::open_room).front().room_name);
     CHECK(h.inc(n).title == title);
     // The topic and the announcement name it shortened at a word boundary, with "…".
     const std::string shortened = shorten_words(title, 120);
     const std::string kept = shortened.substr(0, shortened.size() - std::string("…").size());
     CHECK(title.rfind(kept, 0) == 0);
     CHECK(title[kept.size()] == ' ');  // a whole word ends there
-    REQUIRE_FALSE(h.announcements().empty());
-    for (const auto& o : h.announcements()) {
+    REQUIRE_FALSE(announced.empty());
+    for (const auto& o : announced) {
         auto a = o.body.plain();
         INFO(a);
         CHECK(a.find(title) == std::string::npos);

@@ -58,7 +58,7 @@ room_request request(const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("open_room creates the requested room; a second one of that name gets -2", "[console]") {
+TEST_CASE("open_room creates the requested room — a second one of that name gets -2", "[console]") {
     fixture f;
     recorder first, second, third;
     f.adapter.open_room(request("inc-1-db-down"), first.cb());

@@ -172,7 +172,7 @@ TEST_CASE("event ids depend on the line's content and number only", "[console]")
     }
 }
 
-TEST_CASE("bad lines are reported with their line number and skipped; later lines are kept", "[console]") {
+TEST_CASE("bad lines are reported with their line number and skipped — later lines are kept", "[console]") {
     struct bad_line {
         const char* what;
         std::string line;
@@ -234,7 +234,7 @@ TEST_CASE("several bad lines are each reported once, in order", "[console]") {
     CHECK(kept(t) == std::vector<std::size_t>{2, 6});
 }
 
-TEST_CASE("lines over 64 KiB are refused; a line of exactly 64 KiB is read", "[console]") {
+TEST_CASE("lines over 64 KiB are refused — a line of exactly 64 KiB is read", "[console]") {
     const std::size_t limit = 64 * 1024;
     const std::size_t overhead = good("").size();
     const std::string exact = good(std::string(limit - overhead, 'a'));

@@ -257,7 +257,7 @@ TEST_CASE("a sync with nothing new and a short timeout returns an empty batch", 
     CHECK(sync.at("rooms").at("invite").as_object().empty());
 }
 
-TEST_CASE("initial sync shows invites and joined rooms; the bot's sends come back in sync", "[fakes]") {
+TEST_CASE("initial sync shows invites and joined rooms — the bot's sends come back in sync", "[fakes]") {
     fake_homeserver hs;
     plain_client c(hs.port());
     const auto room = hs.create_room(alice, "ops");
@@ -498,7 +498,7 @@ TEST_CASE("malformed HTTP and oversized bodies are refused without harming the s
     CHECK(c.get("/_matrix/client/v3/account/whoami").status == 200);
 }
 
-TEST_CASE("the request hook sees every answered request; its failures are collected", "[fakes]") {
+TEST_CASE("the request hook sees every answered request — its failures are collected", "[fakes]") {
     fake_homeserver hs;
     std::atomic<int> seen{0};
     hs.on_request([&](const firebreak::testing::recorded_request& r) {

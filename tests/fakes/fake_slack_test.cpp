@@ -385,7 +385,7 @@ TEST_CASE("auth.test answers with the bot token and invalid_auth otherwise", "[f
     require_no_hook_failures(s);
 }
 
-TEST_CASE("apps.connections.open needs the app token; each ticket opens one WebSocket that says hello", "[fakes]") {
+TEST_CASE("apps.connections.open needs the app token — each ticket opens one WebSocket that says hello", "[fakes]") {
     fake_slack s;
     check_calls_against_spec(s);
     web_api api(s);
@@ -623,7 +623,7 @@ TEST_CASE("a connection told to disconnect is closed by the fake after the grace
     CHECK(d->last_error() == websocket::error::closed);
 }
 
-TEST_CASE("drop_after_frames cuts the socket without a close frame; unacked events come again on reconnect",
+TEST_CASE("drop_after_frames cuts the socket without a close frame — unacked events come again on reconnect",
           "[fakes]") {
     fake_slack s;
     const auto ops = s.create_channel("ops", {"U1", bot});
@@ -700,7 +700,7 @@ TEST_CASE("conversations.create applies Slack's channel name rules and name_take
     require_no_hook_failures(s);
 }
 
-TEST_CASE("chat.postMessage needs the bot in the channel; ts increase; update and ephemeral work", "[fakes]") {
+TEST_CASE("chat.postMessage needs the bot in the channel — ts increase — update and ephemeral work", "[fakes]") {
     fake_slack s;
     check_calls_against_spec(s);
     web_api api(s);
@@ -810,7 +810,7 @@ TEST_CASE("invite, topic, info, pins, reactions and users.info", "[fakes]") {
     require_no_hook_failures(s);
 }
 
-TEST_CASE("rate limits answer 429 with Retry-After; injected errors and delays", "[fakes]") {
+TEST_CASE("rate limits answer 429 with Retry-After — injected errors and delays", "[fakes]") {
     fake_slack s;
     check_calls_against_spec(s);
     web_api api(s);

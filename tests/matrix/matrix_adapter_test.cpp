@@ -293,7 +293,7 @@ TEST_CASE("a limited timeline's gap is filled from /messages, oldest first, noth
     CHECK_CONFORMS(spec);
 }
 
-TEST_CASE("malformed sync responses and odd events are skipped; the bot stays up", "[matrix]") {
+TEST_CASE("malformed sync responses and odd events are skipped — the bot stays up", "[matrix]") {
     fake_homeserver hs;
     conformance spec(hs);
     matrix_rig rig(hs);
@@ -376,7 +376,7 @@ TEST_CASE("over TLS the bot verifies the homeserver against the configured CA", 
     CHECK(untrusted.svc->matrix()->last_error().find("handshake") != std::string::npos);
 }
 
-TEST_CASE("a room alias already taken gets a suffix; one the bot made before a crash is reused", "[matrix]") {
+TEST_CASE("a room alias already taken gets a suffix — one the bot made before a crash is reused", "[matrix]") {
     fake_homeserver hs;
     conformance spec(hs);
     auto lobby = hs.create_room(alice, "Lobby");

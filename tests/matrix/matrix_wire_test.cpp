@@ -102,7 +102,7 @@ TEST_CASE("edits, redactions, reactions and thread replies map onto the core's k
     CHECK(b.reactions.count("$pin") == 1);
 }
 
-TEST_CASE("joins, leaves and kicks of people become membership events; the bot's own and invites do not",
+TEST_CASE("joins, leaves and kicks of people become membership events — the bot's own and invites do not",
           "[matrix]") {
     const std::string bot = "@firebreak:example.org";
     auto member = [&](const std::string& sender, const std::string& target, const std::string& membership) {
@@ -146,7 +146,7 @@ TEST_CASE("mention pills become user ids so commands can name people", "[matrix]
     CHECK(b.events[0].text == "!incident commander @dana:example.org");
 }
 
-TEST_CASE("unknown msgtypes with a body are kept; events without one are skipped and counted", "[matrix]") {
+TEST_CASE("unknown msgtypes with a body are kept — events without one are skipped and counted", "[matrix]") {
     json::object odd{{"msgtype", "org.example.custom"}, {"body", "custom text"}};
     json::object no_body{{"msgtype", "m.text"}};
     json::object emote{{"msgtype", "m.emote"}, {"body", "is rolling back"}};
@@ -162,7 +162,7 @@ TEST_CASE("unknown msgtypes with a body are kept; events without one are skipped
     CHECK(b.skipped == 3);
 }
 
-TEST_CASE("a sync body that is not usable is refused with the reason; the cursor stays", "[matrix]") {
+TEST_CASE("a sync body that is not usable is refused with the reason — the cursor stays", "[matrix]") {
     std::string error;
     CHECK_FALSE(decode_sync("{not json", bot, {}, error));
     CHECK(error.find("not JSON") != std::string::npos);

@@ -529,7 +529,7 @@ TEST_CASE("a channel name already taken gets the next suffix", "[slack]") {
     CHECK_SLACK_CONFORMS(spec);
 }
 
-TEST_CASE("link_disabled stops the adapter with one clear error; warning just moves to a new connection", "[slack]") {
+TEST_CASE("link_disabled stops the adapter with one clear error — warning just moves to a new connection", "[slack]") {
     fake_slack slack;
     auto general = slack.create_channel("general", {maya, "UFBBOT"});
     slack_rig rig(slack);
