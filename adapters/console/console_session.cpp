@@ -35,12 +35,14 @@ console_session::console_session(console_adapter& adapter, const clock& clk, std
 }
 
 std::string console_session::help() {
-    return "Type a message to say it in the current room; `!incident help` lists the bot's commands.\n"
+    return "Type a message to say it in the current room; `!incident help` (or `/incident help`) lists the bot's commands.\n"
+           "  /incident ...       a firebreak command, as Slack's slash command (not kept as a message)\n"
            "  /user NAME          speak as NAME\n"
            "  /room NAME|INC-n    switch room (an incident's room by its id)\n"
            "  /rooms              list rooms and their topics\n"
            "  /leave              leave the current room (you are back in #general)\n"
            "  /react ID [emoji]   react to message ID (default 📌 pushpin, default ID the last message)\n"
+           "  /unreact ID [emoji] take a reaction back\n"
            "  /edit ID TEXT       edit message ID\n"
            "  /delete ID          delete message ID\n"
            "  /reply ID TEXT      reply in the thread of message ID\n"
@@ -53,6 +55,24 @@ std::string console_session::full_id(const std::string& typed) const {
     if (typed.size() > 1 && typed[0] == 'm' && typed.find_first_not_of("0123456789", 1) == std::string::npos)
         return tag_ + "." + typed;
     return typed;
+}
+
+std::optional<std::string> console_session::message_room(const std::string& typed) {
+    const std::string id = full_id(typed);
+    if (auto it = said_.find(id); it != said_.end()) return it->second;
+    if (id != typed || typed.find('.') == std::string::npos) {
+        // A short id ("m99") is this session's own, and there is no such message.
+        out_ << fmt::format("there is no message {} (ids are shown in brackets after each message, e.g. (m3))\n",
+                            typed.substr(0, 30));
+        return std::nullopt;
+    }
+    // An id from another session, typed in full: it belongs to the room it was said in,
+    // which this session does not know; the current room is the best guess.
+    return room_;
+}
+
+std::string console_session::shown_id(const std::string& id) const {
+    return id.rfind(tag_ + ".", 0) == 0 ? id.substr(tag_.size() + 1) : id;
 }
 
 std::string console_session::prompt() const { return fmt::format("{}@#{}> ", user_, room_); }
@@ -84,12 +104,21 @@ bool console_session::feed(const std::string& raw, const sink& deliver) {
         ev.text = std::string(line);
         ev.msg = message_id{full_id(fmt::format("m{}", seq_))};
         last_msg_ = ev.msg.id;
+        said_[ev.msg.id] = room_;
         out_ << fmt::format("[{}] [#{}] {} (m{}): {}\n", format_hhmm(ev.at), room_, user_, seq_, ev.text);
         deliver(ev);
         return true;
     }
     auto [cmd, rest] = head(line);
     if (cmd == "/quit" || cmd == "/exit") return false;
+    if (cmd == "/incident") {
+        // The Slack habit, and what the docs show first: a slash command, not a message.
+        auto ev = base_event(event_kind::command);
+        ev.text = rest;
+        out_ << fmt::format("[{}] [#{}] {}: /incident {}\n", format_hhmm(ev.at), room_, user_, rest);
+        deliver(ev);
+        return true;
+    }
     if (cmd == "/help") {
         out_ << help();
     } else if (cmd == "/user") {
@@ -139,16 +168,22 @@ bool console_session::feed(const std::string& raw, const sink& deliver) {
         for (const auto& [id, topic] : adapter_.rooms())
             out_ << fmt::format("  #{}{}\n", id, topic.empty() ? "" : " — " + topic);
     } else if (cmd == "/react" || cmd == "/unreact") {
-        auto [id, emoji] = head(rest);
-        id = id.empty() ? last_msg_ : full_id(id);
-        if (id.empty()) {
-            out_ << "usage: /react ID [emoji]\n";
+        auto [typed, emoji] = head(rest);
+        if (typed.empty() && last_msg_.empty()) {
+            out_ << fmt::format("usage: {} ID [emoji] (nobody has said anything in #{} yet)\n", cmd, room_);
             return true;
         }
+        auto where = message_room(typed.empty() ? last_msg_ : typed);
+        if (!where) return true;
         auto ev = base_event(event_kind::reaction);
-        ev.msg = message_id{id};
-        ev.reaction = emoji.empty() ? "pushpin" : emoji;
+        ev.room.id = *where;
+        ev.msg = message_id{typed.empty() ? last_msg_ : full_id(typed)};
+        ev.reaction = emoji.empty() ? "pushpin" : (emoji.size() > 2 && emoji.front() == ':' && emoji.back() == ':'
+                                                        ? emoji.substr(1, emoji.size() - 2)
+                                                        : emoji);
         ev.reaction_added = cmd == "/react";
+        out_ << fmt::format("* you {} :{}: {} {}\n", ev.reaction_added ? "reacted" : "took back", ev.reaction,
+                            ev.reaction_added ? "to" : "from", shown_id(ev.msg.id));
         deliver(ev);
     } else if (cmd == "/edit" || cmd == "/reply") {
         auto [id, text] = head(rest);
@@ -156,18 +191,24 @@ bool console_session::feed(const std::string& raw, const sink& deliver) {
             out_ << fmt::format("usage: {} ID TEXT\n", cmd);
             return true;
         }
+        auto where = message_room(id);
+        if (!where) return true;
         if (cmd == "/edit") {
             auto ev = base_event(event_kind::edit);
+            ev.room.id = *where;
             ev.msg = message_id{full_id(id)};
             ev.text = text;
+            out_ << fmt::format("* you edited {}: {}\n", shown_id(ev.msg.id), ev.text);
             deliver(ev);
         } else {
             auto ev = base_event(event_kind::message);
+            ev.room.id = *where;
             ev.msg = message_id{full_id(fmt::format("m{}", seq_))};
             ev.thread_parent = message_id{full_id(id)};
             ev.text = text;
             last_msg_ = ev.msg.id;
-            out_ << fmt::format("[{}] [#{}] {} (m{}, in thread {}): {}\n", format_hhmm(ev.at), room_, user_, seq_,
+            said_[ev.msg.id] = *where;
+            out_ << fmt::format("[{}] [#{}] {} (m{}, in thread {}): {}\n", format_hhmm(ev.at), *where, user_, seq_,
                                 id, ev.text);
             deliver(ev);
         }
@@ -176,8 +217,14 @@ bool console_session::feed(const std::string& raw, const sink& deliver) {
             out_ << "usage: /delete ID\n";
             return true;
         }
+        auto where = message_room(rest);
+        if (!where) return true;
         auto ev = base_event(event_kind::remove);
+        ev.room.id = *where;
         ev.msg = message_id{full_id(rest)};
+        out_ << fmt::format("* you deleted {}\n", shown_id(ev.msg.id));
+        said_.erase(ev.msg.id);
+        if (last_msg_ == ev.msg.id) last_msg_.clear();
         deliver(ev);
     } else if (cmd == "/wait") {
         auto d = parse_duration(rest);

@@ -6,6 +6,7 @@
 #include "bot/core/chat_event.hpp"
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -45,6 +46,10 @@ private:
     /// The message id for what a person typed: "m3" is this session's message 3
     /// ("<tag>.m3"), so ids never repeat across sessions in one database.
     std::string full_id(const std::string& typed) const;
+    /// The room of message `typed`, or nothing (and says so) when there is no such message.
+    std::optional<std::string> message_room(const std::string& typed);
+    /// "m3" for this session's own messages, else the id as it is.
+    std::string shown_id(const std::string& id) const;
 
     console_adapter& adapter_;
     const clock& clock_;
@@ -56,6 +61,7 @@ private:
     std::string user_ = "you";
     std::string room_ = "general";
     std::string last_msg_;
+    std::map<std::string, std::string> said_;  // this session's messages -> their room
     std::int64_t seq_ = 0;
     std::int64_t memberships_ = 0;
 };

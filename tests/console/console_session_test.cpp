@@ -421,3 +421,50 @@ TEST_CASE("entering a room joins it, /leave leaves it, and a private room keeps 
     for (const auto& ev : f.events) ids.insert(ev.event_id);
     CHECK(ids.size() == f.memberships.size() + f.events.size());
 }
+
+TEST_CASE("/react, /edit and /delete say what they did, or what was wrong", "[console]") {
+    fixture f;
+    f.feed("the db is fine");
+    CHECK(f.feed("/react m1 thumbsup") == "* you reacted :thumbsup: to m1\n");
+    CHECK(f.feed("/react m1 :eyes:") == "* you reacted :eyes: to m1\n");
+    CHECK(f.events.back().reaction == "eyes");
+    CHECK(f.feed("/unreact m1 eyes") == "* you took back :eyes: from m1\n");
+    CHECK(f.feed("/react") == "* you reacted :pushpin: to m1\n");
+    CHECK(f.feed("/edit m1 the db is on fire") == "* you edited m1: the db is on fire\n");
+    CHECK(f.feed("/delete m1") == "* you deleted m1\n");
+    const auto delivered = f.events.size();
+    // Ids that name no message of this session are refused, and nothing is delivered.
+    for (const char* line : {"/edit m99 nope", "/delete m99", "/react m99", "/reply m99 hello", "/react m1"}) {
+        INFO(line);
+        CHECK_THAT(f.feed(line), Catch::StartsWith("there is no message m"));
+    }
+    CHECK(f.events.size() == delivered);
+    // After the delete there is no last message to react to.
+    CHECK_THAT(f.feed("/react"), Catch::StartsWith("usage: /react"));
+}
+
+TEST_CASE("a reaction or edit goes to the room of its message, wherever it is typed", "[console]") {
+    fixture f;
+    f.feed("in general");
+    f.feed("/room ops");
+    f.feed("/react m1");
+    REQUIRE(f.events.back().kind == event_kind::reaction);
+    CHECK(f.events.back().room == room_ref{"console", "general"});
+    f.feed("/edit m1 still in general");
+    CHECK(f.events.back().room == room_ref{"console", "general"});
+    // An id from another session, typed in full, is taken as it is, in the current room.
+    CHECK(f.feed("/react s0.m4") == "* you reacted :pushpin: to s0.m4\n");
+    CHECK(f.events.back().room == room_ref{"console", "ops"});
+}
+
+TEST_CASE("/incident is the slash command: the same as !incident, not kept as a message", "[console]") {
+    fixture f;
+    auto said = f.feed("/incident declare Checkout 5xx --sev 2");
+    CHECK(said == "[14:32] [#general] you: /incident declare Checkout 5xx --sev 2\n");
+    REQUIRE(f.events.size() == 1);
+    CHECK(f.events[0].kind == event_kind::command);
+    CHECK(f.events[0].text == "declare Checkout 5xx --sev 2");
+    CHECK(f.events[0].room == room_ref{"console", "general"});
+    CHECK(f.events[0].msg.empty());
+    CHECK(f.feed("/incidents") == "unknown console command /incidents; /help lists them\n");
+}
