@@ -189,6 +189,29 @@ std::string database_path(const local_options& o) {
     return (fs::path(o.data_dir) / "firebreak.sqlite").string();
 }
 
+std::optional<std::string> existing_database(const local_options& o, std::ostream& err) {
+    std::error_code ec;
+    if (!o.db_path.empty()) {
+        if (fs::exists(o.db_path, ec)) return o.db_path;
+        err << fmt::format("firebreak: no database at {}\n", o.db_path);
+        return std::nullopt;
+    }
+    auto main_db = fs::path(o.data_dir) / "firebreak.sqlite";
+    if (fs::exists(main_db, ec)) return main_db.string();
+    // After `firebreak demo` the only store is the demo's: read that rather than say
+    // "no incidents" about a database nobody has used.
+    auto demo_db = fs::path(o.data_dir) / "demo.sqlite";
+    if (fs::exists(demo_db, ec)) {
+        err << fmt::format("firebreak: reading the demo's database {} (there is no {} yet)\n", demo_db.string(),
+                           main_db.string());
+        return demo_db.string();
+    }
+    err << fmt::format("firebreak: there is no database in {} yet; `firebreak console` or `firebreak demo` makes one "
+                       "there, or name one with --db PATH\n",
+                       fs::absolute(o.data_dir, ec).string());
+    return std::nullopt;
+}
+
 int run_console(const local_options& o, std::istream& in, std::ostream& out, bool interactive) {
     configure_logging(o);
     auto store = open_store(database_path(o), std::cerr);
@@ -359,13 +382,21 @@ int run_demo(const local_options& o, std::ostream& out, std::ostream& err) {
         }
     }
     out << fmt::format("\nDatabase: {}  ({} events replayed, {} skipped)\n", d.db_path, s.events, s.errors);
-    out << fmt::format("Next: `build/firebreak export INC-1 --format html --db {} -o INC-1.html` or `make console`.\n",
-                       d.db_path);
+    // Commands that work from any directory: the binary and the database by absolute path.
+    auto exe = fs::read_symlink("/proc/self/exe", ec);
+    const std::string self = ec ? std::string("firebreak") : exe.string();
+    const std::string db = fs::absolute(d.db_path, ec).string();
+    out << fmt::format("Next:\n  {} list --all --db {}\n  {} export INC-1 --format html --db {} -o INC-1.html\n"
+                       "  {} console   (chat with firebreak yourself)\n",
+                       self, db, self, db, self);
     return s.errors == 0 && drafts_ok ? 0 : 1;
 }
 
-int run_list(const local_options& o, bool all, std::ostream& out) {
-    auto store = open_store(database_path(o), std::cerr);
+int run_list(const local_options& o, bool all, std::ostream& out, std::ostream& err) {
+    // A read-only command: it never creates a database, or the directory for one.
+    auto path = existing_database(o, err);
+    if (!path) return 1;
+    auto store = open_store(*path, err);
     if (!store) return 2;
     auto st = store->load(1).state;
     std::size_t shown = 0;
@@ -392,16 +423,14 @@ int run_export(const local_options& o, const std::string& which, const std::stri
         err << fmt::format("firebreak: unknown format \"{}\" (supported: md, html, json)\n", format.substr(0, 20));
         return 2;
     }
-    if (!fs::exists(database_path(o))) {
-        err << fmt::format("firebreak: no database at {}\n", database_path(o));
-        return 2;
-    }
-    auto store = open_store(database_path(o), err);
+    auto path = existing_database(o, err);
+    if (!path) return 2;
+    auto store = open_store(*path, err);
     if (!store) return 2;
     auto st = store->load(1).state;
     const incident* inc = st.find(*n);
     if (!inc) {
-        err << fmt::format("firebreak: there is no INC-{} in {}\n", *n, database_path(o));
+        err << fmt::format("firebreak: there is no INC-{} in {}\n", *n, *path);
         return 2;
     }
     auto text = *render_postmortem_as(postmortem_source(*inc, *store), format);

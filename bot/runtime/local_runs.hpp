@@ -62,8 +62,12 @@ int run_console(const local_options& o, std::istream& in, std::ostream& out, boo
 int run_replay(const local_options& o, const std::string& file, std::ostream& out, std::ostream& err);
 /// Replays the bundled example into <data_dir>/demo.sqlite and shows the result.
 int run_demo(const local_options& o, std::ostream& out, std::ostream& err);
+/// The database a read-only command (list, export) reads: --db, else <data_dir>/firebreak.sqlite,
+/// else the demo's <data_dir>/demo.sqlite (saying so on `err`). Nothing when none exists
+/// (and `err` says how to make one); never creates a file.
+std::optional<std::string> existing_database(const local_options& o, std::ostream& err);
 /// Lists incidents in the store.
-int run_list(const local_options& o, bool all, std::ostream& out);
+int run_list(const local_options& o, bool all, std::ostream& out, std::ostream& err);
 /// Exports the postmortem draft of one incident ("INC-3") in a format ("md", "html", "json")
 /// to `out_file` or `out`.
 int run_export(const local_options& o, const std::string& incident, const std::string& format,

@@ -55,12 +55,17 @@ int main(int argc, char** argv) {
 
     auto* version = app.add_subcommand("version", "print the version");
 
+    if (argc < 2) {
+        // A newcomer's first try: show what there is rather than an error.
+        std::cout << app.help();
+        return 2;
+    }
     CLI11_PARSE(app, argc, argv);
 
     if (*console) return run_console(opts, std::cin, std::cout, isatty(0) == 1);
     if (*replay) return run_replay(opts, transcript, std::cout, std::cerr);
     if (*demo) return run_demo(opts, std::cout, std::cerr);
-    if (*list) return run_list(opts, all, std::cout);
+    if (*list) return run_list(opts, all, std::cout, std::cerr);
     if (*exp) return run_export(opts, which, format, out_file, std::cout, std::cerr);
     if (*run) return run_service(config_path, process_env(), std::cerr);
     if (*check) return run_check_config(config_path, process_env(), std::cout, std::cerr, online);

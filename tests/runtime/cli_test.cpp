@@ -5,7 +5,10 @@
 #include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <vector>
 
 using namespace firebreak::testing;
 
@@ -15,7 +18,7 @@ TEST_CASE("a console session through a pipe declares and works an incident that 
     std::string data = "--data-dir '" + dir.path().string() + "'";
     auto r = run_firebreak("console " + data,
                            "/user maya\n"
-                           "!incident declare Search is timing out --sev 1\n"
+                           "/incident declare Search is timing out --sev 1\n"  // the Slack habit works too
                            "/room INC-1\n"
                            "/user ravi\n"
                            "!incident scribe @ravi\n"
@@ -111,6 +114,60 @@ TEST_CASE("the demo shows the example incident from declaration to close", "[run
     CHECK_THAT(r.output, Catch::Contains("0 skipped"));
     for (auto ext : {"md", "html", "json"})
         CHECK(std::filesystem::exists(dir.path() / "documents" / (std::string("INC-1-postmortem.") + ext)));
+}
+
+TEST_CASE("the commands the demo prints work from any directory, and list/export find the demo's store",
+          "[runtime][demo]") {
+    temp_dir dir;
+    auto r = run_firebreak("demo --data-dir '" + dir.path().string() + "/data'", "", dir.path().string());
+    REQUIRE(r.exit_code == 0);
+    // The printed next steps, run as printed from somewhere else entirely.
+    std::vector<std::string> next;
+    std::istringstream lines(r.output.substr(r.output.find("Next:")));
+    for (std::string line; std::getline(lines, line);)
+        if (line.rfind("  /", 0) == 0 && line.find(" console") == std::string::npos) next.push_back(line.substr(2));
+    REQUIRE(next.size() == 2);
+    std::filesystem::create_directories(dir.path() / "elsewhere");
+    auto listed = run_command("cd '" + (dir.path() / "elsewhere").string() + "' && " + next[0]);
+    INFO(next[0] << "\n" << listed.output);
+    CHECK(listed.exit_code == 0);
+    CHECK_THAT(listed.output, Catch::Contains("INC-1") && Catch::Contains("closed"));
+    auto exported = run_command("cd '" + (dir.path() / "elsewhere").string() + "' && " + next[1]);
+    INFO(next[1] << "\n" << exported.output);
+    CHECK(exported.exit_code == 0);
+    CHECK(std::filesystem::exists(dir.path() / "elsewhere" / "INC-1.html"));
+
+    // Without --db, list and export read the demo's store when there is no other, and say so.
+    auto data = "--data-dir '" + dir.path().string() + "/data'";
+    auto list = run_firebreak("list --all " + data, "", dir.path().string());
+    CHECK(list.exit_code == 0);
+    CHECK_THAT(list.output, Catch::Contains("reading the demo's database") && Catch::Contains("INC-1"));
+    auto md = run_firebreak("export INC-1 " + data, "", dir.path().string());
+    CHECK(md.exit_code == 0);
+    CHECK_THAT(md.output, Catch::Contains("# INC-1: "));
+}
+
+TEST_CASE("read-only commands never create a database, and say how to make one", "[runtime][cli]") {
+    temp_dir dir;
+    const std::string here = "cd '" + dir.path().string() + "' && timeout 60 '" + FIREBREAK_BINARY + "' ";
+    auto list = run_command(here + "list");
+    CHECK(list.exit_code == 1);
+    CHECK_THAT(list.output, Catch::Contains("no database in") && Catch::Contains("firebreak demo"));
+    auto exp = run_command(here + "export INC-1");
+    CHECK(exp.exit_code == 2);
+    CHECK_THAT(exp.output, Catch::Contains("no database in"));
+    auto named = run_command(here + "list --db nowhere.sqlite");
+    CHECK(named.exit_code == 1);
+    CHECK_THAT(named.output, Catch::Contains("no database at nowhere.sqlite"));
+    CHECK(std::filesystem::is_empty(dir.path()));
+}
+
+TEST_CASE("firebreak with no arguments prints its help", "[runtime][cli]") {
+    auto r = run_command(std::string("timeout 60 '") + FIREBREAK_BINARY + "'");
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output, Catch::Contains("Subcommands:") && Catch::Contains("console") && Catch::Contains("demo") &&
+                             Catch::Contains("export"));
+    CHECK_THAT(r.output, !Catch::Contains("A subcommand is required"));
 }
 
 TEST_CASE("database problems give a clear error naming the path and a non-zero exit", "[runtime][storage]") {
