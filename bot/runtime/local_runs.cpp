@@ -189,18 +189,22 @@ std::string database_path(const local_options& o) {
     return (fs::path(o.data_dir) / "firebreak.sqlite").string();
 }
 
+namespace {
+// Where `firebreak demo` keeps its own database when no --db is given.
+fs::path demo_database(const local_options& o) { return fs::path(o.data_dir) / "demo.sqlite"; }
+}  // namespace
+
 std::optional<std::string> existing_database(const local_options& o, std::ostream& err) {
     std::error_code ec;
+    const fs::path main_db = database_path(o);
+    if (fs::exists(main_db, ec)) return main_db.string();
     if (!o.db_path.empty()) {
-        if (fs::exists(o.db_path, ec)) return o.db_path;
         err << fmt::format("firebreak: no database at {}\n", o.db_path);
         return std::nullopt;
     }
-    auto main_db = fs::path(o.data_dir) / "firebreak.sqlite";
-    if (fs::exists(main_db, ec)) return main_db.string();
     // After `firebreak demo` the only store is the demo's: read that rather than say
     // "no incidents" about a database nobody has used.
-    auto demo_db = fs::path(o.data_dir) / "demo.sqlite";
+    auto demo_db = demo_database(o);
     if (fs::exists(demo_db, ec)) {
         err << fmt::format("firebreak: reading the demo's database {} (there is no {} yet)\n", demo_db.string(),
                            main_db.string());
@@ -312,7 +316,7 @@ int run_demo(const local_options& o, std::ostream& out, std::ostream& err) {
     std::error_code ec;
     if (d.db_path.empty()) {
         // The demo's own database starts empty each run; one the user named is never deleted.
-        d.db_path = (fs::path(o.data_dir) / "demo.sqlite").string();
+        d.db_path = demo_database(o).string();
         for (auto suffix : {"", "-wal", "-shm"}) fs::remove(d.db_path + suffix, ec);
     } else if (fs::exists(d.db_path, ec)) {
         err << fmt::format("firebreak: {} exists; the demo only writes into a new database\n", d.db_path);
