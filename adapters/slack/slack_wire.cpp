@@ -663,8 +663,9 @@ json::array blocks_for(const rich_text& t) {
     return blocks;
 }
 
-std::string channel_name(std::string_view name, int attempt) {
+std::string channel_name(std::string_view raw_name, int attempt) {
     std::string out;
+    const std::string name = fold_to_ascii(raw_name);
     for (unsigned char c : name) {
         if (std::isalnum(c)) out += char(std::tolower(c));
         else if ((c == '-' || c == '_') && !out.empty()) out += char(c);
@@ -673,8 +674,12 @@ std::string channel_name(std::string_view name, int attempt) {
     while (!out.empty() && (out.back() == '-' || out.back() == '_')) out.pop_back();
     if (out.empty()) out = "incident";
     std::string suffix = attempt > 0 ? "-" + std::to_string(attempt + 1) : "";
-    if (out.size() + suffix.size() > 80) out.resize(80 - suffix.size());
-    while (!out.empty() && out.back() == '-') out.pop_back();
+    if (std::size_t room = 80 - suffix.size(); out.size() > room) {
+        // Cut at a word where that keeps at least half of the room, never mid-word.
+        auto dash = out.find_last_of("-_", room);
+        out.resize(dash != std::string::npos && dash > room / 2 ? dash : room);
+    }
+    while (!out.empty() && (out.back() == '-' || out.back() == '_')) out.pop_back();
     return out + suffix;
 }
 

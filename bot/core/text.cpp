@@ -116,9 +116,62 @@ bool valid_utf8(std::string_view s) {
     return true;
 }
 
-std::string slugify(std::string_view title, std::size_t max_len) {
+namespace {
+
+// U+00C0-U+017F as ASCII: one letter each, '*' for those spelled with two (looked up in
+// two_letter_latin), ' ' for the signs that are no letter (× and ÷).
+constexpr std::string_view latin_fold =
+    "AAAAAA*CEEEEIIIIDNOOOOO OUUUUY**"  // U+00C0
+    "aaaaaa*ceeeeiiiidnooooo ouuuuy*y"  // U+00E0
+    "AaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIi**JjKkkLlLlLlL"  // U+0100
+    "lLlNnNnNnnNnOoOoOo**RrRrRrSsSsSsSsTtTtTtUuUuUuUuUuUuWwYyYZzZzZzs";  // U+0140
+
+std::string_view two_letter_latin(char32_t cp) {
+    switch (cp) {
+        case 0xC6: return "AE";
+        case 0xE6: return "ae";
+        case 0xDE: return "TH";
+        case 0xFE: return "th";
+        case 0xDF: return "ss";
+        case 0x132: return "IJ";
+        case 0x133: return "ij";
+        case 0x152: return "OE";
+        case 0x153: return "oe";
+        default: return "";
+    }
+}
+
+}  // namespace
+
+std::string fold_to_ascii(std::string_view in) {
+    static_assert(latin_fold.size() == 0x180 - 0xC0);
+    std::string out;
+    out.reserve(in.size());
+    for (std::size_t i = 0; i < in.size();) {
+        char32_t cp = 0;
+        std::size_t n = static_cast<unsigned char>(in[i]) < 0x80 ? 0 : decode_utf8(in, i, cp);
+        if (n == 0) {
+            out += in[i++];
+            continue;
+        }
+        if (cp >= 0x300 && cp <= 0x36F) {
+            // A combining accent (text typed decomposed): the letter before it stays.
+        } else if (cp >= 0xC0 && cp < 0x180 && latin_fold[cp - 0xC0] != ' ') {
+            char c = latin_fold[cp - 0xC0];
+            if (c == '*') out += two_letter_latin(cp);
+            else out += c;
+        } else {
+            out.append(in.substr(i, n));
+        }
+        i += n;
+    }
+    return out;
+}
+
+std::string slugify(std::string_view raw_title, std::size_t max_len) {
     std::string out;
     bool dash = false;
+    const std::string title = fold_to_ascii(raw_title);
     for (unsigned char c : title) {
         if (std::isalnum(c) && c < 0x80) {
             if (dash && !out.empty()) out += '-';

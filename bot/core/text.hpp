@@ -26,8 +26,15 @@ std::string fold_invisible(std::string_view in);
 /// (for titles, names and one-line fields).
 std::string clean_line(std::string_view in, std::size_t max_bytes);
 
-/// A lowercase ASCII slug of `title`: letters and digits joined by single '-',
-/// at most `max_len` characters, never ending in '-'. May be empty.
+/// Latin letters with diacritics spelled in plain ASCII ("Ünïcödé" -> "Unicode",
+/// "Straße" -> "Strasse", "Œuvre" -> "OEuvre"); combining accents (U+0300-U+036F) are
+/// dropped. Everything else, valid or not, is left as it is.
+std::string fold_to_ascii(std::string_view in);
+
+/// A lowercase ASCII slug of `title`: accented Latin letters folded to ASCII
+/// (fold_to_ascii), letters and digits joined by single '-', at most `max_len`
+/// characters, cut at a word where that keeps at least half, never ending in '-'.
+/// May be empty.
 std::string slugify(std::string_view title, std::size_t max_len);
 
 /// `s` with ASCII letters lowercased (other bytes unchanged).

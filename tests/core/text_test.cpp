@@ -159,12 +159,33 @@ TEST_CASE("slugify makes lowercase ASCII slugs for room names", "[core]") {
         {"🔥🔥🔥", ""},
         {"Ошибка базы данных", ""},
         {"データベース障害 db", "db"},
-        {"Crème brûlée", "cr-me-br-l-e"},
+        {"Crème brûlée", "creme-brulee"},
+        {"Ünïcödé outage", "unicode-outage"},
+        {"Straße Łódź Œuvre Æsir Þing", "strasse-lodz-oeuvre-aesir-thing"},
+        {"Cafe\xcc\x81 down", "cafe-down"},    // decomposed: e + combining acute
+        {"3×4 ÷ 2", "3-4-2"},                    // signs are no letters
+        {"Ñandú \xff bad byte", "nandu-bad-byte"},
     };
     for (const auto& r : rows) {
         INFO("\"" << r.title << "\"");
         CHECK(slugify(r.title, 80) == r.want);
     }
+}
+
+TEST_CASE("fold_to_ascii spells accented Latin letters in ASCII and leaves the rest", "[core]") {
+    CHECK(fold_to_ascii("Ünïcödé") == "Unicode");
+    CHECK(fold_to_ascii("Ğüşİöç ğı") == "GusIoc gi");
+    CHECK(fold_to_ascii("Ĳsselmeer œuvre Straße") == "IJsselmeer oeuvre Strasse");
+    CHECK(fold_to_ascii("データ 🔥 Ошибка") == "データ 🔥 Ошибка");
+    CHECK(fold_to_ascii("\xc3 cut") == "\xc3 cut");  // an invalid byte stays for the caller to judge
+    CHECK(fold_to_ascii("plain ascii-123") == "plain ascii-123");
+}
+
+TEST_CASE("slugify cuts a long title at a word, not inside one", "[core]") {
+    auto s = slugify("Checkout API errors for every customer in eu-west after the release", 40);
+    CHECK(s == "checkout-api-errors-for-every-customer");
+    auto t = slugify("Zahlungsabwicklung für alle Händler gestört nach Überlastung", 30);
+    CHECK(t == "zahlungsabwicklung-fur-alle");
 }
 
 TEST_CASE("slugify stays within its bound and never ends in a dash", "[core]") {

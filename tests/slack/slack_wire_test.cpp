@@ -197,6 +197,17 @@ TEST_CASE("hostile titles still yield a valid channel name", "[slack]") {
     }
     CHECK(channel_name("INC 2: 🔥🔥 Checkout DOWN!!!") == "inc-2-checkout-down");
     CHECK(channel_name("!!!???...") == "incident");
+    CHECK(channel_name("inc-3-Ünïcödé-søk") == "inc-3-unicode-sok");
+    // Too long: cut where a word ends, never mid-word ("…-afte").
+    std::string long_name = "inc-12";
+    while (long_name.size() < 120) long_name += "-checkout-errors-after";
+    auto cut = channel_name(long_name);
+    CHECK(cut.size() <= 80);
+    CHECK((cut.ends_with("-checkout") || cut.ends_with("-errors") || cut.ends_with("-after")));
+    auto cut2 = channel_name(long_name, 1);
+    CHECK(cut2.size() <= 80);
+    CHECK(cut2.ends_with("-2"));
+    CHECK((cut2.ends_with("-checkout-2") || cut2.ends_with("-errors-2") || cut2.ends_with("-after-2")));
     CHECK(channel_name("inc-1-x", 1) == "inc-1-x-2");
     CHECK(channel_name(std::string(200, 'x'), 4).size() == 80);
     CHECK(channel_name(std::string(200, 'x'), 4).ends_with("-5"));
