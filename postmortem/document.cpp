@@ -387,7 +387,8 @@ private:
             if (e.deleted) {
                 text.push_back(em("(deleted)"));
             } else {
-                text.push_back(plain(e.text));
+                // firebreak's own rows name people by id; the document uses their names.
+                text.push_back(plain(e.kind == entry_kind::system ? with_names(src_, e.text) : e.text));
                 if (e.edited) {
                     text.push_back(plain(" "));
                     text.push_back(em("(edited)"));

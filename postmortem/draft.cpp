@@ -1,6 +1,7 @@
 #include "postmortem/draft.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <fmt/format.h>
 
 namespace firebreak {
@@ -25,6 +26,40 @@ std::optional<std::string> display_name_of(const draft_source& src, const user_r
 std::string person(const draft_source& src, const user_ref& user) {
     if (auto name = display_name_of(src, user)) return fmt::format("{} (@{})", *name, user.id);
     return "@" + user.id;
+}
+
+std::string with_names(const draft_source& src, std::string_view text) {
+    if (src.names.empty() || text.find('@') == std::string_view::npos) return std::string(text);
+    auto id_char = [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '=' || c == '/';
+    };
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        if (text[i] != '@' || (i > 0 && id_char(text[i - 1]))) {
+            out += text[i++];
+            continue;
+        }
+        // The longest known id that ends where the token does (a Matrix id may hold ':' and
+        // '.', so those end a token only when no letter follows).
+        const std::string* best = nullptr;
+        for (const auto& [id, name] : src.names) {
+            if (id.empty() || text.compare(i + 1, id.size(), id) != 0) continue;
+            std::size_t end = i + 1 + id.size();
+            bool whole = end == text.size() || !id_char(text[end]);
+            if (whole && end < text.size() && (text[end] == ':' || text[end] == '.') && end + 1 < text.size() &&
+                id_char(text[end + 1]))
+                whole = false;
+            if (whole && (!best || id.size() > best->size())) best = &id;
+        }
+        if (!best) {
+            out += text[i++];
+            continue;
+        }
+        out += person(src, user_ref{*best});
+        i += 1 + best->size();
+    }
+    return out;
 }
 
 draft_facts facts_of(const draft_source& src) {

@@ -63,6 +63,11 @@ std::optional<std::string> display_name_of(const draft_source& src, const user_r
 /// else "@U0MAYA" exactly as without names.
 std::string person(const draft_source& src, const user_ref& user);
 
+/// `text` with every "@id" of a person whose display name is known written as person()
+/// writes them ("@U0MAYA" -> "Maya (@U0MAYA)"); for firebreak's own records, which name
+/// people by id. An id is matched whole: "@U0MAYAX" is not "@U0MAYA".
+std::string with_names(const draft_source& src, std::string_view text);
+
 /// Derives the shared facts; the pointers in `confirmed` point into `src.inc`.
 draft_facts facts_of(const draft_source& src);
 

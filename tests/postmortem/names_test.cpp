@@ -173,3 +173,33 @@ TEST_CASE("postmortem_source reads the names known on the incident's platforms",
     CHECK(src.names == std::map<std::string, std::string>{{"U0MAYA", "Maya"}});
     CHECK(postmortem_markdown(src).find("Maya (@U0MAYA)") != std::string::npos);
 }
+
+TEST_CASE("firebreak's own timeline rows name people too, matching whole ids only", "[postmortem][names]") {
+    auto src = slack_draft();
+    timeline_entry e;
+    e.seq = 99;
+    e.incident = src.inc.id;
+    e.at = test::utc(2026, 11, 3, 10, 5);
+    e.kind = entry_kind::system;
+    e.tag = "role";
+    e.author = user_ref{"U0MAYA"};
+    e.text = "@U0MAYA made @U0DANA SME (search); @U0DANAX and @U0SAM unchanged, mail a@U0DANA.";
+    e.room = src.inc.rooms[0];
+    src.entries.push_back(e);
+    auto md = postmortem_markdown(src);
+    INFO(md);
+    CHECK(md.find("Maya (@U0MAYA) made Dana (@U0DANA) SME (search); @U0DANAX and @U0SAM unchanged, mail a@U0DANA.") !=
+          std::string::npos);
+    CHECK(count(md, "@U0MAYA") == count(md, "Maya (@U0MAYA)"));
+    // A person's own message is theirs: quoted as typed.
+    CHECK(md.find("| index missing |") != std::string::npos);
+
+    // Matrix ids hold ':' and '.': a sentence may end after one.
+    draft_source m;
+    m.names = {{"dana:example.org", "Dana"}, {"dana", "Not Dana"}};
+    CHECK(with_names(m, "handed to @dana:example.org.") == "handed to Dana (@dana:example.org).");
+    CHECK(with_names(m, "@dana:example.org: done") == "Dana (@dana:example.org): done");
+    CHECK(with_names(m, "@dana: done") == "Not Dana (@dana): done");
+    CHECK(with_names(m, "no mention here") == "no mention here");
+    CHECK(with_names(m, "@") == "@");
+}
