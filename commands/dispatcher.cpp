@@ -46,6 +46,9 @@ struct context {
 
     bool is_admin(const user_ref& u) const { return cfg.admins.count(u.id) > 0; }
 
+    // The command as people on this platform type it, for hints ("/incident" on Slack).
+    const std::string& prefix() const { return command_form(cfg, ev.room.platform); }
+
     // A new outbox row for the room the event came from, in its thread.
     outbound& this_room_row(outbound_op op) {
         auto& o = out.outbox.emplace_back();
@@ -161,7 +164,7 @@ struct context {
     }
 
     void refresh_topic() {
-        to_incident_room(rich_text{}.text(status_line(*inc)), outbound_op::set_topic);
+        to_incident_room(status_view(*inc, now), outbound_op::set_topic);
     }
 
     // A system entry in the incident's timeline.
@@ -179,7 +182,7 @@ struct context {
     }
 
     void usage(const command_spec& spec, const std::string& problem = {}) {
-        tell(usage_view(spec, cfg.command_prefix, problem));
+        tell(usage_view(spec, prefix(), problem));
     }
 
     duration cadence(severity s) const { return timing_for(cfg, s).update_every; }
@@ -302,30 +305,33 @@ void cmd_declare(context& cx, const parsed_command& c) {
     open.target = target_kind::incident_room;
     open.platform = cx.ev.room.platform;
     open.incident = inc.id;
-    open.room_name = room_name_for(cx.cfg, inc);
+    const std::string room_name = room_name_for(cx.cfg, inc);
+    open.room_name = room_name;
     open.invite.push_back(cx.actor());
     if (commander != cx.actor()) open.invite.push_back(commander);
     open.is_private = is_private;
-    open.body = rich_text{}.text(status_line(inc));
+    open.body = status_view(inc, cx.now);
     cx.out.outbox.push_back(std::move(open));
     cx.refresh_topic();
-    cx.to_incident_room(kickoff_view(inc, cx.now, cx.cfg.command_prefix));
+    cx.to_incident_room(kickoff_view(inc, cx.now, cx.prefix()));
 
     rich_text ack;
     ack.bold(inc.id.str()).text(fmt::format(" declared ({}): {} — commander ", to_string(sev), short_title(inc))).mention(commander.id);
-    ack.text(". Join the incident room to work it.");
+    // The room is linked once delivery knows it (the row names the incident).
+    ack.text(". Join ").room_link(room_name).text(" to work it.");
     if (cx.sealed()) {
         // The room it was typed in learns only that a private incident exists.
         cx.this_room_row(outbound_op::post).body =
             rich_text{}.text("🔒 ").bold(inc.id.str()).text(" declared (private). Those it concerns are invited to its room.");
     }
     cx.reply(ack);
+    cx.out.outbox.back().incident = inc.id;
     rich_text ann;
     if (is_private) {
         ann.text("🔒 ").bold(inc.id.str()).text(fmt::format(" declared · {} · private", to_string(sev)));
     } else {
         ann.text("🔥 ").bold(inc.id.str()).text(fmt::format(" declared · {} — {} · commander ", to_string(sev), short_title(inc)));
-        ann.mention(commander.id);
+        ann.mention(commander.id).text(" · ").room_link(room_name);
     }
     cx.to_announcement(ann);
 }
@@ -433,7 +439,7 @@ void cmd_unassign(context& cx, const parsed_command& c) {
     cx.system("role", fmt::format("{} shift of @{} ended (by @{})", to_string(*r), u->id, cx.actor().id));
     rich_text said;
     said.mention(u->id).text(fmt::format(" is no longer {}.", to_string(*r)));
-    if (*r == role::commander) said.text(" Someone take command: ").code(cx.cfg.command_prefix + " commander @you");
+    if (*r == role::commander) said.text(" Someone take command: ").code(cx.prefix() + " commander @you");
     cx.announce_here(said);
     if (*r != role::sme) cx.refresh_topic();
 }
@@ -500,7 +506,7 @@ void cmd_status(context& cx, const parsed_command& c) {
     rich_text r;
     r.bold(fmt::format("{} is now {}", inc.id.str(), to_title(*to))).text(" (by ").mention(cx.actor().id).text(")");
     if (*to == status::resolved)
-        r.text(". Close it with ").code(cx.cfg.command_prefix + " close").text(" when you are done.");
+        r.text(". Close it with ").code(cx.prefix() + " close").text(" when you are done.");
     cx.announce_here(r);
     if (*to == status::resolved)
         cx.to_announcement(rich_text{}.text("✅ ").bold(inc.id.str()).text(fmt::format(" resolved — {} (open {})", short_title(inc),
@@ -816,7 +822,7 @@ void run_command(context& cx, std::string_view text) {
         const command_spec* one = c.args.empty() ? nullptr : find_command(c.args[0]);
         if (!c.args.empty() && !one)
             return cx.tell(fmt::format("No command \"{}\". Try `help`.", clean_line(c.args[0], 40)));
-        return cx.tell(help_view(one, cx.cfg.command_prefix));
+        return cx.tell(help_view(one, cx.prefix()));
     }
     if (spec.name == "list") {
         const auto me = cx.asker();
@@ -834,7 +840,7 @@ void run_command(context& cx, std::string_view text) {
     } else {
         target = cx.st.by_room(cx.ev.room);
         if (!target)
-            return cx.usage(spec, "Outside an incident room, name the incident (e.g. `" + cx.cfg.command_prefix + " " +
+            return cx.usage(spec, "Outside an incident room, name the incident (e.g. `" + cx.prefix() + " " +
                                       std::string(spec.name) + " INC-7 …`).");
     }
     cx.inc = *target;
@@ -947,8 +953,8 @@ std::string tag_of(const std::optional<found_tag>& t) {
 void on_message(context& cx) {
     const auto& ev = cx.ev;
     std::string_view text = ev.text;
-    std::string_view prefix = cx.cfg.command_prefix;
-    bool is_command = is_command_text(text, prefix);
+    std::string_view typed_prefix = cx.cfg.command_prefix;
+    bool is_command = is_command_text(text, typed_prefix);
     const incident* in_room = cx.st.by_room(ev.room);
     std::optional<found_tag> tag;
     // A closed incident keeps recording messages, but typed records wait for `reopen`.
@@ -981,7 +987,7 @@ void on_message(context& cx) {
         cx.inc.reset();
         cx.inc_dirty = false;
         cx.out.entries.clear();
-        auto cmd_text = clean_text(text.substr(prefix.size()), text_limit(cx.ev.room.platform));
+        auto cmd_text = clean_text(text.substr(typed_prefix.size()), text_limit(cx.ev.room.platform));
         run_command(cx, cmd_text);
         // Merge: the message entry first, then what the command did.
         entries.insert(entries.end(), cx.out.entries.begin(), cx.out.entries.end());
@@ -1263,7 +1269,7 @@ std::string update_example(const std::string& prefix, const nudge_timing& t) {
 void send_nudge(context& cx, const nudge& n) {
     auto& inc = *cx.inc;
     const auto& t = timing_for(cx.cfg, inc.sev);
-    const auto& p = cx.cfg.command_prefix;
+    const auto& p = cx.prefix();
     const auto id = inc.id.str();
     const bool told_stakeholders = n.escalate && cx.can_announce();
     rich_text room;
@@ -1368,6 +1374,9 @@ void send_nudge(context& cx, const nudge& n) {
         record = "resolved but not closed";
     }
     cx.to_incident_room(room);
+    // The topic still shows the time that has passed: it says overdue from the first
+    // reminder on (the later ones would set the same text again).
+    if (n.kind == "update" && n.step == 1 && !n.escalate) cx.refresh_topic();
     cx.system("nudge", fmt::format("{} nudge: {}", n.kind, record));
 }
 
@@ -1393,6 +1402,7 @@ change apply(const engine_state& state, const chat_event& ev, instant now, const
         case event_kind::member_joined: on_member(cx, true); break;
         case event_kind::member_left: on_member(cx, false); break;
         case event_kind::sync_mark: break;
+        case event_kind::name_changed: break;  // the runtime keeps names; the record is as it was
     }
     cx.finish();
     return std::move(cx.out);

@@ -8,8 +8,6 @@ namespace firebreak {
 
 namespace {
 
-std::string holder(const shift* s) { return s ? "@" + s->user.id : "none"; }
-
 void mention_or_none(rich_text& r, const shift* s) {
     if (s)
         r.mention(s->user.id);
@@ -33,11 +31,23 @@ rich_text header(const incident& inc) {
 
 std::string short_title(const incident& inc) { return shorten_words(inc.title, 120); }
 
-std::string status_line(const incident& inc) {
-    return fmt::format("{} · {} · {} — {} | Commander {} | Scribe {} | Next update {}", inc.id.str(),
-                       to_string(inc.sev), to_title(inc.state), short_title(inc), holder(inc.commander()),
-                       holder(inc.scribe()), next_update_text(inc));
+rich_text status_view(const incident& inc, instant now) {
+    rich_text r;
+    auto holder = [&r](const shift* s) {
+        if (s) r.mention(s->user.id);
+        else r.text("none");
+    };
+    r.text(fmt::format("{} · {} · {} — {} | Commander ", inc.id.str(), to_string(inc.sev), to_title(inc.state),
+                       short_title(inc)));
+    holder(inc.commander());
+    r.text(" | Scribe ");
+    holder(inc.scribe());
+    r.text(" | Next update " + next_update_text(inc));
+    if (inc.next_update_due && *inc.next_update_due <= now) r.text(" (overdue)");
+    return r;
 }
+
+std::string status_line(const incident& inc, instant now) { return status_view(inc, now).plain(); }
 
 rich_text kickoff_view(const incident& inc, instant now, const std::string& prefix) {
     rich_text r = header(inc);

@@ -12,8 +12,13 @@
 namespace firebreak {
 
 /// The one-line status mirrored into the room topic:
-/// "INC-42 · SEV1 · Mitigated — Checkout errors | Commander @a | Scribe @b | Next update 15:10 UTC".
-std::string status_line(const incident& inc);
+/// "INC-42 · SEV1 · Mitigated — Checkout errors | Commander @a | Scribe @b | Next update 15:10 UTC",
+/// with "(overdue)" after a next-update time that has come (`now`). Role holders are
+/// mentions: topics render no mentions, so delivery spells them as display names.
+rich_text status_view(const incident& inc, instant now);
+
+/// status_view as plain text (mentions as "@id").
+std::string status_line(const incident& inc, instant now);
 
 /// The kickoff message posted in a new incident room, with buttons for the common next
 /// steps (take the scribe role, move the status, show roles and the timeline).

@@ -24,11 +24,7 @@ capabilities console_adapter::caps() const {
 }
 
 std::string console_adapter::render(const rich_text& body) {
-    std::string out;
-    for (const auto& s : body.spans()) {
-        if (s.look == span::style::mention) out += '@';
-        out += s.text;
-    }
+    std::string out = body.plain();
     // Indent continuation lines so a multi-line message reads as one block.
     std::string indented;
     for (char c : out) {

@@ -356,6 +356,22 @@ std::string to_html(const rich_text& t) {
                 out += "</a>";
                 break;
             }
+            case span::style::room:
+                // A room id ("!abc:example.org") becomes a link clients show as a pill; via its
+                // server, which is in it, the way matrix.to asks for room ids.
+                if (s.ref.size() > 1 && s.ref[0] == '!' && s.ref.find(':') != std::string::npos) {
+                    out += "<a href=\"https://matrix.to/#/";
+                    escape_html(out, s.ref);
+                    out += "?via=";
+                    escape_html(out, s.ref.substr(s.ref.find(':') + 1));
+                    out += "\">#";
+                    escape_html(out, s.text);
+                    out += "</a>";
+                } else {
+                    out += '#';
+                    escape_html(out, s.text);
+                }
+                break;
         }
     }
     return out;

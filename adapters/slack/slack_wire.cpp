@@ -569,7 +569,8 @@ std::string to_mrkdwn(const rich_text& t) {
     // bold("Impact: ") renders "*Impact:* ", not "*Impact: *".
     std::vector<span> runs;
     for (const auto& s : t.spans()) {
-        if (!runs.empty() && runs.back().look == s.look && s.look != span::style::mention) runs.back().text += s.text;
+        if (!runs.empty() && runs.back().look == s.look && s.look != span::style::mention && s.look != span::style::room)
+            runs.back().text += s.text;
         else runs.push_back(s);
     }
     auto space = [](char c) { return c == ' ' || c == '\n' || c == '\t'; };
@@ -589,6 +590,18 @@ std::string to_mrkdwn(const rich_text& t) {
                     out += "<@" + s.text + ">";
                 } else {
                     out += '@';
+                    escape_mrkdwn(out, s.text);
+                }
+                continue;
+            case span::style::room:
+                // A channel id renders as the channel's name, linked; before one is known
+                // the name stays text.
+                if (!s.ref.empty() && std::all_of(s.ref.begin(), s.ref.end(), [](unsigned char c) {
+                        return std::isupper(c) || std::isdigit(c);
+                    })) {
+                    out += "<#" + s.ref + ">";
+                } else {
+                    out += '#';
                     escape_mrkdwn(out, s.text);
                 }
                 continue;

@@ -18,6 +18,7 @@ enum class event_kind {
     member_joined,  ///< `user` joined `room`
     sync_mark,   ///< nothing happened: only the adapter cursor moves (an empty sync batch)
     member_left, ///< `user` left `room` or was removed from it
+    name_changed,  ///< `user` now goes by the display name `text` (the record is unchanged)
 };
 
 /// One inbound event, already translated from the platform's wire format.

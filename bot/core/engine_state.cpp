@@ -15,6 +15,11 @@ std::size_t text_limit(std::string_view platform) {
     return platform == "slack" ? std::size_t{40000} * 4 : std::size_t{65536};
 }
 
+const std::string& command_form(const engine_settings& s, std::string_view platform) {
+    auto it = s.command_forms.find(std::string(platform));
+    return it == s.command_forms.end() ? s.command_prefix : it->second;
+}
+
 const incident* engine_state::by_room(const room_ref& r) const {
     auto it = room_index.find(r);
     if (it == room_index.end()) return nullptr;

@@ -45,6 +45,9 @@ struct engine_settings {
     /// Nudge timings by severity (index 0 = SEV1), PRODUCT §5.
     std::array<nudge_timing, 4> nudges = default_nudge_timings();
     std::string command_prefix = "!incident";
+    /// How hints spell the command on a platform where people type it differently
+    /// ("slack" -> "/incident", its slash command); elsewhere hints use command_prefix.
+    std::map<std::string, std::string> command_forms;
     std::size_t timeline_tail = 50;                       ///< entries kept in memory per incident
 };
 
@@ -67,6 +70,9 @@ struct engine_state {
 /// else as Matrix. Messages and titles are stored whole up to it; only what could never
 /// have come from the platform is cut, with a marker.
 std::size_t text_limit(std::string_view platform);
+
+/// How hints on `platform` spell the command: its command form, else the prefix.
+const std::string& command_form(const engine_settings& s, std::string_view platform);
 
 /// The nudge timings for a severity.
 inline const nudge_timing& timing_for(const engine_settings& s, severity sev) {

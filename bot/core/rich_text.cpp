@@ -8,7 +8,8 @@ namespace {
 void push(std::vector<span>& spans, span::style look, std::string_view s) {
     if (s.empty()) return;
     // Merge adjacent runs of one style so renderers see fewer spans.
-    if (!spans.empty() && spans.back().look == look && look != span::style::mention && spans.back().text != "\n" && s != "\n") {
+    if (!spans.empty() && spans.back().look == look && look != span::style::mention && look != span::style::room &&
+        spans.back().text != "\n" && s != "\n") {
         spans.back().text.append(s);
         return;
     }
@@ -22,6 +23,7 @@ char code_of(span::style s) {
         case span::style::italic: return 'i';
         case span::style::code: return 'c';
         case span::style::mention: return 'm';
+        case span::style::room: return 'r';
     }
     return 'p';
 }
@@ -33,6 +35,10 @@ rich_text& rich_text::italic(std::string_view s) { push(spans_, span::style::ita
 rich_text& rich_text::code(std::string_view s) { push(spans_, span::style::code, s); return *this; }
 rich_text& rich_text::mention(std::string_view id) {
     spans_.push_back(span{span::style::mention, std::string(id)});
+    return *this;
+}
+rich_text& rich_text::room_link(std::string_view name, std::string_view room_id) {
+    spans_.push_back(span{span::style::room, std::string(name), std::string(room_id)});
     return *this;
 }
 rich_text& rich_text::line() { spans_.push_back(span{span::style::plain, "\n"}); return *this; }
@@ -54,6 +60,8 @@ rich_text& rich_text::append(const rich_text& other) {
             line();
         else if (s.look == span::style::mention)
             mention(s.text);
+        else if (s.look == span::style::room)
+            spans_.push_back(s);
         else
             push(spans_, s.look, s.text);
     }
@@ -64,6 +72,7 @@ std::string rich_text::plain() const {
     std::string out;
     for (const auto& s : spans_) {
         if (s.look == span::style::mention) out += '@';
+        if (s.look == span::style::room) out += '#';
         out += s.text;
     }
     return out;
@@ -76,6 +85,11 @@ std::string rich_text::encode() const {
         out += std::to_string(s.text.size());
         out += ':';
         out += s.text;
+        if (s.look == span::style::room) {
+            out += std::to_string(s.ref.size());
+            out += ':';
+            out += s.ref;
+        }
     }
     for (const auto& a : actions_) {
         out += 'a';
@@ -116,6 +130,7 @@ rich_text rich_text::decode(std::string_view in) {
             case 'i': look = span::style::italic; break;
             case 'c': look = span::style::code; break;
             case 'm': look = span::style::mention; break;
+            case 'r': look = span::style::room; break;
             case 'a': {
                 ++pos;
                 action a;
@@ -126,9 +141,10 @@ rich_text rich_text::decode(std::string_view in) {
             default: return malformed();
         }
         ++pos;
-        std::string text;
+        std::string text, ref;
         if (!field(text)) return malformed();
-        r.spans_.push_back(span{look, std::move(text)});
+        if (look == span::style::room && !field(ref)) return malformed();
+        r.spans_.push_back(span{look, std::move(text), std::move(ref)});
     }
     return r;
 }

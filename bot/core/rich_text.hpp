@@ -11,9 +11,14 @@ namespace firebreak {
 
 /// One run of text with one style. A newline is a span of its own ("\n", plain).
 struct span {
-    enum class style { plain, bold, italic, code, mention };  // mention: text is a user id
+    // mention: text is a user id. room: a link to a room, text its name ("inc-3-checkout",
+    // shown "#inc-3-checkout") and ref its platform id once delivery knows it.
+    enum class style { plain, bold, italic, code, mention, room };
     style look = style::plain;
     std::string text;
+    std::string ref;
+    span() = default;
+    span(style l, std::string t, std::string r = {}) : look(l), text(std::move(t)), ref(std::move(r)) {}
     bool operator==(const span&) const = default;
 };
 
@@ -38,6 +43,12 @@ public:
     rich_text& code(std::string_view s);
     /// Appends a mention of a user id (plain form "@id"; adapters render a platform mention).
     rich_text& mention(std::string_view user_id);
+    /// Appends a link to the room named `name` whose platform id is `room_id` (may be
+    /// empty: the runtime fills it in at delivery, where the room is known). Plain form
+    /// "#name".
+    rich_text& room_link(std::string_view name, std::string_view room_id = {});
+    /// Mutable spans, for the runtime to fill in what only delivery knows.
+    std::vector<span>& spans_to_resolve() { return spans_; }
     /// Ends the current line.
     rich_text& line();
     /// Starts a bullet item on a new line.
@@ -60,7 +71,8 @@ public:
     bool operator==(const rich_text&) const = default;
 
     /// A compact, lossless encoding for storage ("<style><len>:<text>" per span, then
-    /// "a<len>:<label><len>:<command>" per button; an encoding without buttons is the old one).
+    /// "a<len>:<label><len>:<command>" per button; a room link is "r<len>:<name><len>:<id>";
+    /// an encoding without buttons is the old one).
     std::string encode() const;
     /// Reverses encode(); a malformed input yields its whole text as one plain span.
     static rich_text decode(std::string_view s);

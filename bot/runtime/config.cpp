@@ -383,7 +383,7 @@ firebreak_config parse_config(std::string_view text, const std::string& source, 
 
     if (auto* t = r.table(doc, "", "slack")) {
         r.only(*t, "slack", {"enabled", "bot_token_env", "bot_token_file", "app_token_env", "app_token_file",
-                             "api_base_url", "announcement_channel", "ca_file"});
+                             "api_base_url", "announcement_channel", "ca_file", "slash_command"});
         r.boolean(*t, "slack", "enabled", c.slack.enabled);
         r.secret_of(*t, "slack", "bot_token", c.slack.enabled, c.slack.bot_token);
         r.secret_of(*t, "slack", "app_token", c.slack.enabled, c.slack.app_token);
@@ -397,7 +397,13 @@ firebreak_config parse_config(std::string_view text, const std::string& source, 
         r.string(*t, "slack", "ca_file", c.slack.ca_file);
         if (!c.slack.announcement_channel.empty())
             s.announcement_rooms["slack"] = room_ref{"slack", c.slack.announcement_channel};
+        r.string(*t, "slack", "slash_command", c.slack.slash_command);
+        if (c.slack.slash_command.size() < 2 || c.slack.slash_command[0] != '/' ||
+            c.slack.slash_command.find_first_of(" \t") != std::string::npos)
+            r.problem("slack.slash_command", "expected the app's slash command, such as \"/incident\"");
     }
+    // Hints on Slack name the slash command people type there.
+    s.command_forms["slack"] = c.slack.slash_command;
 
     if (auto* t = r.table(doc, "", "matrix")) {
         r.only(*t, "matrix", {"enabled", "homeserver", "user_id", "access_token_env", "access_token_file",

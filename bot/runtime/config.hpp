@@ -28,6 +28,7 @@ struct slack_config {
     std::string api_base_url = "https://slack.com/api";
     std::string announcement_channel; ///< channel id, e.g. C0123456
     std::string ca_file;              ///< extra CA certificates (PEM), added to the system's
+    std::string slash_command = "/incident";  ///< the app's slash command, as hints on Slack spell it
     // Timings, not read from the file: tests shorten them.
     std::chrono::milliseconds retry_initial{1000};  ///< first reconnect wait (×1.75 each time, capped at 60 s)
     std::chrono::milliseconds retry_jitter{3000};   ///< random extra wait, 0 to this

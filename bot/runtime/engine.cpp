@@ -23,7 +23,8 @@ constexpr std::size_t max_display_name_bytes = 128;
 std::vector<user_ref> people_of(const engine_state& before, const chat_event& ev, const change& c) {
     std::vector<user_ref> out;
     // System events come from the runtime, not from a person.
-    if (ev.kind == event_kind::room_bound || ev.kind == event_kind::sync_mark) return out;
+    if (ev.kind == event_kind::room_bound || ev.kind == event_kind::sync_mark || ev.kind == event_kind::name_changed)
+        return out;
     if (!ev.user.empty()) out.push_back(ev.user);
     for (const auto& inc : c.incidents) {
         const incident* old = before.find(inc.id.n);
@@ -125,6 +126,8 @@ handled engine::apply_one(const chat_event& ev, const std::optional<std::pair<st
     if (ev.kind == event_kind::command ||
         (ev.kind == event_kind::message && is_command_text(ev.text, settings_.command_prefix)))
         ++counters_.commands;
+    // A new display name: topics and documents written from now on use it.
+    if (ev.kind == event_kind::name_changed) remember_name(ev.room.platform, ev.user, ev.text);
     // Only events that changed something: chatter in rooms outside any incident brings
     // nobody into the record.
     last_people_ = empty ? std::vector<user_ref>{} : people_of(state_, ev, c);
@@ -230,7 +233,7 @@ void engine::deliver_row(const outbox_row& row, std::function<void(bool)> next) 
         }
         room_request req;
         req.name = m.room_name;
-        req.topic = m.body.plain();
+        req.topic = without_mentions(m.body, m.platform);
         req.invite = m.invite;
         req.is_private = m.is_private;
         req.idempotency_key = fmt::format("fb-{}", row.id);
@@ -289,9 +292,9 @@ void engine::deliver_row(const outbox_row& row, std::function<void(bool)> next) 
                 store_.mark_sent(row.id, message_id{}, clock_.now());
                 return next(true);
             }
-            return a.post(room, m.body, m.thread, fmt::format("fb-{}", row.id), done);
+            return a.post(room, resolved(m.body, inc, m.platform), m.thread, fmt::format("fb-{}", row.id), done);
         case outbound_op::ephemeral: {
-            if (a.caps().ephemeral) return a.post_ephemeral(room, m.to_user, m.body, done);
+            if (a.caps().ephemeral) return a.post_ephemeral(room, m.to_user, resolved(m.body, inc, m.platform), done);
             room_ref where = room;
             message_id thread = m.thread;
             if (m.fallback == ephemeral_fallback::drop) {
@@ -312,7 +315,7 @@ void engine::deliver_row(const outbox_row& row, std::function<void(bool)> next) 
                 where = *own;
                 thread = {};
             }
-            return a.post(where, rich_text{}.mention(m.to_user.id).text(" ").append(m.body), thread,
+            return a.post(where, rich_text{}.mention(m.to_user.id).text(" ").append(resolved(m.body, inc, m.platform)), thread,
                           fmt::format("fb-{}", row.id), done);
         }
         case outbound_op::set_topic:
@@ -320,7 +323,7 @@ void engine::deliver_row(const outbox_row& row, std::function<void(bool)> next) 
                 store_.mark_sent(row.id, message_id{}, clock_.now());
                 return next(true);
             }
-            return a.set_topic(room, m.body.plain(), done);
+            return a.set_topic(room, without_mentions(m.body, m.platform), done);
         case outbound_op::postmortem: return render_postmortem(row, a, room, next);
         case outbound_op::invite: return a.invite(room, m.invite, done);
         case outbound_op::open_room: break;
@@ -400,10 +403,8 @@ void engine::learn_names(const std::string& platform, const std::vector<user_ref
     auto it = adapters_.find(platform);
     if (it == adapters_.end()) return;
     try {
-        if (!names_loaded_.count(platform)) {
-            for (const auto& [id, name] : store_.display_names(platform)) asked_.emplace(platform, id);
-            names_loaded_.insert(platform);
-        }
+        // Without the names already known nobody is asked: they may all be known.
+        if (!names_on(platform)) return;
         for (const auto& u : people) {
             if (!asked_.emplace(platform, u.id).second) continue;
             std::weak_ptr<const bool> alive = alive_;
@@ -424,12 +425,69 @@ void engine::remember_name(const std::string& platform, const user_ref& user,
     std::string name = clean_line(*answer, max_display_name_bytes);
     if (name.empty() || name == user.id) return;  // nothing a reader would gain
     try {
+        if (const auto* known = names_on(platform))
+            if (auto it = known->find(user.id); it != known->end() && it->second == name) return;
         store_.put_display_name(platform, user, name, clock_.now());
+        names_[platform][user.id] = name;
+        asked_.emplace(platform, user.id);
         spdlog::debug("{} on {} is {}", user, platform, name);
     } catch (const std::exception& e) {
         // Runs inside an adapter's completion handler: nothing may escape it.
         spdlog::warn("cannot store the display name of {} on {}: {}", user, platform, e.what());
     }
+}
+
+const std::map<std::string, std::string>* engine::names_on(const std::string& platform) {
+    auto [it, fresh] = names_.try_emplace(platform);
+    if (fresh) {
+        try {
+            it->second = store_.display_names(platform);
+            for (const auto& [id, name] : it->second) asked_.emplace(platform, id);
+        } catch (const std::exception& e) {
+            // Asked again next time; until then people are shown by id.
+            names_.erase(it);
+            spdlog::warn("display names on {}: {}; people are shown by id", platform, e.what());
+            return nullptr;
+        }
+    }
+    return &it->second;
+}
+
+rich_text engine::resolved(const rich_text& body, const incident* inc, const std::string& platform) {
+    auto links = std::any_of(body.spans().begin(), body.spans().end(),
+                             [](const span& s) { return s.look == span::style::room && s.ref.empty(); });
+    if (!links || !inc) return body;
+    auto room = inc->room_on(platform);
+    if (!room) return body;  // never opened: the name stays as text
+    rich_text out = body;
+    for (auto& s : out.spans_to_resolve())
+        if (s.look == span::style::room && s.ref.empty()) s.ref = room->id;
+    return out;
+}
+
+std::string engine::without_mentions(const rich_text& body, const std::string& platform) {
+    static const std::map<std::string, std::string> none;
+    const auto* known = names_on(platform);
+    const auto& names = known ? *known : none;
+    std::string out;
+    for (const auto& s : body.spans()) {
+        if (s.look == span::style::room) {
+            out += '#' + s.text;
+            continue;
+        }
+        if (s.look != span::style::mention) {
+            out += s.text;
+            continue;
+        }
+        auto it = names.find(s.text);
+        if (it == names.end()) {
+            out += '@' + s.text;
+            continue;
+        }
+        auto shared = std::count_if(names.begin(), names.end(), [&](const auto& kv) { return kv.second == it->second; });
+        out += shared > 1 ? fmt::format("{} (@{})", it->second, s.text) : it->second;
+    }
+    return out;
 }
 
 }  // namespace firebreak

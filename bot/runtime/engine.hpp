@@ -38,7 +38,7 @@ using document_renderer = std::function<rendered_document(const incident&, incid
 
 /// What the engine has done since start, for the ops endpoint's metrics.
 struct engine_counters {
-    std::array<std::int64_t, 9> events_by_kind{};   ///< indexed by event_kind
+    std::array<std::int64_t, std::size_t(event_kind::name_changed) + 1> events_by_kind{};   ///< indexed by event_kind
     std::int64_t commands = 0;                      ///< events that were commands
     std::int64_t duplicates = 0;                    ///< redeliveries recognised
     std::int64_t rate_limit_waits = 0;              ///< deliveries told to wait and retry
@@ -117,6 +117,15 @@ private:
                            const std::function<void(bool)>& next);
     void learn_names(const std::string& platform, const std::vector<user_ref>& people);
     void remember_name(const std::string& platform, const user_ref& user, const std::optional<std::string>& answer);
+    // The display names known on a platform (read from the store the first time); null
+    // when the store cannot say.
+    const std::map<std::string, std::string>* names_on(const std::string& platform);
+    // What only delivery knows, filled into a body: the ids of the rooms it links to
+    // (the rooms of `inc`).
+    rich_text resolved(const rich_text& body, const incident* inc, const std::string& platform);
+    // A body for a place that shows no mentions (a topic): people by display name, with
+    // their id only where two share a name.
+    std::string without_mentions(const rich_text& body, const std::string& platform);
 
     incident_store& store_;
     engine_settings settings_;
@@ -135,11 +144,12 @@ private:
     std::int64_t delivered_ = 0;
     std::int64_t nudges_sent_ = 0;
     engine_counters counters_;
-    // Display names. (platform, user id) pairs asked about since start, or whose name the
-    // store already had when their platform was first seen (`names_loaded_`): each person
-    // is asked about at most once per run, and never when a name is known.
+    // Display names: those known by platform (`names_`, from the store and learnt since),
+    // and the (platform, user id) pairs asked about since start, or whose name the store
+    // already had: each person is asked about at most once per run, and never when a name
+    // is known.
+    std::map<std::string, std::map<std::string, std::string>> names_;
     std::set<std::pair<std::string, std::string>> asked_;
-    std::set<std::string> names_loaded_;
     // Expires with the engine: an adapter answering a display_name() after the engine is
     // gone (a test tearing down, an HTTP answer in flight) finds it expired and does nothing.
     std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);

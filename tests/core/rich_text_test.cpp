@@ -185,3 +185,26 @@ TEST_CASE("a malformed button encoding keeps the whole input as plain text", "[c
     CHECK(r.actions().empty());
     CHECK(r.plain() == in);
 }
+
+TEST_CASE("a room link keeps its name and, once known, its id through storage", "[core]") {
+    rich_text r;
+    r.text("Join ").room_link("inc-3-checkout").text(" or ").room_link("inc-4-db", "C0123").text(".");
+    CHECK(r.plain() == "Join #inc-3-checkout or #inc-4-db.");
+    REQUIRE(r.spans().size() == 5);
+    CHECK(r.spans()[1].look == span::style::room);
+    CHECK(r.spans()[1].ref.empty());
+    CHECK(r.spans()[3].ref == "C0123");
+    auto enc = r.encode();
+    CHECK(enc == "p5:Join r14:inc-3-checkout0:p4: or r8:inc-4-db5:C0123p1:.");
+    CHECK(rich_text::decode(enc) == r);
+    // Two links side by side stay two; append copies them whole.
+    rich_text two;
+    two.room_link("a", "1").room_link("b", "2");
+    CHECK(two.spans().size() == 2);
+    rich_text joined;
+    joined.append(two);
+    CHECK(joined == two);
+    // A link cut short is malformed like any other field.
+    CHECK(rich_text::decode("r1:a").plain() == "r1:a");
+    CHECK(rich_text::decode("r1:a9:x").plain() == "r1:a9:x");
+}

@@ -207,6 +207,13 @@ TEST_CASE("bot output is an m.notice whose HTML escapes user text and links ment
     CHECK(html.find("<a href=\"https://matrix.to/#/@dana:example.org\">@dana:example.org</a>") != std::string::npos);
     auto problems = testing::matrix_api::get().check_event_content("m.room.message", c);
     CHECK(problems.empty());
+    // A room link is a matrix.to link clients show as a pill; not yet known, its name.
+    rich_text join;
+    join.text("Join ").room_link("inc-3-<x>", "!abc:example.org").text(" or ").room_link("inc-4");
+    auto jc = notice_content(join);
+    CHECK(jc["body"].as_string() == "Join #inc-3-<x> or #inc-4");
+    CHECK(std::string(jc["formatted_body"].as_string()) ==
+          "Join <a href=\"https://matrix.to/#/!abc:example.org?via=example.org\">#inc-3-&lt;x&gt;</a> or #inc-4");
     auto threaded = notice_content(t, "$root");
     CHECK(threaded["m.relates_to"].as_object()["rel_type"] == "m.thread");
     CHECK(testing::matrix_api::get().check_event_content("m.room.message", threaded).empty());

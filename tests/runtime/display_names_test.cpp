@@ -218,3 +218,123 @@ TEST_CASE("a store that cannot read or write names fails no event", "[runtime][n
     CHECK(inner.display_names("test").empty());
     CHECK(eng.state().find(1)->message_count == 1);
 }
+
+namespace {
+
+// Keeps every call it completes, so a test can read what reached the platform.
+class keeping_adapter final : public firebreak::testing::test_adapter {
+public:
+    name_map names;
+    std::vector<adapter_call> calls;
+    int rooms = 0;
+    keeping_adapter() {
+        caps_.create_rooms = true;
+        caps_.topics = true;
+    }
+    void display_name(const user_ref& u, std::function<void(std::optional<std::string>)> cb) override {
+        auto it = names.find(u.id);
+        cb(it == names.end() ? std::optional<std::string>{} : std::optional<std::string>{it->second});
+    }
+    std::vector<std::string> topics() const {
+        std::vector<std::string> out;
+        for (const auto& c : calls)
+            if (c.what == "topic") out.push_back(c.text);
+        return out;
+    }
+
+protected:
+    void on_call(adapter_call c) override {
+        delivery d;
+        if (c.what == "open") d.room = room_ref{"test", "room-" + std::to_string(++rooms)};
+        auto cb = std::move(c.cb);
+        calls.push_back(std::move(c));
+        cb(d);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("topics name people by display name, with the id only where two share one", "[runtime][names]") {
+    sqlite_store store(":memory:");
+    manual_clock clk{from_unix_ms(1'700'000'000'000)};
+    keeping_adapter a;
+    a.names = {{"U0MAYA", "Maya"}, {"U0DANA", "Dana"}, {"U0DANA2", "Dana"}};
+    engine eng(store, engine_settings{}, clk);
+    eng.add_adapter(a);
+    // The first topic is set before anyone's name is known: the id stands in.
+    REQUIRE(eng.handle(said("e1", "U0MAYA", "general", "!incident declare Disk full", clk.now())) ==
+            handled::committed);
+    REQUIRE_FALSE(a.topics().empty());
+    CHECK(a.topics().back().find("Commander @U0MAYA") != std::string::npos);
+    auto room = eng.state().find(1)->room_on("test")->id;
+
+    // Once the name is known, the next topic uses it; topics never carry the id then.
+    REQUIRE(eng.handle(said("e2", "U0MAYA", room, "!incident scribe @U0DANA", clk.now())) == handled::committed);
+    REQUIRE(eng.handle(said("e3", "U0MAYA", room, "!incident sev 1 spreading", clk.now())) == handled::committed);
+    auto t = a.topics().back();
+    INFO(t);
+    CHECK(t.find("Commander Maya |") != std::string::npos);
+    CHECK(t.find("Scribe Dana |") != std::string::npos);
+    CHECK(t.find("@U0") == std::string::npos);
+
+    // Two people called Dana: the topic says which one.
+    REQUIRE(eng.handle(said("e4", "U0DANA2", room, "here too", clk.now())) == handled::committed);
+    REQUIRE(eng.handle(said("e5", "U0MAYA", room, "!incident sev 2 contained", clk.now())) == handled::committed);
+    CHECK(a.topics().back().find("Scribe Dana (@U0DANA) |") != std::string::npos);
+}
+
+TEST_CASE("a changed display name is kept and used by the next topic", "[runtime][names]") {
+    sqlite_store store(":memory:");
+    manual_clock clk{from_unix_ms(1'700'000'000'000)};
+    keeping_adapter a;
+    a.names = {{"U0MAYA", "Maya"}};
+    engine eng(store, engine_settings{}, clk);
+    eng.add_adapter(a);
+    REQUIRE(eng.handle(said("e1", "U0MAYA", "general", "!incident declare Disk full", clk.now())) ==
+            handled::committed);
+    auto room = eng.state().find(1)->room_on("test")->id;
+
+    chat_event renamed;
+    renamed.kind = event_kind::name_changed;
+    renamed.event_id = "rename-1";
+    renamed.room = room_ref{"test", ""};
+    renamed.user = user_ref{"U0MAYA"};
+    renamed.text = "Maya R. (on call)";
+    renamed.at = clk.now();
+    CHECK(eng.handle(renamed) == handled::nothing);
+    CHECK(store.display_names("test").at("U0MAYA") == "Maya R. (on call)");
+    // A redelivery of the same change is a duplicate, as any event.
+    CHECK(eng.handle(renamed) == handled::duplicate);
+    // The record is unchanged; the next topic uses the new name.
+    CHECK(eng.state().find(1)->message_count == 0);
+    REQUIRE(eng.handle(said("e2", "U0MAYA", room, "!incident sev 1 spreading", clk.now())) == handled::committed);
+    CHECK(a.topics().back().find("Commander Maya R. (on call) |") != std::string::npos);
+}
+
+TEST_CASE("the declare confirmation and the announcement link the incident room once it exists",
+          "[runtime][names]") {
+    sqlite_store store(":memory:");
+    manual_clock clk{from_unix_ms(1'700'000'000'000)};
+    keeping_adapter a;
+    engine_settings settings;
+    settings.announcement_rooms["test"] = room_ref{"test", "announce"};
+    engine eng(store, settings, clk);
+    eng.add_adapter(a);
+    REQUIRE(eng.handle(said("e1", "U0MAYA", "general", "!incident declare Disk full", clk.now())) ==
+            handled::committed);
+    auto room = eng.state().find(1)->room_on("test")->id;
+    int links = 0;
+    for (const auto& c : a.calls) {
+        for (const auto& s : c.body.spans()) {
+            if (s.look != span::style::room) continue;
+            ++links;
+            INFO(c.text);
+            CHECK(s.ref == room);
+            CHECK(s.text == "inc-1-disk-full");
+        }
+    }
+    CHECK(links == 2);  // the confirmation where it was declared, and the announcement
+    bool ack = false;
+    for (const auto& c : a.calls) ack = ack || c.text.find("Join #inc-1-disk-full to work it.") != std::string::npos;
+    CHECK(ack);
+}

@@ -170,6 +170,10 @@ TEST_CASE("bot output in mrkdwn escapes user text and mentions Slack users", "[s
     CHECK(m.find("&lt;!channel&gt; &amp; &lt;script&gt;") != std::string::npos);
     CHECK(m.find("<@U024BE7LH>") != std::string::npos);
     CHECK(m.find("@maya") != std::string::npos);
+    // A channel link renders as Slack's channel reference; before the id is known, the name.
+    rich_text join;
+    join.text("Join ").room_link("inc-3-x", "C0INC3").text(" or ").room_link("inc-4-<y>");
+    CHECK(to_mrkdwn(join) == "Join <#C0INC3> or #inc-4-&lt;y&gt;");
     auto blocks = blocks_for(t);
     REQUIRE(blocks.size() == 1);
     CHECK(blocks[0].at("type") == "section");

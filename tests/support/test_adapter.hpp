@@ -17,6 +17,7 @@ struct adapter_call {
     std::string content;   ///< file content
     std::string comment;   ///< file comment, plain
     chat_adapter::done cb;
+    rich_text body;        ///< the body of a post or ephemeral as delivered
 };
 
 /// Routes every call to on_call(); `caps` says what the platform can do.
@@ -30,29 +31,29 @@ public:
     void stop() override {}
     void display_name(const user_ref& u, std::function<void(std::optional<std::string>)> cb) override { cb(u.id); }
     capabilities caps() const override { return caps_; }
-    void open_room(const room_request& req, done cb) override { on_call({"open", req.name, {}, {}, std::move(cb)}); }
+    void open_room(const room_request& req, done cb) override { on_call({"open", req.name, {}, {}, std::move(cb), {}}); }
     void post(const room_ref& room, const rich_text& body, const message_id&, const std::string&, done cb) override {
         posted_in.push_back(room);
-        on_call({"post", body.plain(), {}, {}, std::move(cb)});
+        on_call({"post", body.plain(), {}, {}, std::move(cb), body});
     }
     void post_ephemeral(const room_ref&, const user_ref&, const rich_text& body, done cb) override {
-        on_call({"ephemeral", body.plain(), {}, {}, std::move(cb)});
+        on_call({"ephemeral", body.plain(), {}, {}, std::move(cb), body});
     }
     void set_topic(const room_ref&, const std::string& topic, done cb) override {
-        on_call({"topic", topic, {}, {}, std::move(cb)});
+        on_call({"topic", topic, {}, {}, std::move(cb), {}});
     }
     void react(const room_ref&, const message_id& msg, const std::string& emoji, done cb) override {
-        on_call({"react", emoji + " " + msg.id, {}, {}, std::move(cb)});
+        on_call({"react", emoji + " " + msg.id, {}, {}, std::move(cb), {}});
     }
     void invite(const room_ref&, const std::vector<user_ref>&, done cb) override {
-        on_call({"invite", "", {}, {}, std::move(cb)});
+        on_call({"invite", "", {}, {}, std::move(cb), {}});
     }
     void edit(const room_ref&, const message_id&, const rich_text& body, done cb) override {
-        on_call({"edit", body.plain(), {}, {}, std::move(cb)});
+        on_call({"edit", body.plain(), {}, {}, std::move(cb), {}});
     }
     void post_file(const room_ref&, const std::string& name, const std::string& content, const rich_text& comment,
                    done cb) override {
-        on_call({"file", name, content, comment.plain(), std::move(cb)});
+        on_call({"file", name, content, comment.plain(), std::move(cb), {}});
     }
 
 protected:
