@@ -188,7 +188,28 @@ struct context {
     duration cadence(severity s) const { return timing_for(cfg, s).update_every; }
 
     void finish() {
-        if (inc && inc_dirty) out.incidents.push_back(*inc);
+        if (!inc || !inc_dirty) return;
+        // A new commander leads the incident's rooms: where rooms have ranks the new one is
+        // raised and the one before lowered (a room made later is made so already).
+        if (const incident* before = st.find(inc->id.n)) {
+            const shift* was = before->commander();
+            const shift* now_c = inc->commander();
+            user_ref old_c = was ? was->user : user_ref{};
+            user_ref new_c = now_c ? now_c->user : user_ref{};
+            // Closing ends every shift: the room's ranks stay as the record left them.
+            if (old_c != new_c && !inc->is_closed())
+                for (const auto& r : inc->rooms) {
+                    auto& o = out.outbox.emplace_back();
+                    o.op = outbound_op::moderator;
+                    o.target = target_kind::room;
+                    o.platform = r.platform;
+                    o.room = r;
+                    o.incident = inc->id;
+                    if (!new_c.empty()) o.invite.push_back(new_c);
+                    o.to_user = old_c;
+                }
+        }
+        out.incidents.push_back(*inc);
     }
 };
 

@@ -292,11 +292,55 @@ INSERT OR IGNORE INTO incident_members(incident, user_id)
     SELECT number, declared_by FROM incidents WHERE declared_by <> '';
 )sql";
 
+// Version 5: an outbox row may ask for a new moderator of an incident room (the
+// commander changed). SQLite cannot change a CHECK in place, so the table is rebuilt with
+// every row and id as it was (ids keep counting: the AUTOINCREMENT sequence moves with it).
+constexpr std::string_view v5_sql = R"sql(
+CREATE TABLE outbox_v5 (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at      INTEGER NOT NULL,
+    op              TEXT    NOT NULL CHECK (op IN
+                        ('post', 'ephemeral', 'set_topic', 'open_room', 'postmortem', 'invite', 'moderator')),
+    target          TEXT    NOT NULL CHECK (target IN ('room', 'incident_room', 'announcement')),
+    platform        TEXT    NOT NULL,
+    room_platform   TEXT    NOT NULL,
+    room_id         TEXT    NOT NULL,
+    incident        INTEGER NOT NULL,
+    to_user         TEXT    NOT NULL,
+    body            TEXT    NOT NULL,
+    thread          TEXT    NOT NULL,
+    room_name       TEXT    NOT NULL,
+    invite          TEXT    NOT NULL,
+    is_private      INTEGER NOT NULL CHECK (is_private IN (0, 1)),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    not_before      INTEGER,
+    sent_at         INTEGER,
+    platform_msg_id TEXT,
+    failed          INTEGER NOT NULL DEFAULT 0 CHECK (failed IN (0, 1)),
+    last_error      TEXT,
+    fallback        TEXT    NOT NULL DEFAULT 'reply_in_room'
+                        CHECK (fallback IN ('reply_in_room', 'incident_room', 'drop')),
+    reaction        TEXT    NOT NULL DEFAULT '',
+    reaction_to     TEXT    NOT NULL DEFAULT ''
+);
+INSERT INTO outbox_v5(id, created_at, op, target, platform, room_platform, room_id, incident, to_user, body,
+                      thread, room_name, invite, is_private, attempts, not_before, sent_at, platform_msg_id,
+                      failed, last_error, fallback, reaction, reaction_to)
+    SELECT id, created_at, op, target, platform, room_platform, room_id, incident, to_user, body,
+           thread, room_name, invite, is_private, attempts, not_before, sent_at, platform_msg_id,
+           failed, last_error, fallback, reaction, reaction_to FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_v5 RENAME TO outbox;
+CREATE INDEX outbox_pending ON outbox(id) WHERE sent_at IS NULL AND failed = 0;
+CREATE INDEX outbox_by_platform_msg ON outbox(platform_msg_id) WHERE platform_msg_id IS NOT NULL;
+)sql";
+
 constexpr migration all_migrations[] = {
     {1, v1_sql},
     {2, v2_sql},
     {3, v3_sql},
     {4, v4_sql},
+    {5, v5_sql},
 };
 
 // Not part of a numbered step: every step records its version here.

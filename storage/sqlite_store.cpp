@@ -65,6 +65,7 @@ constexpr named<outbound_op> op_names[] = {
     {outbound_op::post, "post"},           {outbound_op::ephemeral, "ephemeral"},
     {outbound_op::set_topic, "set_topic"}, {outbound_op::open_room, "open_room"},
     {outbound_op::postmortem, "postmortem"}, {outbound_op::invite, "invite"},
+    {outbound_op::moderator, "moderator"},
 };
 constexpr named<target_kind> target_names[] = {
     {target_kind::room, "room"},

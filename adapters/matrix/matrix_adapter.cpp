@@ -56,6 +56,22 @@ bool ok_status(const net::http_response& r) { return r.status >= 200 && r.status
 
 }  // namespace
 
+std::string direct_rooms_value(const std::set<std::string>& rooms) {
+    json::array a;
+    for (const auto& r : rooms) a.emplace_back(r);
+    return json::serialize(a);
+}
+
+std::set<std::string> parse_direct_rooms(std::string_view value) {
+    std::set<std::string> out;
+    boost::system::error_code ec;
+    auto v = json::parse(value, ec);
+    if (ec || !v.is_array()) return out;
+    for (const auto& r : v.get_array())
+        if (r.is_string() && !r.get_string().empty()) out.emplace(r.get_string());
+    return out;
+}
+
 matrix_adapter::matrix_adapter(asio::any_io_executor ex, matrix_options o)
     : ex_(ex),
       opt_(std::move(o)),
@@ -63,7 +79,8 @@ matrix_adapter::matrix_adapter(asio::any_io_executor ex, matrix_options o)
       api_http_(ex, base_url(opt_.homeserver), net::tls_options{opt_.ca_file}),
       retry_timer_(ex),
       backoff_(opt_.backoff),
-      since_(opt_.since) {}
+      since_(opt_.since),
+      direct_rooms_(opt_.direct_rooms) {}
 
 matrix_adapter::~matrix_adapter() {
     *alive_ = false;
@@ -221,7 +238,9 @@ void matrix_adapter::on_sync(const net::http_response& r) {
     last_error_.clear();
     if (batch->skipped > 0) spdlog::debug("matrix: {} events in the batch were not for the bot", batch->skipped);
     for (auto& [id, entry] : batch->reactions) reactions_[id] = entry;
+    const auto known_direct = direct_rooms_.size();
     direct_rooms_.insert(batch->direct_rooms.begin(), batch->direct_rooms.end());
+    const bool direct_grew = direct_rooms_.size() != known_direct;
     // Auto-join every invitation; joins are idempotent, so a repeated invite costs nothing.
     const json::object no_options;
     for (const auto& room : batch->invites) {
@@ -232,6 +251,17 @@ void matrix_adapter::on_sync(const net::http_response& r) {
              });
     }
     auto b = std::make_shared<sync_batch>(std::move(*batch));
+    if (direct_grew) {
+        // Kept in the store before the batch's own events, so a restart still knows which
+        // rooms are one-to-one (an invite says so only once).
+        inbound in;
+        in.event.kind = event_kind::sync_mark;
+        in.cursor = std::pair{opt_.direct_rooms_key, direct_rooms_value(direct_rooms_)};
+        auto alive = std::weak_ptr<bool>(alive_);
+        sink_(in, [] {});
+        auto still = alive.lock();
+        if (!still || !*still || state_ == link_state::stopped || state_ == link_state::failed) return;
+    }
     if (!since_) {
         // First start: what was said before the bot existed is history, not news.
         spdlog::info("matrix: first sync; {} earlier events left as history", b->events.size());
@@ -312,6 +342,8 @@ void matrix_adapter::hand_over(std::shared_ptr<sync_batch> b, std::vector<chat_e
         inbound in;
         in.event = std::move(events[k]);
         if (in.event.kind == event_kind::message && direct_rooms_.count(in.event.room.id)) in.event.direct = true;
+        // A new display name replaces the one this adapter would answer with.
+        if (in.event.kind == event_kind::name_changed) names_[to_mxid(in.event.user)] = in.event.text;
         const bool last = k + 1 == events.size();
         if (last) in.cursor = std::pair{opt_.cursor_key, b->next_batch};
         sink_(in, [this, b, last, alive]() {
@@ -412,6 +444,60 @@ void matrix_adapter::set_topic(const room_ref& room, const std::string& topic, d
              if (!ok_status(r)) return cb(failure(r.status, r.body, r.header("retry-after"), "topic"));
              d.id = message_id{field(json_object(r.body), "event_id")};
              cb(d);
+         });
+}
+
+void matrix_adapter::set_moderator(const room_ref& room, const user_ref& promote, const user_ref& demote, done cb) {
+    const std::string url =
+        fmt::format("{}/rooms/{}/state/m.room.power_levels/", client_v3, net::url_encode(room.id));
+    auto failed = [this](const net::http_response& r, const char* what) -> std::optional<delivery> {
+        delivery d;
+        if (r.failed()) {
+            d.error = error_kind::transient;
+            d.detail = std::string(what) + ": " + r.failure;
+            return d;
+        }
+        if (auth_failure(r, what)) {
+            d.error = error_kind::transient;
+            d.detail = std::string(what) + ": the access token was refused";
+            d.retry_after = milliseconds{60000};
+            return d;
+        }
+        if (!ok_status(r)) return failure(r.status, r.body, r.header("retry-after"), what);
+        return std::nullopt;
+    };
+    call(api_http_, "GET", url, nullptr,
+         [this, url, up = to_mxid(promote), down = to_mxid(demote), promote, demote, failed,
+          cb = std::move(cb)](const net::http_response& r) mutable {
+             if (auto d = failed(r, "power levels")) return cb(*d);
+             auto levels = json_object(r.body);
+             if (!levels) return cb(delivery{error_kind::invalid, "power levels: not a JSON object", {}, {}, {}});
+             json::object users;
+             if (auto it = levels->find("users"); it != levels->end() && it->value().is_object())
+                 users = it->value().get_object();
+             auto level_of = [&users](const std::string& id) -> std::int64_t {
+                 auto it = users.find(id);
+                 return it != users.end() && it->value().is_int64() ? it->value().get_int64() : 0;
+             };
+             bool changed = false;
+             // Only the rank firebreak gives: an admin (100) handing over stays an admin,
+             // and the bot never touches its own.
+             if (!demote.empty() && down != bot_mxid_ && !server_of(down).empty() && level_of(down) == 50) {
+                 users.erase(down);
+                 changed = true;
+             }
+             if (!promote.empty() && up != bot_mxid_ && !server_of(up).empty() && level_of(up) < 50) {
+                 users[up] = 50;
+                 changed = true;
+             }
+             if (!changed) return cb(delivery{});
+             (*levels)["users"] = std::move(users);
+             call(api_http_, "PUT", url, &*levels, [failed, cb = std::move(cb)](const net::http_response& pr) {
+                 if (auto d = failed(pr, "power levels")) return cb(*d);
+                 delivery d;
+                 d.id = message_id{field(json_object(pr.body), "event_id")};
+                 cb(d);
+             });
          });
 }
 

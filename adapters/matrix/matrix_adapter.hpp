@@ -32,10 +32,20 @@ struct matrix_options {
     std::string user_id;                   ///< expected bot user; "" = whatever whoami says
     std::optional<std::string> since;      ///< the stored next_batch; none on the very first start
     std::string cursor_key = "matrix.next_batch";
+    /// The rooms known to be one-to-one with the bot, as stored under direct_rooms_key
+    /// (direct_rooms_value()); a room seen to be direct later is stored there too, with
+    /// the batch that showed it.
+    std::set<std::string> direct_rooms;
+    std::string direct_rooms_key = "matrix.direct_rooms";
     std::string txn_prefix;                ///< unique per database, so txnIds never collide across deployments
     std::chrono::milliseconds sync_timeout{30000};
     net::backoff_policy backoff;
 };
+
+/// The stored form of a set of direct rooms (a JSON array of room ids), and back; a value
+/// that is not one reads as no rooms.
+std::string direct_rooms_value(const std::set<std::string>& rooms);
+std::set<std::string> parse_direct_rooms(std::string_view value);
 
 /// Where the connection stands, for /readyz.
 enum class link_state { idle, connecting, connected, retrying, failed, stopped };
@@ -76,6 +86,9 @@ public:
     void invite(const room_ref& room, const std::vector<user_ref>& users, done cb) override;
     void edit(const room_ref& room, const message_id& id, const rich_text& body, done cb) override;
     void set_topic(const room_ref& room, const std::string& topic, done cb) override;
+    /// Reads the room's m.room.power_levels and writes it back with the new commander at
+    /// 50 and the one before at the room's default, leaving everyone else as they were.
+    void set_moderator(const room_ref& room, const user_ref& promote, const user_ref& demote, done cb) override;
     void post_file(const room_ref& room, const std::string& filename, const std::string& content,
                    const rich_text& comment, done cb) override;
 

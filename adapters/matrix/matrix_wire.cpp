@@ -205,6 +205,20 @@ std::optional<chat_event> translate_event(const std::string& room_id, const json
         std::string target = str(ev, "state_key");
         std::string membership = str(*content, "membership");
         if (target.empty() || target == bot_mxid) return std::nullopt;
+        // A member who was in and stays in changed their profile: a new display name is
+        // worth keeping (a new avatar is not, and reads as the join it repeats).
+        const json::object* unsigned_part = obj(ev, "unsigned");
+        const json::object* before = unsigned_part ? obj(*unsigned_part, "prev_content") : nullptr;
+        if (membership == "join" && before && str(*before, "membership") == "join") {
+            std::string name = str(*content, "displayname");
+            if (!name.empty() && name != str(*before, "displayname")) {
+                ce.kind = event_kind::name_changed;
+                ce.user = from_mxid(target);
+                ce.text = name;
+                ce.msg = {};
+                return ce;
+            }
+        }
         if (membership == "join") ce.kind = event_kind::member_joined;
         else if (membership == "leave" || membership == "ban") ce.kind = event_kind::member_left;
         else return std::nullopt;

@@ -422,6 +422,8 @@ void slack_adapter::process_next() {
             retire_idle();
             continue;
         }
+        // A new display name replaces the one this adapter would answer with.
+        if (ev->kind == event_kind::name_changed) names_[ev->user.id] = ev->text;
         ++owed_[p.conn];
         std::string id = ev->event_id;
         inbound in;
@@ -653,16 +655,7 @@ void slack_adapter::display_name(const user_ref& user, std::function<void(std::o
             std::optional<std::string> name;
             if (r.ok) {
                 auto u = r.body.find("user");
-                if (u != r.body.end() && u->value().is_object()) {
-                    const auto& uo = u->value().get_object();
-                    auto p = uo.find("profile");
-                    if (p != uo.end() && p->value().is_object()) {
-                        auto dn = str(p->value().get_object(), "display_name");
-                        if (dn.empty()) dn = str(p->value().get_object(), "real_name");
-                        if (!dn.empty()) name = dn;
-                    }
-                    if (!name && !str(uo, "name").empty()) name = str(uo, "name");
-                }
+                if (u != r.body.end() && u->value().is_object()) name = name_of_user(u->value().get_object());
             }
             // Answers are cached; a failed lookup is tried again next time.
             if (r.ok || r.error == "user_not_found") names_[id] = name;

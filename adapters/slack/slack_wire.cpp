@@ -209,6 +209,15 @@ std::string readable_text(std::string_view text) {
     return out;
 }
 
+std::optional<std::string> name_of_user(const json::object& user) {
+    if (const json::object* p = obj(user, "profile")) {
+        for (const char* key : {"display_name", "real_name"})
+            if (auto n = str(*p, key); !n.empty()) return n;
+    }
+    if (auto n = str(user, "name"); !n.empty()) return n;
+    return std::nullopt;
+}
+
 std::optional<chat_event> translate_event(const json::object& payload, const std::string& bot_user) {
     const json::object* ev = obj(payload, "event");
     std::string event_id = str(payload, "event_id");
@@ -270,6 +279,19 @@ std::optional<chat_event> translate_event(const json::object& payload, const std
         ce.user = user_ref{user};
         ce.reaction = str(*ev, "reaction");
         ce.reaction_added = type == "reaction_added";
+        ce.at = from_ts(str(*ev, "event_ts"));
+        return ce;
+    }
+    if (type == "user_change") {
+        // Someone changed their profile: their name as users.info would give it now. It
+        // belongs to no room; the event id keeps a redelivery from counting twice.
+        const json::object* user = obj(*ev, "user");
+        auto name = user ? name_of_user(*user) : std::nullopt;
+        if (!user || !name || str(*user, "id").empty() || str(*user, "id") == bot_user) return std::nullopt;
+        ce.kind = event_kind::name_changed;
+        ce.room = room_ref{"slack", ""};
+        ce.user = user_ref{str(*user, "id")};
+        ce.text = *name;
         ce.at = from_ts(str(*ev, "event_ts"));
         return ce;
     }

@@ -23,6 +23,8 @@ enum class outbound_op {
     open_room,   ///< create the incident room named `room_name`, inviting `invite`
     postmortem,  ///< render the postmortem draft of `incident` and post it (file where supported)
     invite,      ///< invite `invite` to the room (role holders join the incident room)
+    moderator,   ///< the commander changed: `invite` (one or none) becomes the room's
+                 ///< moderator and `to_user` (or nobody) no longer is, where rooms have ranks
 };
 
 /// Where an ephemeral answer goes on a platform without ephemeral messages.

@@ -118,6 +118,12 @@ public:
     virtual void invite(const room_ref& room, const std::vector<user_ref>& users, done cb) = 0;
     /// Replaces the text of a message the bot posted earlier.
     virtual void edit(const room_ref& room, const message_id& id, const rich_text& body, done cb) = 0;
+    /// Makes `promote` a moderator of the room and `demote` (the commander before) no
+    /// longer one; either may be empty. Platforms without ranks succeed doing nothing.
+    virtual void set_moderator(const room_ref& room, const user_ref& promote, const user_ref& demote, done cb) {
+        (void)room, (void)promote, (void)demote;
+        cb(delivery{});
+    }
     /// Sets a room's topic.
     virtual void set_topic(const room_ref& room, const std::string& topic, done cb) = 0;
     /// Uploads a file into a room with a short comment.

@@ -326,6 +326,8 @@ void engine::deliver_row(const outbox_row& row, std::function<void(bool)> next) 
             return a.set_topic(room, without_mentions(m.body, m.platform), done);
         case outbound_op::postmortem: return render_postmortem(row, a, room, next);
         case outbound_op::invite: return a.invite(room, m.invite, done);
+        case outbound_op::moderator:
+            return a.set_moderator(room, m.invite.empty() ? user_ref{} : m.invite.front(), m.to_user, done);
         case outbound_op::open_room: break;
     }
 }

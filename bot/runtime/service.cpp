@@ -259,6 +259,7 @@ service::service(asio::io_context& io, firebreak_config cfg, const clock& clk)
         o.ca_file = m.cfg.matrix.ca_file;
         o.user_id = m.cfg.matrix.user_id;
         o.since = m.store->cursor(o.cursor_key);
+        if (auto d = m.store->cursor(o.direct_rooms_key)) o.direct_rooms = matrix::parse_direct_rooms(*d);
         o.txn_prefix = txn_prefix(*m.store, clk.now());
         o.sync_timeout = m.cfg.matrix.sync_timeout;
         o.backoff.initial = m.cfg.matrix.retry_initial;

@@ -279,3 +279,28 @@ TEST_CASE("new role holders are invited to the incident room", "[commands]") {
         CHECK(inv[0].incident.n == 2);
     }
 }
+
+TEST_CASE("a change of commander asks each incident room for the new moderator, not at close", "[commands][roles]") {
+    with_incident w("Checkout 5xx", false);
+    auto& h = w.h;
+    auto mods = [&] { return h.out(outbound_op::moderator); };
+    // Nothing for a command that leaves the commander as they were.
+    h.say("maya", w.room, cmd("scribe @sam"));
+    CHECK(mods().empty());
+    h.say("maya", w.room, cmd("handoff @dana"));
+    auto m = mods();
+    REQUIRE(m.size() == 1);
+    CHECK(m[0].room == h.room(w.room));
+    CHECK(m[0].invite == std::vector<user_ref>{user_ref{"dana"}});
+    CHECK(m[0].to_user == user_ref{"maya"});
+    h.say("dana", w.room, cmd("unassign commander @dana"));
+    m = mods();
+    REQUIRE(m.size() == 1);
+    CHECK(m[0].invite.empty());
+    CHECK(m[0].to_user == user_ref{"dana"});
+    h.say("maya", w.room, cmd("commander @maya"));
+    h.say("maya", w.room, cmd("status resolved"));
+    h.say("maya", w.room, cmd("close"));
+    CHECK(h.inc(w.n).is_closed());
+    CHECK(mods().empty());
+}

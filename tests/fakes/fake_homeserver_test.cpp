@@ -359,6 +359,30 @@ TEST_CASE("room endpoints: state, members, invite, profile, upload, redact, filt
     auto room = bot_in_new_room(hs, c);
     const std::string base = "/_matrix/client/v3/rooms/" + enc(room.id);
 
+    // The bot joined alice's room at level 0: state needs 50 (state_default), so the topic
+    // is refused until alice raises it; so is raising itself or lowering alice.
+    auto refused = c.request(http::verb::put, base + "/state/m.room.topic/", R"({"topic":"early"})");
+    CHECK(refused.status == 403);
+    CHECK(str(refused.json().at("errcode")) == "M_FORBIDDEN");
+    hs.push_event(room.id, alice,
+                  json::object{{"type", "m.room.power_levels"},
+                               {"state_key", ""},
+                               {"content", json::object{{"users", json::object{{alice, 100}, {bot, 60}}},
+                                                        {"users_default", 0},
+                                                        {"state_default", 50},
+                                                        {"events", json::object{{"m.room.power_levels", 60}}}}}});
+    auto pl_put = [&](std::int64_t alice_level, std::int64_t bot_level, std::int64_t carol_level) {
+        json::object users{{alice, alice_level}, {bot, bot_level}, {"@carol:example.org", carol_level}};
+        json::object pl{{"users", users}, {"users_default", 0}, {"state_default", 50},
+                        {"events", json::object{{"m.room.power_levels", 60}}}};
+        return c.request(http::verb::put, base + "/state/m.room.power_levels/", boost::json::serialize(pl)).status;
+    };
+    CHECK(pl_put(50, 60, 0) == 403);    // alice is above the bot
+    CHECK(pl_put(100, 100, 0) == 403);  // nobody rises above their own level
+    CHECK(pl_put(100, 60, 60) == 200);  // up to its own level is allowed
+    CHECK(pl_put(100, 60, 0) == 403);   // but not lowering a peer
+    CHECK(hs.state(room.id, "m.room.power_levels")->at("users").as_object().at("@carol:example.org") == 60);
+
     // State with an empty state key, with and without the trailing slash.
     auto topic = c.request(http::verb::put, base + "/state/m.room.topic/", R"({"topic":"investigating"})");
     CHECK(topic.status == 200);

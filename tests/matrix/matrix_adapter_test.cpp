@@ -476,3 +476,85 @@ TEST_CASE("a private incident through Matrix: outsiders learn nothing, answers t
     CHECK(problems.empty());
     CHECK(hs.hook_failures().empty());
 }
+
+TEST_CASE("a commander named later is raised to moderator, and one who hands over is lowered", "[matrix]") {
+    fake_homeserver hs;
+    conformance spec(hs);
+    matrix_rig rig(hs);
+    auto [lobby, room] = start_with_incident(rig);
+    auto level = [&](const std::string& user) -> std::int64_t {
+        auto pl = hs.state(room, "m.room.power_levels");
+        if (!pl) return -1;
+        const auto& users = pl->at("users").as_object();
+        auto* v = users.if_contains(user);
+        return v ? v->to_number<std::int64_t>() : 0;
+    };
+    REQUIRE(level(alice) == 50);
+    hs.join(room, bob);
+    hs.say(room, alice, "!incident handoff @bob:example.org");
+    REQUIRE(rig.until([&] { return level(bob) == 50; }));
+    CHECK(level(alice) == 0);
+    CHECK(level(bot_id) == 100);
+    CHECK(rig.eng().state().find(1)->commander()->user.id == "bob:example.org");
+    // Nobody in command: bob keeps no rank; a new commander gets it.
+    hs.say(room, bob, "!incident unassign commander @bob:example.org");
+    REQUIRE(rig.until([&] { return level(bob) == 0; }));
+    hs.say(room, alice, "!incident commander @alice:example.org");
+    REQUIRE(rig.until([&] { return level(alice) == 50; }));
+    CHECK(level(bob) == 0);
+    CHECK_CONFORMS(spec);
+}
+
+TEST_CASE("a member's new display name is kept and shown in the topic", "[matrix]") {
+    fake_homeserver hs;
+    conformance spec(hs);
+    hs.set_display_name(alice, "Alice");
+    matrix_rig rig(hs);
+    auto [lobby, room] = start_with_incident(rig);
+    REQUIRE(rig.until([&] { return rig.eng().store().display_names("matrix").count("alice:example.org") > 0; }));
+    // Alice renames herself: the homeserver sends a member event in each room she shares.
+    hs.push_event(room, alice,
+                  json::object{{"type", "m.room.member"},
+                               {"state_key", alice},
+                               {"content", json::object{{"membership", "join"}, {"displayname", "Alice (on call)"}}}});
+    REQUIRE(rig.until([&] {
+        return rig.eng().store().display_names("matrix")["alice:example.org"] == "Alice (on call)";
+    }));
+    // Still a member (a rename is no leave), and the next topic names her so.
+    hs.say(room, alice, "!incident sev 2 contained");
+    REQUIRE(rig.until([&] {
+        auto t = hs.state(room, "m.room.topic");
+        return t && std::string(t->at("topic").as_string()).find("SEV2") != std::string::npos;
+    }));
+    auto topic = std::string(hs.state(room, "m.room.topic")->at("topic").as_string());
+    INFO(topic);
+    CHECK(topic.find("Commander Alice (on call) |") != std::string::npos);
+    CHECK(rig.eng().state().find(1)->members.count(user_ref{"alice:example.org"}) == 1);
+    CHECK_CONFORMS(spec);
+}
+
+TEST_CASE("a direct room stays direct across a restart", "[matrix]") {
+    fake_homeserver hs;
+    conformance spec(hs);
+    matrix_rig rig(hs);
+    auto [lobby, room] = start_with_incident(rig);
+    // Alice opens a one-to-one room with the bot: the invite says so, and only once.
+    auto dm = hs.create_room(alice, "");
+    hs.push_event(dm, alice,
+                  json::object{{"type", "m.room.member"},
+                               {"state_key", bot_id},
+                               {"content", json::object{{"membership", "invite"}, {"is_direct", true}}}});
+    REQUIRE(rig.until([&] { return contains(hs.members(dm), bot_id); }));
+    // In a direct room plain words are commands.
+    hs.say(dm, alice, "help");
+    REQUIRE(rig.until([&] { return rig.bot_said(dm, "declare"); }));
+    rig.crash();
+    rig.boot();
+    const auto before = rig.bot_messages(dm).size();
+    hs.say(dm, alice, "roles INC-1");
+    REQUIRE(rig.until([&] { return rig.bot_messages(dm).size() > before; }));
+    auto last = rig.bot_messages(dm).back();
+    INFO(boost::json::serialize(last));
+    CHECK(rig.bot_said(dm, "INC-1 roles"));
+    CHECK_CONFORMS(spec);
+}

@@ -200,7 +200,7 @@ TEST_CASE("a version 3 database is moved to version 4: records keep their meanin
                  "'slack', 'slack', 'C0GEN', 3, 'U0MAYA', '[]', '', '', '', 0)");
     }
     sqlite_store store(db.str());
-    CHECK(store.database_version() == 4);
+    CHECK(store.database_version() == sqlite_store::schema_version());
     auto st = store.load(10).state;
     REQUIRE(st.incidents.count(3) == 1);
     const auto& inc = st.incidents.at(3);
@@ -216,4 +216,49 @@ TEST_CASE("a version 3 database is moved to version 4: records keep their meanin
     auto pending = store.pending_outbox(0);
     REQUIRE(pending.size() == 1);
     CHECK(pending[0].msg.fallback == ephemeral_fallback::reply_in_room);
+}
+
+TEST_CASE("a version 4 database is moved to version 5: outbox rows keep their ids and state, moderator rows fit",
+          "[storage]") {
+    temp_path db;
+    {
+        SQLite::Database raw(db.str(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        raw.exec("CREATE TABLE schema_meta (version INTEGER NOT NULL)");
+        for (int i = 0; i < 4; ++i) raw.exec(std::string(detail::migrations()[std::size_t(i)].sql));
+        raw.exec("INSERT INTO schema_meta(version) VALUES (4)");
+        // One delivered row, one pending with a wait and its fallback, ids with a gap.
+        raw.exec("INSERT INTO outbox(id, created_at, op, target, platform, room_platform, room_id, incident, to_user, "
+                 "body, thread, room_name, invite, is_private, sent_at, platform_msg_id) VALUES (5, 1800000000000, "
+                 "'post', 'room', 'matrix', 'matrix', '!r:x', 0, '', 'p2:hi', '', '', '', 0, 1800000001000, '$e1')");
+        raw.exec("INSERT INTO outbox(id, created_at, op, target, platform, room_platform, room_id, incident, to_user, "
+                 "body, thread, room_name, invite, is_private, attempts, not_before, fallback) VALUES (9, "
+                 "1800000002000, 'ephemeral', 'room', 'matrix', 'matrix', '!r:x', 0, 'bob', 'p3:psst', '', '', '', 0, "
+                 "2, 1800000009000, 'drop')");
+    }
+    sqlite_store store(db.str());
+    CHECK(store.database_version() == 5);
+    auto pending = store.pending_outbox(0);
+    REQUIRE(pending.size() == 1);
+    CHECK(pending[0].id == 9);
+    CHECK(pending[0].attempts == 2);
+    CHECK(pending[0].msg.fallback == ephemeral_fallback::drop);
+    CHECK(pending[0].msg.to_user.id == "bob");
+    CHECK(scalar(db.str(), "SELECT count(*) FROM outbox") == 2);
+
+    // A moderator row is accepted now, and ids go on after the highest ever given.
+    change c;
+    outbound o;
+    o.op = outbound_op::moderator;
+    o.platform = "matrix";
+    o.room = room_ref{"matrix", "!r:x"};
+    o.invite = {user_ref{"bob:x"}};
+    o.to_user = user_ref{"alice:x"};
+    c.outbox.push_back(o);
+    REQUIRE(store.commit(c, "ev-mod", at_min(1), std::nullopt));
+    pending = store.pending_outbox(0);
+    REQUIRE(pending.size() == 2);
+    CHECK(pending[1].id == 10);
+    CHECK(pending[1].msg.op == outbound_op::moderator);
+    CHECK(pending[1].msg.invite == std::vector<user_ref>{user_ref{"bob:x"}});
+    CHECK(pending[1].msg.to_user.id == "alice:x");
 }

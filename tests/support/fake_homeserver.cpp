@@ -16,7 +16,9 @@
 #include <charconv>
 #include <chrono>
 #include <deque>
+#include <map>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string_view>
 
@@ -250,7 +252,14 @@ public:
         ev["type"] = type;
         ev["origin_server_ts"] = now_ms_++;
         ev["content"] = std::move(content);
-        if (state_key) ev["state_key"] = *state_key;
+        if (state_key) {
+            ev["state_key"] = *state_key;
+            // As homeservers do: a state event that replaces another carries the content it
+            // replaced (how a client tells a name change from a join).
+            auto before = r.state.find({type, *state_key});
+            if (before != r.state.end() && !unsigned_data.contains("prev_content"))
+                unsigned_data["prev_content"] = r.events[before->second].event.at("content");
+        }
         ev["unsigned"] = std::move(unsigned_data);
         r.events.push_back({std::move(ev), pos});
         log_.emplace_back(room_id, r.events.size() - 1);
@@ -405,6 +414,30 @@ private:
 
     reply not_in_room(const std::string& room_id) const {
         return error_reply(403, "M_FORBIDDEN", "User " + opts_.bot_user + " not in room " + room_id);
+    }
+
+    std::optional<json::object> current_power_levels(const std::string& room_id) const {
+        const room_data* r = find_room(room_id);
+        if (!r) return std::nullopt;
+        auto it = r->state.find({"m.room.power_levels", ""});
+        if (it == r->state.end()) return std::nullopt;
+        return r->events[it->second].event.at("content").as_object();
+    }
+    std::int64_t user_level(const std::string& room_id, const std::string& user) const {
+        auto pl = current_power_levels(room_id);
+        if (!pl) return 0;
+        if (const auto* u = pl->if_contains("users"); u && u->is_object())
+            if (const auto* v = u->as_object().if_contains(user); v && v->is_int64()) return v->as_int64();
+        if (const auto* d = pl->if_contains("users_default"); d && d->is_int64()) return d->as_int64();
+        return 0;
+    }
+    std::int64_t required_level(const std::string& room_id, const std::string& type) const {
+        auto pl = current_power_levels(room_id);
+        if (!pl) return 0;
+        if (const auto* e = pl->if_contains("events"); e && e->is_object())
+            if (const auto* v = e->as_object().if_contains(type); v && v->is_int64()) return v->as_int64();
+        if (const auto* d = pl->if_contains("state_default"); d && d->is_int64()) return d->as_int64();
+        return 50;
     }
 
     json::object default_power_levels(const std::string& owner) const {
@@ -757,6 +790,32 @@ private:
         if (!bot_joined(find_room(id))) return not_in_room(id);
         auto content = parse_object(rec.body, false);
         if (!content) return not_json();
+        // The authorisation rules, as far as the bot meets them: its level must reach the
+        // event's (or state_default); in power levels it may neither raise anyone above its
+        // own level nor change someone at or above it (other than itself).
+        const auto mine = user_level(id, opts_.bot_user);
+        if (mine < required_level(id, type)) return error_reply(403, "M_FORBIDDEN", "not allowed to send " + type);
+        if (type == "m.room.power_levels") {
+            json::object before;
+            if (auto pl = current_power_levels(id)) before = *pl;
+            auto users_of = [](const json::object& o) {
+                std::map<std::string, std::int64_t> m;
+                if (const auto* u = o.if_contains("users"); u && u->is_object())
+                    for (const auto& [k, v] : u->as_object())
+                        if (v.is_int64()) m[std::string(k)] = v.as_int64();
+                return m;
+            };
+            auto was = users_of(before), now = users_of(*content);
+            std::set<std::string> all;
+            for (auto& [k, v] : was) all.insert(k);
+            for (auto& [k, v] : now) all.insert(k);
+            for (const auto& u : all) {
+                auto a = was.count(u) ? was[u] : 0, b = now.count(u) ? now[u] : 0;
+                if (a == b) continue;
+                if (b > mine || (u != opts_.bot_user && a >= mine))
+                    return error_reply(403, "M_FORBIDDEN", "cannot change the power level of " + u);
+            }
+        }
         return json_reply(json::object{{"event_id", append(id, opts_.bot_user, type, std::move(*content), key)}});
     }
 
