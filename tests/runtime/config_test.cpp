@@ -127,6 +127,19 @@ TEST_CASE("the smallest config keeps every default", "[runtime][config]") {
     CHECK(c.settings.nudges == default_nudge_timings());
     CHECK(c.slack.api_base_url == "https://slack.com/api");
     CHECK_FALSE(c.matrix.enabled);
+    // Hints on Slack spell the slash command; elsewhere the prefix.
+    CHECK(command_form(c.settings, "slack") == "/incident");
+    CHECK(command_form(c.settings, "matrix") == "!incident");
+}
+
+TEST_CASE("slack.slash_command names the command hints spell, and must be one", "[runtime][config]") {
+    auto c = parse_config(std::string(slack_only) + "slash_command = \"/inc\"\n", "test.toml", fake_env());
+    CHECK(command_form(c.settings, "slack") == "/inc");
+    for (const char* bad : {"\"inc\"", "\"/\"", "\"/inc dent\""}) {
+        INFO(bad);
+        CHECK(error_of(std::string(slack_only) + "slash_command = " + bad + "\n").find("slack.slash_command") !=
+              std::string::npos);
+    }
 }
 
 TEST_CASE("config mistakes name the key, what was expected and what was found", "[runtime][config]") {

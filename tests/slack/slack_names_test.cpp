@@ -104,3 +104,27 @@ TEST_CASE("a failed users.info leaves the id in the postmortem and the incident 
     REQUIRE(rig.until([&] { return slack.unacked().empty(); }));
     CHECK_SLACK_CONFORMS(spec);
 }
+
+TEST_CASE("a user_change keeps the new display name: the next topic and the lookups use it", "[slack][names]") {
+    slack_world world;
+    auto& [slack, spec, general, rig] = world;
+    auto channel = declare(rig, general);
+    REQUIRE(rig.until([&] { return rig.eng().store().display_names("slack").count(maya) == 1; }));
+    // The topic names the commander by name, never by a raw id.
+    REQUIRE(rig.until([&] { return slack.topic(channel).find("Commander Maya |") != std::string::npos; }));
+
+    // Maya renames herself; Slack tells every app that can read users.
+    slack.add_user(maya, "maya", "Maya (on call)");
+    json::object profile{{"display_name", "Maya (on call)"}, {"real_name", "Maya Raman"}};
+    slack.push_event(json::object{{"type", "user_change"},
+                                  {"user", json::object{{"id", maya}, {"name", "maya"}, {"profile", profile}}}});
+    REQUIRE(rig.until([&] { return rig.eng().store().display_names("slack")[maya] == "Maya (on call)"; }));
+    slack.push_slash_command(channel, maya, "sev 2 contained to one region");
+    REQUIRE(rig.until([&] { return slack.topic(channel).find("Commander Maya (on call) |") != std::string::npos; }));
+    // Known by name already: no lookup for the rename.
+    CHECK(users_info_calls(slack)[maya] == 1);
+    REQUIRE(rig.until([&] { return slack.unacked().empty(); }));
+    CHECK(slack.bad_frames().empty());
+    CHECK_SLACK_CONFORMS(spec);
+    CHECK(slack.hook_failures().empty());
+}

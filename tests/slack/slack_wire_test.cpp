@@ -114,6 +114,27 @@ TEST_CASE("edits, deletions, thread replies, reactions and joins map onto the co
     CHECK(l->kind == event_kind::member_left);
     CHECK(l->user.id == "U9");
     CHECK(l->room == room_ref{"slack", "C1"});
+
+    // A profile change: the name people see, display name first, then real name, then account.
+    json::object change{{"type", "user_change"},
+                        {"user", json::object{{"id", "U9"}, {"name", "dana"},
+                                              {"profile", json::object{{"display_name", ""}, {"real_name", "Dana K"}}}}},
+                        {"event_ts", "1767225607.000100"}};
+    auto n = translate_event(payload_with(change), "UBOT");
+    REQUIRE(n);
+    CHECK(n->kind == event_kind::name_changed);
+    CHECK(n->user.id == "U9");
+    CHECK(n->text == "Dana K");
+    CHECK(n->room.platform == "slack");
+    change["user"].as_object()["profile"].as_object()["display_name"] = "dk";
+    CHECK(translate_event(payload_with(change), "UBOT")->text == "dk");
+    change["user"].as_object()["profile"] = json::object{};
+    CHECK(translate_event(payload_with(change), "UBOT")->text == "dana");
+    // The bot's own profile, or one with no name at all, is nothing to keep.
+    change["user"].as_object()["id"] = "UBOT";
+    CHECK_FALSE(translate_event(payload_with(change), "UBOT"));
+    change["user"] = json::object{{"id", "U9"}};
+    CHECK_FALSE(translate_event(payload_with(change), "UBOT"));
 }
 
 TEST_CASE("bot posts, channel joins and unknown events are not what people said", "[slack]") {
