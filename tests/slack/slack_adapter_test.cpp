@@ -674,3 +674,52 @@ TEST_CASE("a slash command in a channel firebreak is not in is answered through 
     CHECK(answered >= 2);
     CHECK_SLACK_CONFORMS(spec);
 }
+
+TEST_CASE("a response_url is used at most five times and for 30 minutes, then the answer fails plainly",
+          "[slack]") {
+    slack_world world;
+    auto& [slack, spec, general, rig] = world;
+    auto random = slack.create_channel("random", {maya, dana});
+    slack.push_slash_command(random, maya, "help");
+    REQUIRE(rig.until([&] { return rig.bot_said(random, "declare", true); }));
+    auto hook_calls = [&] {
+        std::size_t n = 0;
+        for (auto& c : slack.calls())
+            if (c.method.empty() && c.target.rfind("/commands/", 0) == 0) ++n;
+        return n;
+    };
+    REQUIRE(hook_calls() == 1);  // the help answer
+
+    // Four more posts in the channel take the same URL; the sixth finds none left and
+    // fails as Slack's own answer did, without touching the used-up URL.
+    std::vector<delivery> outcomes;
+    auto* adapter = rig.svc->slack();
+    for (int i = 0; i < 5; ++i)
+        adapter->post(room_ref{"slack", random}, rich_text{}.text("note " + std::to_string(i)), {}, "k" + std::to_string(i),
+                      [&](delivery d) { outcomes.push_back(d); });
+    REQUIRE(rig.until([&] { return outcomes.size() == 5; }));
+    for (int i = 0; i < 4; ++i) CHECK(outcomes[std::size_t(i)].ok());
+    CHECK_FALSE(outcomes[4].ok());
+    CHECK(outcomes[4].error == error_kind::not_found);
+    CHECK(hook_calls() == 5);
+
+    // A fresh command brings a fresh URL, good for 30 minutes and not a moment longer.
+    slack.push_slash_command(random, dana, "help");
+    REQUIRE(rig.until([&] { return hook_calls() == 6; }));
+    rig.clk.advance(std::chrono::minutes{29});
+    outcomes.clear();
+    adapter->post(room_ref{"slack", random}, rich_text{}.text("still in time"), {}, "k-late",
+                  [&](delivery d) { outcomes.push_back(d); });
+    REQUIRE(rig.until([&] { return outcomes.size() == 1; }));
+    CHECK(outcomes[0].ok());
+    rig.clk.advance(std::chrono::minutes{2});
+    adapter->post(room_ref{"slack", random}, rich_text{}.text("too late"), {}, "k-later",
+                  [&](delivery d) { outcomes.push_back(d); });
+    REQUIRE(rig.until([&] { return outcomes.size() == 2; }));
+    CHECK_FALSE(outcomes[1].ok());
+    CHECK(hook_calls() == 7);
+    // Slack (the fake) took every use: none was beyond a URL's limits.
+    for (auto& c : slack.calls())
+        if (c.method.empty() && c.target.rfind("/commands/", 0) == 0) CHECK(c.status == 200);
+    CHECK_SLACK_CONFORMS(spec);
+}
