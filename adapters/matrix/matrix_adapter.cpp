@@ -154,6 +154,24 @@ bool matrix_adapter::auth_failure(const net::http_response& r, std::string_view 
     return false;
 }
 
+std::optional<delivery> matrix_adapter::refused(const net::http_response& r, const std::string& op) {
+    delivery d;
+    if (r.failed()) {
+        d.error = error_kind::transient;
+        d.detail = op + ": " + r.failure;
+        return d;
+    }
+    if (auth_failure(r, op)) {
+        // The row stays in the outbox for the next start with a good token.
+        d.error = error_kind::transient;
+        d.detail = op + ": the access token was refused";
+        d.retry_after = milliseconds{60000};
+        return d;
+    }
+    if (!ok_status(r)) return failure(r.status, r.body, r.header("retry-after"), op);
+    return std::nullopt;
+}
+
 void matrix_adapter::retry_later(const std::string& why) {
     if (state_ == link_state::stopped || state_ == link_state::failed) return;
     last_error_ = why;
@@ -370,20 +388,8 @@ void matrix_adapter::send_event(const std::string& room_id, const std::string& t
                                      net::url_encode(type), net::url_encode(txn_id));
     std::string op(operation);
     call(api_http_, "PUT", target, &content, [this, cb = std::move(cb), op](const net::http_response& r) {
+        if (auto no = refused(r, op)) return cb(*no);
         delivery d;
-        if (r.failed()) {
-            d.error = error_kind::transient;
-            d.detail = op + ": " + r.failure;
-            return cb(d);
-        }
-        if (auth_failure(r, op)) {
-            // The row stays in the outbox for the next start with a good token.
-            d.error = error_kind::transient;
-            d.detail = op + ": the access token was refused";
-            d.retry_after = milliseconds{60000};
-            return cb(d);
-        }
-        if (!ok_status(r)) return cb(failure(r.status, r.body, r.header("retry-after"), op));
         d.id = message_id{field(json_object(r.body), "event_id")};
         cb(d);
     });
@@ -429,19 +435,8 @@ void matrix_adapter::set_topic(const room_ref& room, const std::string& topic, d
     c["topic"] = topic;
     call(api_http_, "PUT", fmt::format("{}/rooms/{}/state/m.room.topic/", client_v3, net::url_encode(room.id)), &c,
          [this, cb = std::move(cb)](const net::http_response& r) {
+             if (auto no = refused(r, "topic")) return cb(*no);
              delivery d;
-             if (r.failed()) {
-                 d.error = error_kind::transient;
-                 d.detail = "topic: " + r.failure;
-                 return cb(d);
-             }
-             if (auth_failure(r, "topic")) {
-                 d.error = error_kind::transient;
-                 d.detail = "topic: the access token was refused";
-                 d.retry_after = milliseconds{60000};
-                 return cb(d);
-             }
-             if (!ok_status(r)) return cb(failure(r.status, r.body, r.header("retry-after"), "topic"));
              d.id = message_id{field(json_object(r.body), "event_id")};
              cb(d);
          });
@@ -450,26 +445,10 @@ void matrix_adapter::set_topic(const room_ref& room, const std::string& topic, d
 void matrix_adapter::set_moderator(const room_ref& room, const user_ref& promote, const user_ref& demote, done cb) {
     const std::string url =
         fmt::format("{}/rooms/{}/state/m.room.power_levels/", client_v3, net::url_encode(room.id));
-    auto failed = [this](const net::http_response& r, const char* what) -> std::optional<delivery> {
-        delivery d;
-        if (r.failed()) {
-            d.error = error_kind::transient;
-            d.detail = std::string(what) + ": " + r.failure;
-            return d;
-        }
-        if (auth_failure(r, what)) {
-            d.error = error_kind::transient;
-            d.detail = std::string(what) + ": the access token was refused";
-            d.retry_after = milliseconds{60000};
-            return d;
-        }
-        if (!ok_status(r)) return failure(r.status, r.body, r.header("retry-after"), what);
-        return std::nullopt;
-    };
     call(api_http_, "GET", url, nullptr,
-         [this, url, up = to_mxid(promote), down = to_mxid(demote), promote, demote, failed,
+         [this, url, up = to_mxid(promote), down = to_mxid(demote), promote, demote,
           cb = std::move(cb)](const net::http_response& r) mutable {
-             if (auto d = failed(r, "power levels")) return cb(*d);
+             if (auto no = refused(r, "power levels")) return cb(*no);
              auto levels = json_object(r.body);
              if (!levels) return cb(delivery{error_kind::invalid, "power levels: not a JSON object", {}, {}, {}});
              json::object users;
@@ -492,8 +471,8 @@ void matrix_adapter::set_moderator(const room_ref& room, const user_ref& promote
              }
              if (!changed) return cb(delivery{});
              (*levels)["users"] = std::move(users);
-             call(api_http_, "PUT", url, &*levels, [failed, cb = std::move(cb)](const net::http_response& pr) {
-                 if (auto d = failed(pr, "power levels")) return cb(*d);
+             call(api_http_, "PUT", url, &*levels, [this, cb = std::move(cb)](const net::http_response& pr) {
+                 if (auto no = refused(pr, "power levels")) return cb(*no);
                  delivery d;
                  d.id = message_id{field(json_object(pr.body), "event_id")};
                  cb(d);
@@ -630,13 +609,7 @@ void matrix_adapter::post_file(const room_ref& room, const std::string& filename
     std::string tag = tag_of(room.id + filename + content);
     api_http_.request(std::move(req), [this, room, filename, size = content.size(), comment, tag,
                                         cb = std::move(cb)](const net::http_response& r) mutable {
-        if (r.failed()) {
-            delivery d;
-            d.error = error_kind::transient;
-            d.detail = "upload: " + r.failure;
-            return cb(d);
-        }
-        if (!ok_status(r)) return cb(failure(r.status, r.body, r.header("retry-after"), "upload"));
+        if (auto no = refused(r, "upload")) return cb(*no);
         auto uri = field(json_object(r.body), "content_uri");
         json::object c;
         c["msgtype"] = "m.file";

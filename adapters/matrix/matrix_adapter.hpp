@@ -104,6 +104,9 @@ private:
                    int pages);
     void hand_over(std::shared_ptr<sync_batch> b, std::vector<chat_event> events, std::size_t i);
     void batch_done(std::shared_ptr<sync_batch> b);
+    // The delivery a failed answer means (no answer, a refused token, an error status), or
+    // none when the server took the request.
+    std::optional<delivery> refused(const net::http_response& r, const std::string& op);
     void retry_later(const std::string& why);
     void fatal(const std::string& why);
     bool auth_failure(const net::http_response& r, std::string_view operation);

@@ -1,5 +1,6 @@
 #include "adapters/matrix/matrix_wire.hpp"
 
+#include "adapters/net/http_client.hpp"
 #include "bot/core/text.hpp"
 
 #include <boost/json/parse.hpp>
@@ -454,12 +455,8 @@ delivery failure(int status, std::string_view body, std::optional<std::string> r
                            message.empty() ? "" : " (" + message + ")");
     if (d.error == error_kind::retry_after) {
         // The header first (seconds); the body's retry_after_ms is deprecated.
-        if (retry_after_header) {
-            char* end = nullptr;
-            double secs = std::strtod(retry_after_header->c_str(), &end);
-            if (end != retry_after_header->c_str() && secs >= 0 && secs < 86400)
-                d.retry_after = duration{std::int64_t(std::ceil(secs * 1000))};
-        }
+        if (auto wait = net::retry_after_of(retry_after_header); wait && *wait < std::chrono::hours{24})
+            d.retry_after = duration{wait->count()};
         if (d.retry_after.count() == 0 && retry_ms && *retry_ms > 0 && *retry_ms < 86400000)
             d.retry_after = duration{*retry_ms};
         if (d.retry_after.count() == 0) d.retry_after = duration{1000};

@@ -1,4 +1,5 @@
 #include "adapters/net/http_client.hpp"
+#include "adapters/net/tls_context.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -13,6 +14,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdlib>
 #include <deque>
 #include <stdexcept>
 
@@ -80,6 +83,27 @@ std::optional<url> url::parse(const std::string& text) {
     return u;
 }
 
+void prepare_client_tls(ssl::context& ctx, const tls_options& tls) {
+    ctx.set_default_verify_paths();
+    if (!tls.ca_file.empty()) {
+        boost::system::error_code ec;
+        ctx.load_verify_file(tls.ca_file, ec);
+        if (ec) throw std::runtime_error("cannot read the CA file " + tls.ca_file + ": " + ec.message());
+    }
+    ctx.set_verify_mode(ssl::verify_peer);
+}
+
+std::optional<std::chrono::milliseconds> retry_after_of(const std::optional<std::string>& header,
+                                                        std::chrono::milliseconds cap) {
+    if (!header) return std::nullopt;
+    char* end = nullptr;
+    double secs = std::strtod(header->c_str(), &end);
+    if (end == header->c_str() || !(secs >= 0)) return std::nullopt;
+    const double ms = std::ceil(secs * 1000);
+    if (ms >= double(cap.count())) return cap;
+    return std::chrono::milliseconds{std::int64_t(ms)};
+}
+
 std::optional<std::string> http_response::header(std::string_view name) const {
     for (const auto& [k, v] : headers)
         if (k == name) return v;
@@ -119,13 +143,7 @@ struct http_client::impl : std::enable_shared_from_this<impl> {
 
     impl(asio::any_io_executor ex, url base, const tls_options& tls) : ex_(std::move(ex)), base_(std::move(base)) {
         if (!base_.tls()) return;
-        ctx_.set_default_verify_paths();
-        if (!tls.ca_file.empty()) {
-            boost::system::error_code ec;
-            ctx_.load_verify_file(tls.ca_file, ec);
-            if (ec) throw std::runtime_error("cannot read the CA file " + tls.ca_file + ": " + ec.message());
-        }
-        ctx_.set_verify_mode(ssl::verify_peer);
+        prepare_client_tls(ctx_, tls);
     }
 
     beast::tcp_stream& lowest() { return tls_ ? beast::get_lowest_layer(*tls_) : *plain_; }

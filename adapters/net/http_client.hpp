@@ -33,6 +33,11 @@ struct tls_options {
     std::string ca_file;  ///< extra trusted CA certificates (PEM), added to the system's
 };
 
+/// How long a 429 or 503 answer asks to wait: its Retry-After header in seconds (fractions
+/// allowed), capped at `cap`; none when the header is absent or not a number of seconds.
+std::optional<std::chrono::milliseconds> retry_after_of(const std::optional<std::string>& header,
+                                                        std::chrono::milliseconds cap = std::chrono::hours{24});
+
 /// One request. `target` is appended to the base URL's path.
 struct http_request {
     std::string method = "GET";

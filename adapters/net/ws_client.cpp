@@ -1,4 +1,5 @@
 #include "adapters/net/ws_client.hpp"
+#include "adapters/net/tls_context.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -47,13 +48,7 @@ struct ws_client::impl : std::enable_shared_from_this<impl> {
     closed_fn on_closed_;
 
     impl(asio::any_io_executor ex, const tls_options& tls, ws_timeouts t) : ex_(std::move(ex)), timeouts_(t) {
-        ctx_.set_default_verify_paths();
-        if (!tls.ca_file.empty()) {
-            boost::system::error_code ec;
-            ctx_.load_verify_file(tls.ca_file, ec);
-            if (ec) throw std::runtime_error("cannot read the CA file " + tls.ca_file + ": " + ec.message());
-        }
-        ctx_.set_verify_mode(ssl::verify_peer);
+        prepare_client_tls(ctx_, tls);
     }
 
     beast::tcp_stream& lowest() { return tls_ ? beast::get_lowest_layer(*tls_) : beast::get_lowest_layer(*plain_); }

@@ -62,14 +62,6 @@ bool slack_user_id(const std::string& id) {
     return !id.empty() && std::all_of(id.begin(), id.end(), [](unsigned char c) { return std::isupper(c) || std::isdigit(c); });
 }
 
-std::string truncate_utf8(std::string s, std::size_t max) {
-    if (s.size() <= max) return s;
-    s.resize(max);
-    while (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0x80) s.pop_back();
-    if (!s.empty() && (static_cast<unsigned char>(s.back()) & 0x80)) s.pop_back();
-    return s;
-}
-
 }  // namespace
 
 slack_adapter::slack_adapter(asio::any_io_executor ex, slack_options o, const clock& clk)
@@ -123,10 +115,8 @@ void slack_adapter::api(net::http_client& c, const std::string& method, const js
         }
         if (r.status == 429) {
             out.error = "ratelimited";
-            double secs = 1;
-            if (auto h = r.header("retry-after")) secs = std::max(0.0, std::strtod(h->c_str(), nullptr));
-            out.retry_after = duration{std::int64_t(std::ceil(std::min(secs, 3600.0) * 1000))};
-            if (out.retry_after.count() == 0) out.retry_after = duration{1000};
+            auto wait = net::retry_after_of(r.header("retry-after"), std::chrono::hours{1});
+            out.retry_after = duration{wait && wait->count() > 0 ? wait->count() : 1000};
             return cb(std::move(out));
         }
         boost::system::error_code ec;
@@ -539,7 +529,7 @@ void slack_adapter::edit(const room_ref& room, const message_id& id, const rich_
 }
 
 void slack_adapter::set_topic(const room_ref& room, const std::string& topic, done cb) {
-    json::object args{{"channel", room.id}, {"topic", truncate_utf8(topic, topic_limit)}};
+    json::object args{{"channel", room.id}, {"topic", cut_utf8(topic, topic_limit)}};
     api(api_http_, "conversations.setTopic", args, opt_.bot_token,
         [this, cb = std::move(cb)](api_result r) { cb(to_delivery(r, "conversations.setTopic")); });
 }

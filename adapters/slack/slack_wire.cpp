@@ -348,15 +348,6 @@ json::object plain_text(std::string_view text) {
     return json::object{{"type", "plain_text"}, {"text", text}, {"emoji", true}};
 }
 
-// Cut to `max` bytes on a character boundary (Slack counts characters; bytes are stricter).
-std::string cut_utf8(std::string s, std::size_t max) {
-    if (s.size() <= max) return s;
-    s.resize(max);
-    while (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0x80) s.pop_back();
-    if (!s.empty() && (static_cast<unsigned char>(s.back()) & 0x80)) s.pop_back();
-    return s;
-}
-
 json::object text_input(std::string_view block_id, std::string_view label, std::string_view placeholder,
                         bool multiline, std::size_t max_length, bool optional) {
     json::object element{{"type", "plain_text_input"},

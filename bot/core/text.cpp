@@ -191,6 +191,14 @@ std::string slugify(std::string_view raw_title, std::size_t max_len) {
     return out;
 }
 
+std::string cut_utf8(std::string s, std::size_t max_bytes) {
+    if (s.size() <= max_bytes) return s;
+    s.resize(max_bytes);
+    while (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0x80) s.pop_back();
+    if (!s.empty() && (static_cast<unsigned char>(s.back()) & 0x80)) s.pop_back();
+    return s;
+}
+
 std::string shorten_words(std::string_view text, std::size_t max_bytes, std::string_view tail) {
     if (text.size() <= max_bytes) return std::string(text);
     std::size_t room = max_bytes > tail.size() ? max_bytes - tail.size() : 0;

@@ -40,6 +40,10 @@ std::string slugify(std::string_view title, std::size_t max_len);
 /// `s` with ASCII letters lowercased (other bytes unchanged).
 std::string ascii_lower(std::string_view s);
 
+/// `s` cut to at most `max_bytes` on a character boundary (a sequence cut short is dropped
+/// whole); no marker. For limits a platform counts in characters: bytes are stricter.
+std::string cut_utf8(std::string s, std::size_t max_bytes);
+
 /// Whether `s` is valid UTF-8.
 bool valid_utf8(std::string_view s);
 
