@@ -1403,11 +1403,6 @@ void send_nudge(context& cx, const nudge& n) {
 
 }  // namespace
 
-bool is_pin_reaction(std::string_view reaction) {
-    return reaction == "pushpin" || reaction == "📌" || reaction == ":pushpin:" || reaction == "round_pushpin" ||
-           reaction == "📍";
-}
-
 change apply(const engine_state& state, const chat_event& ev, instant now, const engine_settings& settings) {
     context cx{state, ev, now, settings, {}, {}, false, false};
     switch (ev.kind) {
@@ -1416,7 +1411,7 @@ change apply(const engine_state& state, const chat_event& ev, instant now, const
         case event_kind::edit: on_amend(cx, timeline_amendment::what::edit); break;
         case event_kind::remove: on_amend(cx, timeline_amendment::what::remove); break;
         case event_kind::reaction:
-            if (is_pin_reaction(ev.reaction))
+            if (ev.highlight)
                 on_amend(cx, ev.reaction_added ? timeline_amendment::what::highlight : timeline_amendment::what::unhighlight);
             break;
         case event_kind::room_bound: on_room_bound(cx); break;

@@ -11,9 +11,6 @@ namespace firebreak {
 change apply(const engine_state& state, const chat_event& ev, instant now,
              const engine_settings& settings);
 
-/// Whether a reaction name is a pin (📌, :pushpin:, 📍): a highlight of the message.
-bool is_pin_reaction(std::string_view reaction);
-
 /// Sends one nudge: the messages, a timeline entry, and the step recorded in the
 /// incident. Empty when the nudge is no longer due at `now` with this step (its
 /// condition ended, it was sent already, or it was snoozed).

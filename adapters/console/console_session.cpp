@@ -1,4 +1,5 @@
 #include "adapters/console/console_session.hpp"
+#include "adapters/console/transcript.hpp"
 
 #include <fmt/format.h>
 
@@ -182,6 +183,7 @@ bool console_session::feed(const std::string& raw, const sink& deliver) {
                                                         ? emoji.substr(1, emoji.size() - 2)
                                                         : emoji);
         ev.reaction_added = cmd == "/react";
+        ev.highlight = console_highlight(ev.reaction);
         out_ << fmt::format("* you {} :{}: {} {}\n", ev.reaction_added ? "reacted" : "took back", ev.reaction,
                             ev.reaction_added ? "to" : "from", shown_id(ev.msg.id));
         deliver(ev);

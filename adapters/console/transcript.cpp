@@ -49,6 +49,11 @@ bool plain_name(std::string_view s) {
 
 }  // namespace
 
+bool console_highlight(std::string_view r) {
+    return r == "pushpin" || r == ":pushpin:" || r == "round_pushpin" || r == ":round_pushpin:" || r == "📌" ||
+           r == "📍";
+}
+
 transcript read_transcript(std::istream& in, std::string_view platform) {
     transcript out;
     std::string line;
@@ -118,6 +123,7 @@ transcript read_transcript(std::istream& in, std::string_view platform) {
             ev.kind = event_kind::reaction;
             ev.reaction = react ? *react : *unreact;
             ev.reaction_added = react.has_value();
+            ev.highlight = console_highlight(ev.reaction);
             ev.msg = message_id{*target};
         } else if (edit) {
             if (!text) {

@@ -5,10 +5,15 @@
 
 #include <istream>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
 namespace firebreak {
+
+/// Whether a console or transcript reaction marks a highlight: 📌 or 📍, by emoji or by
+/// name (pushpin, :pushpin:, round_pushpin).
+bool console_highlight(std::string_view reaction);
 
 /// One understood transcript line.
 struct transcript_line {

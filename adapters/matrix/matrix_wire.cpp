@@ -38,6 +38,11 @@ std::optional<std::int64_t> integer(const json::object& o, std::string_view key)
     return std::nullopt;
 }
 
+// 📌 U+1F4CC PUSHPIN and 📍 U+1F4CD ROUND PUSHPIN, with or without a variation selector.
+bool is_highlight_key(std::string_view key) {
+    return key.rfind("\xF0\x9F\x93\x8C", 0) == 0 || key.rfind("\xF0\x9F\x93\x8D", 0) == 0;
+}
+
 void escape_html(std::string& out, std::string_view s) {
     for (char c : s) {
         switch (c) {
@@ -196,6 +201,7 @@ std::optional<chat_event> translate_event(const std::string& room_id, const json
         ce.msg = message_id{str(rel, "event_id")};
         // U+1F4CC PUSHPIN (with or without a variation selector) is Slack's "pushpin".
         ce.reaction = key.rfind("\xF0\x9F\x93\x8C", 0) == 0 ? "pushpin" : key;
+        ce.highlight = is_highlight_key(key);
         ce.reaction_added = true;
         return ce;
     }
@@ -236,6 +242,7 @@ std::optional<chat_event> translate_event(const std::string& room_id, const json
             ce.kind = event_kind::reaction;
             ce.msg = message_id{r->second.first};
             ce.reaction = r->second.second.rfind("\xF0\x9F\x93\x8C", 0) == 0 ? "pushpin" : r->second.second;
+            ce.highlight = is_highlight_key(r->second.second);
             ce.reaction_added = false;
             return ce;
         }

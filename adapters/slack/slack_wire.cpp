@@ -278,6 +278,7 @@ std::optional<chat_event> translate_event(const json::object& payload, const std
         ce.msg = message_id{str(*item, "ts")};
         ce.user = user_ref{user};
         ce.reaction = str(*ev, "reaction");
+        ce.highlight = ce.reaction == "pushpin" || ce.reaction == "round_pushpin";
         ce.reaction_added = type == "reaction_added";
         ce.at = from_ts(str(*ev, "event_ts"));
         return ce;

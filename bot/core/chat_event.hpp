@@ -31,7 +31,10 @@ struct chat_event {
     std::string text;
     message_id msg;              ///< the message itself, or the one edited/removed/reacted to
     message_id thread_parent;
-    std::string reaction;        ///< normalized name: "pushpin" for 📌
+    std::string reaction;        ///< the platform's name for it, for the record
+    /// A reaction that marks its message a highlight: each adapter says which of its
+    /// emoji mean that (📌 and its kin); the core knows no emoji names.
+    bool highlight = false;
     bool reaction_added = true;
     bool direct = false;         ///< a direct message to the bot
     /// For a 📌 on a message firebreak itself posted in an incident room, found by the

@@ -108,7 +108,7 @@ handled engine::apply_one(const chat_event& ev, const std::optional<std::pair<st
     // A 📌 on one of firebreak's own posts (a status update, say): the core needs its text
     // to put it on the record, and only the store has it.
     std::optional<chat_event> pinned;
-    if (ev.kind == event_kind::reaction && ev.reaction_added && is_pin_reaction(ev.reaction) && !ev.msg.empty())
+    if (ev.kind == event_kind::reaction && ev.reaction_added && ev.highlight && !ev.msg.empty())
         if (const incident* inc = state_.by_room(ev.room))
             if (auto text = store_.bot_post(inc->id, ev.msg)) {
                 pinned = ev;

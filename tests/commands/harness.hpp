@@ -130,6 +130,9 @@ public:
         ev.at = now();
         ev.msg = message_id{msg};
         ev.reaction = reaction;
+        // As the adapters say it: 📌 and its kin mark a highlight.
+        ev.highlight = reaction == "pushpin" || reaction == "📌" || reaction == ":pushpin:" ||
+                       reaction == "round_pushpin" || reaction == "📍";
         ev.reaction_added = added;
         return feed(ev);
     }

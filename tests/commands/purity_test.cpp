@@ -94,6 +94,7 @@ TEST_CASE("apply() is pure over a whole incident", "[commands]") {
     chat_event pin = edit;
     pin.kind = event_kind::reaction;
     pin.reaction = "pushpin";
+    pin.highlight = true;
     h.feed_checked(pin);
 
     CHECK(h.checked == int(script.size()) + 5);

@@ -201,6 +201,7 @@ TEST_CASE("/react defaults to the last message and to pushpin", "[console]") {
         CHECK(ev.kind == event_kind::reaction);
         CHECK(ev.msg.id == f.events[1].msg.id);
         CHECK(ev.reaction == "pushpin");
+        CHECK(ev.highlight);
         CHECK(ev.reaction_added);
         CHECK(ev.user == user_ref{"lena"});
         CHECK(ev.room == room_ref{"console", "general"});
@@ -213,6 +214,7 @@ TEST_CASE("/react defaults to the last message and to pushpin", "[console]") {
         REQUIRE(f.events.size() == 3);
         CHECK(f.events[2].msg.id == "s1.m1");
         CHECK(f.events[2].reaction == "eyes");
+        CHECK_FALSE(f.events[2].highlight);
         CHECK(f.events[2].reaction_added);
     }
 }

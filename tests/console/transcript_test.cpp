@@ -120,6 +120,7 @@ TEST_CASE("reaction, unreaction, edit and delete lines", "[console]") {
     const auto& react = t.lines[0].event;
     CHECK(react.kind == event_kind::reaction);
     CHECK(react.reaction == "pushpin");
+    CHECK(react.highlight);
     CHECK(react.reaction_added);
     CHECK(react.msg.id == "m17");
     CHECK(react.user.id == "lena");

@@ -88,6 +88,7 @@ TEST_CASE("edits, redactions, reactions and thread replies map onto the core's k
     CHECK(b.events[0].text == "fixed typo");
     CHECK(b.events[1].kind == event_kind::reaction);
     CHECK(b.events[1].reaction == "pushpin");
+    CHECK(b.events[1].highlight);
     CHECK(b.events[1].reaction_added);
     CHECK(b.events[1].msg.id == "$m1");
     CHECK(b.events[2].thread_parent.id == "$root");

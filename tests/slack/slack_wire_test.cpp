@@ -101,9 +101,16 @@ TEST_CASE("edits, deletions, thread replies, reactions and joins map onto the co
     REQUIRE(p);
     CHECK(p->kind == event_kind::reaction);
     CHECK(p->reaction == "pushpin");
+    CHECK(p->highlight);
     CHECK(p->reaction_added);
     pin["type"] = "reaction_removed";
     CHECK_FALSE(translate_event(payload_with(pin), "UBOT")->reaction_added);
+    CHECK(translate_event(payload_with(pin), "UBOT")->highlight);
+    // Slack's names are the adapter's to know: 📍 too, any other emoji not.
+    pin["reaction"] = "round_pushpin";
+    CHECK(translate_event(payload_with(pin), "UBOT")->highlight);
+    pin["reaction"] = "eyes";
+    CHECK_FALSE(translate_event(payload_with(pin), "UBOT")->highlight);
 
     json::object joined{{"type", "member_joined_channel"}, {"user", "U9"}, {"channel", "C1"}, {"event_ts", "1767225605.000100"}};
     CHECK(translate_event(payload_with(joined), "UBOT")->kind == event_kind::member_joined);
