@@ -1,4 +1,5 @@
 #include "storage/sqlite_store.hpp"
+#include "storage/rich_text_codec.hpp"
 
 #include "storage/migrations.hpp"
 
@@ -1217,7 +1218,7 @@ bool sqlite_store::commit(change& c, const std::string& event_id, instant now,
             s->bind(6, o.room.id);
             s->bind(7, o.incident.n);
             s->bind(8, o.to_user.id);
-            s->bind(9, o.body.encode());
+            s->bind(9, encode_rich_text(o.body));
             s->bind(10, o.thread.id);
             s->bind(11, o.room_name);
             s->bind(12, join_users(o.invite));
@@ -1269,7 +1270,7 @@ std::vector<outbox_row> sqlite_store::pending_outbox(std::size_t limit) {
             row.msg.room = room_ref{col_text(*s, 5), col_text(*s, 6)};
             row.msg.incident = incident_id{s->getColumn(7).getInt64()};
             row.msg.to_user = user_ref{col_text(*s, 8)};
-            row.msg.body = rich_text::decode(col_text(*s, 9));
+            row.msg.body = decode_rich_text(col_text(*s, 9));
             row.msg.thread = message_id{col_text(*s, 10)};
             row.msg.room_name = col_text(*s, 11);
             row.msg.invite = split_users(col_text(*s, 12));
@@ -1426,7 +1427,7 @@ std::optional<std::string> sqlite_store::bot_post(incident_id inc, const message
         q.bind(1, id.id);
         q.bind(2, inc.n);
         if (!q.executeStep()) return std::nullopt;
-        return rich_text::decode(col_text(q, 0)).plain();
+        return decode_rich_text(col_text(q, 0)).plain();
     });
 }
 

@@ -414,7 +414,7 @@ void matrix_adapter::post_ephemeral(const room_ref& room, const user_ref& user, 
     // Matrix has no ephemeral messages (caps() says so); the engine never calls this.
     rich_text t;
     t.mention(user.id).text(" ").append(body);
-    post(room, t, message_id{}, "eph-" + tag_of(room.id + user.id + body.encode()), std::move(cb));
+    post(room, t, message_id{}, "eph-" + tag_of(room.id + user.id + body.plain() + to_html(body)), std::move(cb));
 }
 
 void matrix_adapter::edit(const room_ref& room, const message_id& id, const rich_text& body, done cb) {
@@ -427,7 +427,7 @@ void matrix_adapter::edit(const room_ref& room, const message_id& id, const rich
     rel["event_id"] = id.id;
     c["m.new_content"] = std::move(fresh);
     c["m.relates_to"] = std::move(rel);
-    send_event(room.id, "m.room.message", txn("edit-" + tag_of(id.id + body.encode())), c, "edit", std::move(cb));
+    send_event(room.id, "m.room.message", txn("edit-" + tag_of(id.id + body.plain() + to_html(body))), c, "edit", std::move(cb));
 }
 
 void matrix_adapter::set_topic(const room_ref& room, const std::string& topic, done cb) {

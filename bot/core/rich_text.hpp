@@ -60,8 +60,11 @@ public:
 
     /// The spans in order.
     const std::vector<span>& spans() const { return spans_; }
-    /// Replaces the spans (used when loading from the store).
-    void assign(std::vector<span> s) { spans_ = std::move(s); }
+    /// Replaces the spans and the buttons (used when loading from the store).
+    void assign(std::vector<span> s, std::vector<action> a = {}) {
+        spans_ = std::move(s);
+        actions_ = std::move(a);
+    }
     /// The buttons in order.
     const std::vector<action>& actions() const { return actions_; }
     /// Plain text: styles dropped, text kept exactly; buttons left out.
@@ -70,12 +73,6 @@ public:
     bool empty() const { return spans_.empty(); }
     bool operator==(const rich_text&) const = default;
 
-    /// A compact, lossless encoding for storage ("<style><len>:<text>" per span, then
-    /// "a<len>:<label><len>:<command>" per button; a room link is "r<len>:<name><len>:<id>";
-    /// an encoding without buttons is the old one).
-    std::string encode() const;
-    /// Reverses encode(); a malformed input yields its whole text as one plain span.
-    static rich_text decode(std::string_view s);
 
 private:
     std::vector<span> spans_;
