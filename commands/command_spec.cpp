@@ -1,4 +1,5 @@
 #include "commands/command_spec.hpp"
+#include "commands/nudges.hpp"
 
 #include "bot/core/text.hpp"
 
@@ -81,8 +82,11 @@ const command_spec* find_command(std::string_view name) {
 }
 
 const std::vector<std::string_view>& nudge_kinds() {
-    static const std::vector<std::string_view> kinds = {"commander", "scribe",  "update", "rotation",
-                                                        "hypothesis", "rollback", "close"};
+    static const std::vector<std::string_view> kinds = [] {
+        std::vector<std::string_view> names;
+        for (auto k : all_nudge_kinds) names.push_back(to_string(k));
+        return names;
+    }();
     return kinds;
 }
 

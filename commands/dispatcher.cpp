@@ -758,8 +758,7 @@ void cmd_timeline(context& cx, const parsed_command& c) {
 void cmd_snooze(context& cx, const parsed_command& c) {
     if (c.args.size() != 2) return cx.usage(*c.spec);
     auto kind = ascii_lower(c.args[0]);
-    const auto& kinds = nudge_kinds();
-    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end())
+    if (!parse_nudge_kind(kind))
         return cx.usage(*c.spec, fmt::format("\"{}\" is not a nudge kind.", clean_line(c.args[0], 20)));
     auto d = parse_duration(c.args[1]);
     if (!d) return cx.usage(*c.spec, fmt::format("\"{}\" is not a duration like 30m or 2h.", clean_line(c.args[1], 20)));
@@ -1295,7 +1294,7 @@ void send_nudge(context& cx, const nudge& n) {
     const bool told_stakeholders = n.escalate && cx.can_announce();
     rich_text room;
     std::string record;
-    if (n.kind == "commander") {
+    if (n.kind == nudge_kind::commander) {
         auto alone = format_span(cx.now - role_empty_since(inc, role::commander));
         room.text("⏰ ").bold(id + " has no commander").text(fmt::format(" ({}). Someone take command: ", alone));
         room.code(p + " commander @you");
@@ -1307,13 +1306,13 @@ void send_nudge(context& cx, const nudge& n) {
                                rich_text{}.text("🔒 ").bold(id).text(" (private)" + line));
             if (told_stakeholders) record += "; escalated to the announcement room";
         }
-    } else if (n.kind == "scribe") {
+    } else if (n.kind == nudge_kind::scribe) {
         room.text("⏰ ");
         address_commander(room, inc, id + " has no scribe");
         room.text(" yet. Decisions and dead ends get lost without one: ");
         room.code(p + " scribe @someone");
         record = "no scribe";
-    } else if (n.kind == "update") {
+    } else if (n.kind == nudge_kind::update) {
         const instant due_at = *inc.next_update_due;
         const instant promised = promised_update_time(inc, due_at);
         room.text(n.escalate ? "⚠️ " : "⏰ ");
@@ -1355,7 +1354,7 @@ void send_nudge(context& cx, const nudge& n) {
             record = fmt::format("status update due for {}", since);
         }
         room.code(update_example(p, t));
-    } else if (n.kind == "rotation") {
+    } else if (n.kind == nudge_kind::rotation) {
         const shift* s = nullptr;
         for (const auto& x : inc.shifts)
             if (x.open() && x.user == n.subject && x.held == n.subject_role) s = &x;
@@ -1372,7 +1371,7 @@ void send_nudge(context& cx, const nudge& n) {
         if (n.step == 1) room.line().append(briefing_view(inc, cx.now));
         record = fmt::format("rotation for @{} ({} for {}){}", n.subject.id, to_string(n.subject_role), held,
                              n.step == 1 ? ", briefing posted" : "");
-    } else if (n.kind == "hypothesis") {
+    } else if (n.kind == nudge_kind::hypothesis) {
         const auto& h = inc.hypotheses.at(std::size_t(n.hypothesis - 1));
         room.text("🧪 ").bold(fmt::format("H{} has been open {}", h.n, format_span(cx.now - h.opened_at)))
             .text(" with no evidence: " + h.text + ". Confirm it (")
@@ -1381,14 +1380,14 @@ void send_nudge(context& cx, const nudge& n) {
             .code(fmt::format("{} rule-out H{} <evidence>", p, h.n))
             .text(") or say what you are waiting for.");
         record = fmt::format("H{} open {} without evidence", h.n, format_span(cx.now - h.opened_at));
-    } else if (n.kind == "rollback") {
+    } else if (n.kind == nudge_kind::rollback) {
         room.text("🤔 ").bold(fmt::format("{} minutes in, no hypothesis yet and the harm goes on.",
                                          (cx.now - inc.times.declared) / std::chrono::minutes{1}));
         room.text(" What changed just before it started (deploys, config, flags, traffic, dependencies)? "
                   "Would a rollback stop the harm?");
         room.line().text("Record it: ").code(p + " change <what changed>").text(" · ").code(p + " hypothesis <what you suspect>");
         record = "asked what changed and whether a rollback would stop the harm";
-    } else if (n.kind == "close") {
+    } else if (n.kind == nudge_kind::close) {
         room.text("📋 ");
         address_commander(room, inc, fmt::format("{} has been resolved for {}", id, format_span(cx.now - *inc.times.resolved)));
         room.text(". Close it to draft the postmortem: ").code(p + " close").text(" (or ").code(p + " reopen <reason>").text(").");
@@ -1397,7 +1396,7 @@ void send_nudge(context& cx, const nudge& n) {
     cx.to_incident_room(room);
     // The topic still shows the time that has passed: it says overdue from the first
     // reminder on (the later ones would set the same text again).
-    if (n.kind == "update" && n.step == 1 && !n.escalate) cx.refresh_topic();
+    if (n.kind == nudge_kind::update && n.step == 1 && !n.escalate) cx.refresh_topic();
     cx.system("nudge", fmt::format("{} nudge: {}", n.kind, record));
 }
 

@@ -5,6 +5,26 @@
 
 namespace firebreak {
 
+std::string_view to_string(nudge_kind k) {
+    switch (k) {
+        case nudge_kind::commander: return "commander";
+        case nudge_kind::scribe: return "scribe";
+        case nudge_kind::update: return "update";
+        case nudge_kind::rotation: return "rotation";
+        case nudge_kind::hypothesis: return "hypothesis";
+        case nudge_kind::rollback: return "rollback";
+        case nudge_kind::close: return "close";
+    }
+    return "update";
+}
+
+std::optional<nudge_kind> parse_nudge_kind(std::string_view name) {
+    for (auto k : all_nudge_kinds)
+        if (to_string(k) == name) return k;
+    return std::nullopt;
+}
+
+
 namespace {
 
 std::string sequence_at(std::string_view kind, instant at) { return fmt::format("{}@{}", kind, to_unix_ms(at)); }
@@ -53,15 +73,15 @@ private:
         return last(sequence) + repeat;
     }
 
-    void add(std::string kind, std::string sequence, int step, instant due) {
+    void add(nudge_kind kind, std::string sequence, int step, instant due) {
         nudge n;
         n.incident = inc_.id;
-        n.kind = std::move(kind);
+        n.kind = kind;
         n.sequence = std::move(sequence);
         n.step = step;
         // A snoozed kind waits for the end of its snooze, and is sent then if its
         // condition still holds.
-        auto s = inc_.snoozed_until.find(n.kind);
+        auto s = inc_.snoozed_until.find(std::string(to_string(n.kind)));
         n.due = s != inc_.snoozed_until.end() ? std::max(due, s->second) : due;
         out_.push_back(std::move(n));
     }
@@ -85,7 +105,7 @@ private:
         else if (t_.no_commander_repeat.count() > 0) due = last(seq) + t_.no_commander_repeat;
         else if (escalation) due = last(seq) + t_.no_commander_after;
         if (!due) return;
-        add("commander", seq, step, *due);
+        add(nudge_kind::commander, seq, step, *due);
         out_.back().escalate = escalation;
     }
 
@@ -94,7 +114,7 @@ private:
         if (inc_.scribe() || t_.no_scribe_after.count() <= 0) return;
         auto since = empty_since(role::scribe);
         auto seq = sequence_at("scribe", since);
-        if (sent(seq) == 0) add("scribe", seq, 1, since + t_.no_scribe_after);
+        if (sent(seq) == 0) add(nudge_kind::scribe, seq, 1, since + t_.no_scribe_after);
     }
 
     // The update due: reminders in the room from the due time (the cadence or an
@@ -108,7 +128,7 @@ private:
         const auto seq = "update@" + id;
         const int step = sent(seq) + 1;
         std::optional<instant> due = step == 1 ? std::optional<instant>(due_at) : repeat_after(seq, t_.update_every);
-        if (due) add("update", seq, step, *due);
+        if (due) add(nudge_kind::update, seq, step, *due);
         // Late for stakeholders only past the promise, and never sooner after the first
         // reminder than the escalation delay (a reminder held back by a snooze or a
         // restart still gets its ten minutes).
@@ -116,7 +136,7 @@ private:
         const auto late = "update-late@" + id;
         if (sent(late) > 0) return;
         const instant first = inc_.nudges.at(seq).first;
-        add("update", late, 1, std::max(promised(due_at), first) + t_.update_overdue_escalation);
+        add(nudge_kind::update, late, 1, std::max(promised(due_at), first) + t_.update_overdue_escalation);
         out_.back().escalate = true;
     }
 
@@ -140,7 +160,7 @@ private:
             int step = sent(seq) + 1;
             std::optional<instant> due = step == 1 ? s.start + t_.rotation_after : repeat_after(seq, t_.rotation_repeat);
             if (!due) continue;
-            add("rotation", seq, step, *due);
+            add(nudge_kind::rotation, seq, step, *due);
             out_.back().subject = s.user;
             out_.back().subject_role = s.held;
         }
@@ -153,7 +173,7 @@ private:
             if (h.result != outcome::open || h.withdrawn) continue;
             auto seq = fmt::format("hypothesis:H{}", h.n);
             if (sent(seq) > 0) continue;
-            add("hypothesis", seq, 1, std::max(h.opened_at, active_since()) + t_.hypothesis_timebox);
+            add(nudge_kind::hypothesis, seq, 1, std::max(h.opened_at, active_since()) + t_.hypothesis_timebox);
             out_.back().hypothesis = h.n;
         }
     }
@@ -163,14 +183,14 @@ private:
         if (t_.what_changed_after.count() <= 0) return;
         if (inc_.state >= status::mitigated || !inc_.live_hypotheses().empty()) return;
         auto seq = sequence_at("rollback", inc_.times.declared);
-        if (sent(seq) == 0) add("rollback", seq, 1, inc_.times.declared + t_.what_changed_after);
+        if (sent(seq) == 0) add(nudge_kind::rollback, seq, 1, inc_.times.declared + t_.what_changed_after);
     }
 
     // Resolved but left open.
     void close() {
         if (inc_.state != status::resolved || !inc_.times.resolved || t_.close_after.count() <= 0) return;
         auto seq = sequence_at("close", *inc_.times.resolved);
-        if (sent(seq) == 0) add("close", seq, 1, *inc_.times.resolved + t_.close_after);
+        if (sent(seq) == 0) add(nudge_kind::close, seq, 1, *inc_.times.resolved + t_.close_after);
     }
 
     const incident& inc_;

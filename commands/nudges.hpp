@@ -10,16 +10,35 @@
 // one step at a time instead of firing every missed step at once.
 #include "bot/core/engine_state.hpp"
 
+#include <fmt/format.h>
+
+#include <array>
 #include <optional>
+#include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace firebreak {
 
+/// What a nudge is about; also what `snooze` names.
+enum class nudge_kind { commander, scribe, update, rotation, hypothesis, rollback, close };
+
+/// Every kind, in the order help lists them.
+inline constexpr std::array<nudge_kind, 7> all_nudge_kinds{nudge_kind::commander, nudge_kind::scribe,
+                                                           nudge_kind::update,    nudge_kind::rotation,
+                                                           nudge_kind::hypothesis, nudge_kind::rollback,
+                                                           nudge_kind::close};
+/// "commander", "scribe", "update", ... (the names snoozes are stored and typed by).
+std::string_view to_string(nudge_kind k);
+/// The kind with this name, if any.
+std::optional<nudge_kind> parse_nudge_kind(std::string_view name);
+inline std::ostream& operator<<(std::ostream& o, nudge_kind k) { return o << to_string(k); }
+
 /// One step of one nudge sequence.
 struct nudge {
     incident_id incident;
-    std::string kind;          ///< a snooze kind: commander, scribe, update, rotation, hypothesis, rollback, close
+    nudge_kind kind = nudge_kind::update;
     std::string sequence;      ///< key in incident::nudges, e.g. "update@1800000000000"
     int step = 1;              ///< 1 for the first nudge of the sequence
     instant due{};             ///< when it is due (already past for a due nudge)
@@ -55,3 +74,10 @@ instant promised_update_time(const incident& inc, instant due_at);
 std::string nudge_event_id(const nudge& n);
 
 }  // namespace firebreak
+
+template <>
+struct fmt::formatter<firebreak::nudge_kind> : fmt::formatter<std::string_view> {
+    auto format(firebreak::nudge_kind k, fmt::format_context& ctx) const {
+        return fmt::formatter<std::string_view>::format(firebreak::to_string(k), ctx);
+    }
+};

@@ -141,7 +141,7 @@ TEST_CASE("no commander: the room three times, then the announcement room, then 
     CHECK(std::count(seq.begin(), seq.end(), "14:40 commander#4!") == 1);
     std::size_t commander_nudges = 0;
     for (const auto& s : h.sent)
-        if (s.n.kind == "commander") {
+        if (s.n.kind == nudge_kind::commander) {
             ++commander_nudges;
             CHECK(room_text(s.c).find("INC-1 has no commander") != std::string::npos);
             CHECK(room_text(s.c).find("!incident commander @you") != std::string::npos);
@@ -178,7 +178,7 @@ TEST_CASE("no scribe: the commander is asked once, unless a scribe came first", 
         h.run_until(at(15, 0));
         std::vector<std::string> scribe;
         for (const auto& s : h.sent)
-            if (s.n.kind == "scribe") {
+            if (s.n.kind == nudge_kind::scribe) {
                 scribe.push_back(format_hhmm(s.at));
                 CHECK(room_text(s.c).find("@maya, INC-1 has no scribe yet") != std::string::npos);
                 CHECK(room_text(s.c).find("!incident scribe @someone") != std::string::npos);
@@ -189,7 +189,7 @@ TEST_CASE("no scribe: the commander is asked once, unless a scribe came first", 
         h.run_until(at(14, 9));
         h.slash("maya", f.room, "scribe @sam");
         h.run_until(at(15, 0));
-        for (const auto& s : h.sent) CHECK(s.n.kind != "scribe");
+        for (const auto& s : h.sent) CHECK(s.n.kind != nudge_kind::scribe);
     }
 }
 
@@ -201,7 +201,7 @@ TEST_CASE("the update nudge names the commander, the cadence and the last update
     h.run_until(at(14, 25));
     REQUIRE_FALSE(h.sent.empty());
     const auto& due = h.sent.back();
-    CHECK(due.n.kind == "update");
+    CHECK(due.n.kind == nudge_kind::update);
     CHECK(room_text(due.c).find("@maya, the INC-1 status update is due now (SEV2: every 30m; last 14:10 UTC, 15m ago)") !=
           std::string::npos);
     CHECK(room_text(due.c).find("!incident update impact: <who is affected> ; actions: <what we do> ; needs: <asks> ; next: 30m") !=
@@ -234,7 +234,7 @@ TEST_CASE("resolving stops update, rotation and hypothesis nudges — closing st
     CHECK(h.sent.empty());
     h.run_until(at(14, 5) + 24h);
     REQUIRE(h.sent.size() == 1);
-    CHECK(h.sent[0].n.kind == "close");
+    CHECK(h.sent[0].n.kind == nudge_kind::close);
     CHECK(room_text(h.sent[0].c).find("@maya, INC-1 has been resolved for 1d 0h 00m") != std::string::npos);
     h.slash("maya", f.room, "close");
     h.run_until(at(14, 0) + 72h);
@@ -251,7 +251,7 @@ TEST_CASE("rotation: every role holder after two hours, every 30 min, until a ha
     h.run_until(at(16, 0));
     std::vector<std::string> who;
     for (const auto& s : h.sent)
-        if (s.n.kind == "rotation") who.push_back(s.n.subject.id + "/" + to_string(s.n.subject_role));
+        if (s.n.kind == nudge_kind::rotation) who.push_back(s.n.subject.id + "/" + to_string(s.n.subject_role));
     CHECK(who == std::vector<std::string>{"maya/commander", "sam/scribe", "priya/sme"});
     const auto& maya = h.sent.at(h.sent.size() - 3);
     auto text = room_text(maya.c);
@@ -291,7 +291,7 @@ TEST_CASE("snooze quiets one kind of nudge until it ends", "[commands][nudges]")
     h.slash("maya", f.room, "snooze update 45m");  // until 15:05
     CHECK(h.inc(f.n).snoozed_until.at("update") == at(15, 5));
     h.run_until(at(15, 4));
-    for (const auto& s : h.sent) CHECK(s.n.kind != "update");
+    for (const auto& s : h.sent) CHECK(s.n.kind != nudge_kind::update);
     SECTION("still due when the snooze ends: sent then, escalated ten minutes later") {
         h.run_until(at(15, 20));
         CHECK(sequence_of(h) == std::vector<std::string>{"15:05 update#1", "15:15 update#1!"});
@@ -324,7 +324,7 @@ TEST_CASE("what changed? is asked once when nothing is suspected or mitigated", 
     SECTION("a hypothesis first: not asked") {
         h.slash("sam", f.room, "hypothesis bad deploy");
         h.run_until(at(14, 29));
-        for (const auto& s : h.sent) CHECK(s.n.kind != "rollback");
+        for (const auto& s : h.sent) CHECK(s.n.kind != nudge_kind::rollback);
     }
     SECTION("mitigated first: not asked") {
         h.slash("maya", f.room, "status mitigated");
@@ -343,7 +343,7 @@ TEST_CASE("every timing is configurable per severity — zero turns a nudge off"
     h.open("dev", "Search slow --sev 2");
     h.run_until(at(15, 5));
     std::vector<std::string> one, two;
-    for (const auto& s : h.sent) (s.n.incident.n == n1 ? one : two).push_back(format_hhmm(s.at) + " " + s.n.kind);
+    for (const auto& s : h.sent) (s.n.incident.n == n1 ? one : two).push_back(format_hhmm(s.at) + " " + std::string(to_string(s.n.kind)));
     CHECK(one == std::vector<std::string>{"14:03 scribe", "15:00 rotation"});
     CHECK(two == std::vector<std::string>{"14:10 scribe", "14:10 rollback", "14:30 update", "14:40 update",
                                           "15:00 update"});
@@ -355,7 +355,7 @@ TEST_CASE("apply_nudge sends nothing that is not due at this step", "[commands][
     auto plan = planned_nudges(h.inc(f.n), h.settings);
     REQUIRE_FALSE(plan.empty());
     auto first = plan.front();
-    CHECK(first.kind == "update");
+    CHECK(first.kind == nudge_kind::update);
     CHECK(first.due == at(14, 30));
     // Not yet due.
     CHECK(apply_nudge(h.state, first, at(14, 29), h.settings).empty());
