@@ -445,9 +445,13 @@ void matrix_adapter::set_topic(const room_ref& room, const std::string& topic, d
 void matrix_adapter::set_moderator(const room_ref& room, const user_ref& promote, const user_ref& demote, done cb) {
     const std::string url =
         fmt::format("{}/rooms/{}/state/m.room.power_levels/", client_v3, net::url_encode(room.id));
+    // Only Matrix users other than the bot have a rank firebreak gives; "" for anyone else.
+    auto ranked = [this](const user_ref& u) {
+        std::string id = u.empty() ? std::string{} : to_mxid(u);
+        return id == bot_mxid_ || server_of(id).empty() ? std::string{} : id;
+    };
     call(api_http_, "GET", url, nullptr,
-         [this, url, up = to_mxid(promote), down = to_mxid(demote), promote, demote,
-          cb = std::move(cb)](const net::http_response& r) mutable {
+         [this, url, up = ranked(promote), down = ranked(demote), cb = std::move(cb)](const net::http_response& r) mutable {
              if (auto no = refused(r, "power levels")) return cb(*no);
              auto levels = json_object(r.body);
              if (!levels) return cb(delivery{error_kind::invalid, "power levels: not a JSON object", {}, {}, {}});
@@ -459,13 +463,12 @@ void matrix_adapter::set_moderator(const room_ref& room, const user_ref& promote
                  return it != users.end() && it->value().is_int64() ? it->value().get_int64() : 0;
              };
              bool changed = false;
-             // Only the rank firebreak gives: an admin (100) handing over stays an admin,
-             // and the bot never touches its own.
-             if (!demote.empty() && down != bot_mxid_ && !server_of(down).empty() && level_of(down) == 50) {
+             // Only the rank firebreak gives: an admin (100) handing over stays an admin.
+             if (!down.empty() && level_of(down) == 50) {
                  users.erase(down);
                  changed = true;
              }
-             if (!promote.empty() && up != bot_mxid_ && !server_of(up).empty() && level_of(up) < 50) {
+             if (!up.empty() && level_of(up) < 50) {
                  users[up] = 50;
                  changed = true;
              }

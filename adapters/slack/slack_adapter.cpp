@@ -57,11 +57,6 @@ std::string str(const json::object& o, std::string_view key) {
     return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string{};
 }
 
-// Slack ids are upper-case letters and digits; console-style names are not Slack users.
-bool slack_user_id(const std::string& id) {
-    return !id.empty() && std::all_of(id.begin(), id.end(), [](unsigned char c) { return std::isupper(c) || std::isdigit(c); });
-}
-
 }  // namespace
 
 slack_adapter::slack_adapter(asio::any_io_executor ex, slack_options o, const clock& clk)
@@ -546,7 +541,7 @@ void slack_adapter::react(const room_ref& room, const message_id& msg, const std
 void slack_adapter::invite(const room_ref& room, const std::vector<user_ref>& users, done cb) {
     std::string list;
     for (const auto& u : users) {
-        if (!slack_user_id(u.id) || u.id == bot_user_) continue;
+        if (!is_slack_id(u.id) || u.id == bot_user_) continue;
         if (list.find(u.id) != std::string::npos) continue;
         if (!list.empty()) list += ',';
         list += u.id;

@@ -576,6 +576,10 @@ std::optional<chat_event> translate_interaction(const json::object& payload, ins
     return ce;
 }
 
+bool is_slack_id(std::string_view id) {
+    return !id.empty() && std::all_of(id.begin(), id.end(), [](unsigned char c) { return std::isupper(c) || std::isdigit(c); });
+}
+
 std::string to_mrkdwn(const rich_text& t) {
     // mrkdwn opens `*`, `_` and `` ` `` only before a non-space and closes them only after
     // one, and "*a**b*" is not one bold run. So adjacent spans of one style are merged,
@@ -598,9 +602,7 @@ std::string to_mrkdwn(const rich_text& t) {
             case span::style::code: marker = '`'; break;
             case span::style::mention:
                 // Slack ids are upper-case letters and digits; anything else stays text.
-                if (!s.text.empty() && std::all_of(s.text.begin(), s.text.end(), [](unsigned char c) {
-                        return std::isupper(c) || std::isdigit(c);
-                    })) {
+                if (is_slack_id(s.text)) {
                     out += "<@" + s.text + ">";
                 } else {
                     out += '@';
@@ -610,9 +612,7 @@ std::string to_mrkdwn(const rich_text& t) {
             case span::style::room:
                 // A channel id renders as the channel's name, linked; before one is known
                 // the name stays text.
-                if (!s.ref.empty() && std::all_of(s.ref.begin(), s.ref.end(), [](unsigned char c) {
-                        return std::isupper(c) || std::isdigit(c);
-                    })) {
+                if (is_slack_id(s.ref)) {
                     out += "<#" + s.ref + ">";
                 } else {
                     out += '#';

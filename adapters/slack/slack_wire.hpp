@@ -43,6 +43,10 @@ std::string readable_text(std::string_view text);
 /// (its own messages, other bots' posts, event types it does not track).
 std::optional<chat_event> translate_event(const boost::json::object& payload, const std::string& bot_user);
 
+/// Whether `id` has the shape of a Slack id (users, channels): upper-case letters and
+/// digits. Console-style names ("maya") are not.
+bool is_slack_id(std::string_view id);
+
 /// A Slack user object's name as people see it: the profile's display name, else its
 /// real name, else the account name; none when all are empty.
 std::optional<std::string> name_of_user(const boost::json::object& user);

@@ -55,9 +55,16 @@ rich_text& rich_text::append(const rich_text& other) {
 }
 
 std::string rich_text::plain() const {
+    return plain([](const std::string& id) { return "@" + id; });
+}
+
+std::string rich_text::plain(const std::function<std::string(const std::string& user_id)>& person) const {
     std::string out;
     for (const auto& s : spans_) {
-        if (s.look == span::style::mention) out += '@';
+        if (s.look == span::style::mention) {
+            out += person(s.text);
+            continue;
+        }
         if (s.look == span::style::room) out += '#';
         out += s.text;
     }

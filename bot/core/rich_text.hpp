@@ -3,6 +3,7 @@
 // console plain text) and every platform gets a plain fallback from the same value.
 // A message may also offer buttons (actions) for its next steps; platforms that can
 // show them do (Slack), the others and the plain fallback leave them out.
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,8 +48,6 @@ public:
     /// empty: the runtime fills it in at delivery, where the room is known). Plain form
     /// "#name".
     rich_text& room_link(std::string_view name, std::string_view room_id = {});
-    /// Mutable spans, for the runtime to fill in what only delivery knows.
-    std::vector<span>& spans_to_resolve() { return spans_; }
     /// Ends the current line.
     rich_text& line();
     /// Starts a bullet item on a new line.
@@ -69,6 +68,8 @@ public:
     const std::vector<action>& actions() const { return actions_; }
     /// Plain text: styles dropped, text kept exactly; buttons left out.
     std::string plain() const;
+    /// The same with each mention written as `person` gives it (plain() writes "@id").
+    std::string plain(const std::function<std::string(const std::string& user_id)>& person) const;
     /// Whether no text has been added (buttons alone do not make a message).
     bool empty() const { return spans_.empty(); }
     bool operator==(const rich_text&) const = default;

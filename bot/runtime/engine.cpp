@@ -284,6 +284,9 @@ void engine::deliver_row(const outbox_row& row, std::function<void(bool)> next) 
         }
     }
     auto done = [this, row, next](delivery d) { finish_row(row, d, next); };
+    // Room links in the body point at rooms that exist by now (rows go out in order).
+    rich_text linked;
+    const rich_text& body = with_links(m.body, inc, m.platform, linked);
     switch (m.op) {
         case outbound_op::post:
             if (!m.reaction.empty() && a.caps().reactions) return a.react(room, m.reaction_to, m.reaction, done);
@@ -292,9 +295,9 @@ void engine::deliver_row(const outbox_row& row, std::function<void(bool)> next) 
                 store_.mark_sent(row.id, message_id{}, clock_.now());
                 return next(true);
             }
-            return a.post(room, resolved(m.body, inc, m.platform), m.thread, fmt::format("fb-{}", row.id), done);
+            return a.post(room, body, m.thread, fmt::format("fb-{}", row.id), done);
         case outbound_op::ephemeral: {
-            if (a.caps().ephemeral) return a.post_ephemeral(room, m.to_user, resolved(m.body, inc, m.platform), done);
+            if (a.caps().ephemeral) return a.post_ephemeral(room, m.to_user, body, done);
             room_ref where = room;
             message_id thread = m.thread;
             if (m.fallback == ephemeral_fallback::drop) {
@@ -315,7 +318,7 @@ void engine::deliver_row(const outbox_row& row, std::function<void(bool)> next) 
                 where = *own;
                 thread = {};
             }
-            return a.post(where, rich_text{}.mention(m.to_user.id).text(" ").append(resolved(m.body, inc, m.platform)), thread,
+            return a.post(where, rich_text{}.mention(m.to_user.id).text(" ").append(body), thread,
                           fmt::format("fb-{}", row.id), done);
         }
         case outbound_op::set_topic:
@@ -455,41 +458,28 @@ const std::map<std::string, std::string>* engine::names_on(const std::string& pl
     return &it->second;
 }
 
-rich_text engine::resolved(const rich_text& body, const incident* inc, const std::string& platform) {
-    auto links = std::any_of(body.spans().begin(), body.spans().end(),
-                             [](const span& s) { return s.look == span::style::room && s.ref.empty(); });
-    if (!links || !inc) return body;
+const rich_text& engine::with_links(const rich_text& body, const incident* inc, const std::string& platform,
+                                    rich_text& scratch) {
+    auto unlinked = [](const span& s) { return s.look == span::style::room && s.ref.empty(); };
+    if (!inc || std::none_of(body.spans().begin(), body.spans().end(), unlinked)) return body;
     auto room = inc->room_on(platform);
     if (!room) return body;  // never opened: the name stays as text
-    rich_text out = body;
-    for (auto& s : out.spans_to_resolve())
-        if (s.look == span::style::room && s.ref.empty()) s.ref = room->id;
-    return out;
+    std::vector<span> spans = body.spans();
+    for (auto& s : spans)
+        if (unlinked(s)) s.ref = room->id;
+    scratch.assign(std::move(spans), body.actions());
+    return scratch;
 }
 
 std::string engine::without_mentions(const rich_text& body, const std::string& platform) {
-    static const std::map<std::string, std::string> none;
-    const auto* known = names_on(platform);
-    const auto& names = known ? *known : none;
-    std::string out;
-    for (const auto& s : body.spans()) {
-        if (s.look == span::style::room) {
-            out += '#' + s.text;
-            continue;
-        }
-        if (s.look != span::style::mention) {
-            out += s.text;
-            continue;
-        }
-        auto it = names.find(s.text);
-        if (it == names.end()) {
-            out += '@' + s.text;
-            continue;
-        }
-        auto shared = std::count_if(names.begin(), names.end(), [&](const auto& kv) { return kv.second == it->second; });
-        out += shared > 1 ? fmt::format("{} (@{})", it->second, s.text) : it->second;
-    }
-    return out;
+    const auto* names = names_on(platform);
+    return body.plain([names](const std::string& id) {
+        if (!names) return "@" + id;
+        auto it = names->find(id);
+        if (it == names->end()) return "@" + id;
+        auto shared = std::count_if(names->begin(), names->end(), [&](const auto& kv) { return kv.second == it->second; });
+        return shared > 1 ? fmt::format("{} (@{})", it->second, id) : it->second;
+    });
 }
 
 }  // namespace firebreak

@@ -120,9 +120,10 @@ private:
     // The display names known on a platform (read from the store the first time); null
     // when the store cannot say.
     const std::map<std::string, std::string>* names_on(const std::string& platform);
-    // What only delivery knows, filled into a body: the ids of the rooms it links to
-    // (the rooms of `inc`).
-    rich_text resolved(const rich_text& body, const incident* inc, const std::string& platform);
+    // `body` with what only delivery knows filled in, the ids of the rooms it links to (the
+    // rooms of `inc`): `body` itself when there is nothing to fill, else `scratch`.
+    const rich_text& with_links(const rich_text& body, const incident* inc, const std::string& platform,
+                                rich_text& scratch);
     // A body for a place that shows no mentions (a topic): people by display name, with
     // their id only where two share a name.
     std::string without_mentions(const rich_text& body, const std::string& platform);

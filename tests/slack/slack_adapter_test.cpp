@@ -643,6 +643,18 @@ TEST_CASE("📌 on firebreak's own status update puts it on the record, highligh
     CHECK_SLACK_CONFORMS(spec);
 }
 
+namespace {
+
+// The answers the fake took through slash commands' response_urls, in order.
+std::vector<slack_call> response_url_answers(const fake_slack& slack) {
+    std::vector<slack_call> out;
+    for (auto& c : slack.calls())
+        if (c.method.empty() && c.target.rfind("/commands/", 0) == 0) out.push_back(c);
+    return out;
+}
+
+}  // namespace
+
 TEST_CASE("a slash command in a channel firebreak is not in is answered through its response_url",
           "[slack]") {
     slack_world world;
@@ -665,13 +677,9 @@ TEST_CASE("a slash command in a channel firebreak is not in is answered through 
     REQUIRE(rig.until([&] { return rig.bot_said(random, "INC-1", false) || rig.bot_said(random, "INC-1", true); }));
 
     // The answers went to the commands' response_urls, and Slack took each of them.
-    std::size_t answered = 0;
-    for (auto& c : slack.calls())
-        if (c.method.empty() && c.target.rfind("/commands/", 0) == 0) {
-            ++answered;
-            CHECK(c.status == 200);
-        }
-    CHECK(answered >= 2);
+    auto answered = response_url_answers(slack);
+    for (auto& c : answered) CHECK(c.status == 200);
+    CHECK(answered.size() >= 2);
     CHECK_SLACK_CONFORMS(spec);
 }
 
@@ -682,12 +690,7 @@ TEST_CASE("a response_url is used at most five times and for 30 minutes, then th
     auto random = slack.create_channel("random", {maya, dana});
     slack.push_slash_command(random, maya, "help");
     REQUIRE(rig.until([&] { return rig.bot_said(random, "declare", true); }));
-    auto hook_calls = [&] {
-        std::size_t n = 0;
-        for (auto& c : slack.calls())
-            if (c.method.empty() && c.target.rfind("/commands/", 0) == 0) ++n;
-        return n;
-    };
+    auto hook_calls = [&] { return response_url_answers(slack).size(); };
     REQUIRE(hook_calls() == 1);  // the help answer
 
     // Four more posts in the channel take the same URL; the sixth finds none left and
@@ -719,7 +722,6 @@ TEST_CASE("a response_url is used at most five times and for 30 minutes, then th
     CHECK_FALSE(outcomes[1].ok());
     CHECK(hook_calls() == 7);
     // Slack (the fake) took every use: none was beyond a URL's limits.
-    for (auto& c : slack.calls())
-        if (c.method.empty() && c.target.rfind("/commands/", 0) == 0) CHECK(c.status == 200);
+    for (auto& c : response_url_answers(slack)) CHECK(c.status == 200);
     CHECK_SLACK_CONFORMS(spec);
 }

@@ -423,21 +423,22 @@ private:
         if (it == r->state.end()) return std::nullopt;
         return r->events[it->second].event.at("content").as_object();
     }
-    std::int64_t user_level(const std::string& room_id, const std::string& user) const {
+    // A level from the room's power levels: `table`[`key`], else `fallback_key`, else
+    // `absent` (0 for a room without power levels, as the spec's defaults have it).
+    std::int64_t level(const std::string& room_id, const char* table, const std::string& key, const char* fallback_key,
+                       std::int64_t absent) const {
         auto pl = current_power_levels(room_id);
         if (!pl) return 0;
-        if (const auto* u = pl->if_contains("users"); u && u->is_object())
-            if (const auto* v = u->as_object().if_contains(user); v && v->is_int64()) return v->as_int64();
-        if (const auto* d = pl->if_contains("users_default"); d && d->is_int64()) return d->as_int64();
-        return 0;
+        if (const auto* t = pl->if_contains(table); t && t->is_object())
+            if (const auto* v = t->as_object().if_contains(key); v && v->is_int64()) return v->as_int64();
+        if (const auto* d = pl->if_contains(fallback_key); d && d->is_int64()) return d->as_int64();
+        return absent;
+    }
+    std::int64_t user_level(const std::string& room_id, const std::string& user) const {
+        return level(room_id, "users", user, "users_default", 0);
     }
     std::int64_t required_level(const std::string& room_id, const std::string& type) const {
-        auto pl = current_power_levels(room_id);
-        if (!pl) return 0;
-        if (const auto* e = pl->if_contains("events"); e && e->is_object())
-            if (const auto* v = e->as_object().if_contains(type); v && v->is_int64()) return v->as_int64();
-        if (const auto* d = pl->if_contains("state_default"); d && d->is_int64()) return d->as_int64();
-        return 50;
+        return level(room_id, "events", type, "state_default", 50);
     }
 
     json::object default_power_levels(const std::string& owner) const {
