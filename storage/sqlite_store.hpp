@@ -88,6 +88,8 @@ public:
     /// An adapter cursor, if one was stored.
     std::optional<std::string> bot_post(incident_id inc, const message_id& id) override;
     std::optional<std::string> cursor(const std::string& key) override;
+    /// Stores a cursor in a transaction of its own (synced as every commit is).
+    void put_cursor(const std::string& key, const std::string& value) override;
     /// Stores a generated document; earlier versions are kept.
     void put_document(incident_id inc, const std::string& format, const std::string& body,
                       instant at) override;

@@ -511,6 +511,26 @@ TEST_CASE("the adapter cursor is written with the change it belongs to", "[stora
     CHECK_FALSE(store.cursor("slack").has_value());
 }
 
+TEST_CASE("an adapter's own value is stored outside any event and kept across reopening", "[storage]") {
+    temp_path db;
+    {
+        sqlite_store store(db.str());
+        store.put_cursor("matrix.txn_prefix", "0badcafe");
+        store.put_cursor("matrix.txn_prefix", "12345678");
+        // Not an event: nothing is recorded as processed.
+        change c;
+        c.incidents = {bare_incident(1)};
+        CHECK(store.commit(c, "", at_min(1), std::nullopt));
+        // Not inside a group, where it would ride on the events' transaction.
+        store.begin_group();
+        CHECK_THROWS(store.put_cursor("k", "v"));
+        store.end_group();
+    }
+    sqlite_store again(db.str());
+    CHECK(again.cursor("matrix.txn_prefix") == "12345678");
+    CHECK_FALSE(again.cursor("k").has_value());
+}
+
 TEST_CASE("documents keep the latest version per format", "[storage]") {
     sqlite_store store(":memory:");
     change c;

@@ -40,6 +40,7 @@ public:
         return inner_.bot_post(inc, id);
     }
     std::optional<std::string> cursor(const std::string& key) override { return inner_.cursor(key); }
+    void put_cursor(const std::string& key, const std::string& value) override { inner_.put_cursor(key, value); }
     void put_document(incident_id inc, const std::string& format, const std::string& body, instant at) override {
         inner_.put_document(inc, format, body, at);
     }
