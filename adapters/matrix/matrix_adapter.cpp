@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <fmt/format.h>
 #include <functional>
+#include <random>
 #include <spdlog/spdlog.h>
 #include <stdexcept>
 
@@ -72,15 +73,23 @@ std::set<std::string> parse_direct_rooms(std::string_view value) {
     return out;
 }
 
-matrix_adapter::matrix_adapter(asio::any_io_executor ex, matrix_options o)
+matrix_adapter::matrix_adapter(asio::any_io_executor ex, matrix_options o, adapter_memory& memory)
     : ex_(ex),
       opt_(std::move(o)),
       sync_http_(ex, base_url(opt_.homeserver), net::tls_options{opt_.ca_file}),
       api_http_(ex, base_url(opt_.homeserver), net::tls_options{opt_.ca_file}),
       retry_timer_(ex),
       backoff_(opt_.backoff),
-      since_(opt_.since),
-      direct_rooms_(opt_.direct_rooms) {}
+      since_(memory.recall(opt_.cursor_key)) {
+    if (auto d = memory.recall(opt_.direct_rooms_key)) direct_rooms_ = parse_direct_rooms(*d);
+    if (auto p = memory.recall(opt_.txn_prefix_key)) {
+        txn_prefix_ = *p;
+    } else {
+        std::random_device rd;
+        txn_prefix_ = fmt::format("{:08x}{:08x}", rd(), rd());
+        memory.keep(opt_.txn_prefix_key, txn_prefix_);
+    }
+}
 
 matrix_adapter::~matrix_adapter() {
     *alive_ = false;
@@ -140,7 +149,7 @@ void matrix_adapter::fatal(const std::string& why) {
     spdlog::error("matrix: {}; the adapter stops", why);
     retry_timer_.cancel();
     sync_http_.close();
-    if (on_fatal_) on_fatal_(why);
+    report_fatal(why);
 }
 
 bool matrix_adapter::auth_failure(const net::http_response& r, std::string_view operation) {
@@ -205,6 +214,31 @@ void matrix_adapter::whoami() {
     });
 }
 
+void matrix_adapter::check_credentials(std::function<void(credential_check)> cb) {
+    call(api_http_, "GET", std::string(client_v3) + "/account/whoami", nullptr,
+         [this, cb = std::move(cb)](const net::http_response& r) {
+             credential_check c;
+             if (r.failed()) {
+                 c.detail = "cannot reach " + opt_.homeserver + ": " + r.failure;
+                 return cb(std::move(c));
+             }
+             if (r.status != 200) {
+                 auto d = failure(r.status, r.body, std::nullopt, "whoami");
+                 c.detail = d.detail + (d.error == error_kind::auth ? ": the token is refused" : "");
+                 return cb(std::move(c));
+             }
+             c.who = field(json_object(r.body), "user_id");
+             if (!opt_.user_id.empty() && c.who != opt_.user_id) {
+                 c.detail = fmt::format("the token belongs to {}, not {}", c.who.empty() ? "nobody it names" : c.who,
+                                        opt_.user_id);
+                 return cb(std::move(c));
+             }
+             c.ok = true;
+             cb(std::move(c));
+         },
+         milliseconds{15000});
+}
+
 void matrix_adapter::upload_filter() {
     auto f = sync_filter();
     call(api_http_, "POST", fmt::format("{}/user/{}/filter", client_v3, net::url_encode(bot_mxid_)), &f,
@@ -249,7 +283,7 @@ void matrix_adapter::on_sync(const net::http_response& r) {
     ++syncs_;
     if (retrying_) {
         retrying_ = false;
-        if (on_reconnect_) on_reconnect_();
+        report_reconnect();
     }
     backoff_.reset();
     state_ = link_state::connected;
@@ -379,7 +413,7 @@ void matrix_adapter::batch_done(std::shared_ptr<sync_batch> b) {
 // ---- output --------------------------------------------------------------------------
 
 std::string matrix_adapter::txn(const std::string& key) const {
-    return opt_.txn_prefix.empty() ? key : opt_.txn_prefix + "-" + key;
+    return txn_prefix_.empty() ? key : txn_prefix_ + "-" + key;
 }
 
 void matrix_adapter::send_event(const std::string& room_id, const std::string& type, const std::string& txn_id,

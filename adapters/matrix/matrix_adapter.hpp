@@ -30,14 +30,16 @@ struct matrix_options {
     std::string access_token;              ///< sent only as "Authorization: Bearer"
     std::string ca_file;                   ///< extra trusted CA (PEM)
     std::string user_id;                   ///< expected bot user; "" = whatever whoami says
-    std::optional<std::string> since;      ///< the stored next_batch; none on the very first start
+    /// Where the adapter's memory keeps the next_batch it resumes from; it moves with each
+    /// batch's last event, in the commit of that event's effects.
     std::string cursor_key = "matrix.next_batch";
-    /// The rooms known to be one-to-one with the bot, as stored under direct_rooms_key
-    /// (direct_rooms_value()); a room seen to be direct later is stored there too, with
-    /// the batch that showed it.
-    std::set<std::string> direct_rooms;
+    /// Where the rooms known to be one-to-one with the bot are kept (direct_rooms_value());
+    /// a room seen to be direct later is stored there too, with the batch that showed it.
     std::string direct_rooms_key = "matrix.direct_rooms";
-    std::string txn_prefix;                ///< unique per database, so txnIds never collide across deployments
+    /// Where the transaction-id prefix is kept: made once per database, so txnIds never
+    /// collide with another deployment's (ids restart at 1 in a new database, and a
+    /// homeserver that still remembers "fb-1" for this token would swallow the send).
+    std::string txn_prefix_key = "matrix.txn_prefix";
     std::chrono::milliseconds sync_timeout{30000};
     net::backoff_policy backoff;
 };
@@ -47,26 +49,18 @@ struct matrix_options {
 std::string direct_rooms_value(const std::set<std::string>& rooms);
 std::set<std::string> parse_direct_rooms(std::string_view value);
 
-/// Where the connection stands, for /readyz.
-enum class link_state { idle, connecting, connected, retrying, failed, stopped };
-
 /// chat_adapter for Matrix. Use from the executor it was given; not thread-safe.
 class matrix_adapter final : public chat_adapter {
 public:
-    /// Called once when the adapter gives up for good (an invalid token): the message says why.
-    using fatal_fn = std::function<void(const std::string&)>;
-
-    matrix_adapter(boost::asio::any_io_executor ex, matrix_options o);
+    /// Reads where to resume, the direct rooms and the transaction-id prefix from `memory`
+    /// (making and keeping the prefix on the very first start).
+    matrix_adapter(boost::asio::any_io_executor ex, matrix_options o, adapter_memory& memory);
     ~matrix_adapter() override;
 
-    /// Where a fatal error is reported.
-    void on_fatal(fatal_fn f) { on_fatal_ = std::move(f); }
-    /// Called each time the sync loop comes back after a failure.
-    void on_reconnect(std::function<void()> f) { on_reconnect_ = std::move(f); }
-    /// The connection's state.
-    link_state state() const { return state_; }
-    /// The last error, one line, no secrets.
-    const std::string& last_error() const { return last_error_; }
+    link_state state() const override { return state_; }
+    std::string last_error() const override { return last_error_; }
+    /// whoami: the token is accepted, and belongs to the configured user when one is set.
+    void check_credentials(std::function<void(credential_check)> cb) override;
     /// The bot's user id, known after whoami.
     const std::string& bot_mxid() const { return bot_mxid_; }
     /// Sync responses handled so far.
@@ -125,10 +119,9 @@ private:
     boost::asio::steady_timer retry_timer_;
     net::backoff backoff_;
     event_sink sink_;
-    fatal_fn on_fatal_;
-    std::function<void()> on_reconnect_;
     link_state state_ = link_state::idle;
     std::string last_error_;
+    std::string txn_prefix_;
     std::string bot_mxid_;
     std::string filter_;                       // filter id, or the filter itself as JSON
     std::optional<std::string> since_;

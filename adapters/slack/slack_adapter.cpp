@@ -183,7 +183,7 @@ void slack_adapter::fatal(const std::string& why) {
     connections_.clear();
     queue_.clear();
     owed_.clear();
-    if (on_fatal_) on_fatal_(why);
+    report_fatal(why);
 }
 
 void slack_adapter::retry_later(const std::string& why) {
@@ -200,6 +200,21 @@ void slack_adapter::retry_later(const std::string& why) {
         if (ec || !ok || !*ok) return;
         if (bot_user_.empty()) auth_test();
         else open_connection();
+    });
+}
+
+void slack_adapter::check_credentials(std::function<void(credential_check)> cb) {
+    api(control_http_, "auth.test", {}, opt_.bot_token, [this, cb = std::move(cb)](api_result r) {
+        credential_check c;
+        if (r.status == 0) {
+            c.detail = "cannot reach " + opt_.api_base_url + ": " + r.error;
+        } else if (!r.ok) {
+            c.detail = "auth.test: " + clean_line(r.error, 200) + ": the bot token is refused";
+        } else {
+            c.ok = true;
+            c.who = str(r.body, "user_id") + " in " + str(r.body, "team");
+        }
+        cb(std::move(c));
     });
 }
 
@@ -289,7 +304,7 @@ void slack_adapter::on_frame(std::uint64_t conn, std::string text) {
             backoff_.reset();
             if (retrying_) {
                 retrying_ = false;
-                if (on_reconnect_) on_reconnect_();
+                report_reconnect();
             }
             spdlog::info("slack: socket mode connection {} ready", conn);
             return;

@@ -39,28 +39,19 @@ struct slack_options {
     std::chrono::milliseconds response_url_lifetime{30 * 60 * 1000};
 };
 
-/// Where the Socket Mode link stands, for /readyz.
-enum class link_state { idle, connecting, connected, retrying, failed, stopped };
-
 /// chat_adapter for Slack. Use from the executor it was given; not thread-safe.
 /// `/incident declare` or `/incident update` typed alone opens a form (views.open) instead
 /// of reaching the engine; its submission comes back as the full command.
 class slack_adapter final : public chat_adapter {
 public:
-    /// Called once when the adapter gives up for good (a refused token, link_disabled).
-    using fatal_fn = std::function<void(const std::string&)>;
-
     slack_adapter(boost::asio::any_io_executor ex, slack_options o, const clock& clk);
     ~slack_adapter() override;
 
-    /// Where a fatal error is reported.
-    void on_fatal(fatal_fn f) { on_fatal_ = std::move(f); }
-    /// Called each time a connection comes back after a failure.
-    void on_reconnect(std::function<void()> f) { on_reconnect_ = std::move(f); }
-    /// The link's state.
-    link_state state() const { return state_; }
-    /// The last error, one line, no secrets.
-    const std::string& last_error() const { return last_error_; }
+    /// The Socket Mode link's state (a refused token or link_disabled: failed).
+    link_state state() const override { return state_; }
+    std::string last_error() const override { return last_error_; }
+    /// auth.test with the bot token.
+    void check_credentials(std::function<void(credential_check)> cb) override;
     /// The bot's user id, known after auth.test.
     const std::string& bot_user() const { return bot_user_; }
     /// Frames that were malformed, oversized or of an unknown type, skipped.
@@ -139,8 +130,6 @@ private:
     boost::asio::steady_timer retry_timer_;
     net::backoff backoff_;
     event_sink sink_;
-    fatal_fn on_fatal_;
-    std::function<void()> on_reconnect_;
     link_state state_ = link_state::idle;
     std::string last_error_;
     std::string bot_user_;

@@ -14,4 +14,16 @@ std::string to_string(error_kind k) {
     return "transient";
 }
 
+std::string to_string(link_state s) {
+    switch (s) {
+        case link_state::idle: return "idle";
+        case link_state::connecting: return "connecting";
+        case link_state::connected: return "connected";
+        case link_state::retrying: return "retrying";
+        case link_state::failed: return "failed";
+        case link_state::stopped: return "stopped";
+    }
+    return "idle";
+}
+
 }  // namespace firebreak

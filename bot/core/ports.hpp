@@ -78,6 +78,29 @@ struct inbound {
     std::optional<std::pair<std::string, std::string>> cursor;  ///< (key, value)
 };
 
+/// Where an adapter's link to its platform stands, for /readyz.
+enum class link_state { idle, connecting, connected, retrying, failed, stopped };
+/// "idle", "connecting", ...
+std::string to_string(link_state s);
+
+/// What a platform said of the configured credentials (`check-config --online`).
+struct credential_check {
+    bool ok = false;
+    std::string who;     ///< whom the platform says the token belongs to, when ok
+    std::string detail;  ///< why not, one line, no secrets
+};
+
+/// A small durable memory an adapter keeps between runs for state no event carries
+/// (Matrix's transaction-id prefix). The store's cursors are what the runtime hands in.
+class adapter_memory {
+public:
+    virtual ~adapter_memory() = default;
+    /// The value kept under `key`.
+    virtual std::optional<std::string> recall(const std::string& key) = 0;
+    /// Keeps `value` under `key`, on the disk when this returns.
+    virtual void keep(const std::string& key, const std::string& value) = 0;
+};
+
 /// A chat platform as the runtime sees it. Every call completes through its
 /// callback exactly once, possibly before returning.
 class chat_adapter {
@@ -89,9 +112,22 @@ public:
     /// event's ack before handing the next: the runtime handles them in the order handed
     /// (several may share one group commit) and acks each once it is committed.
     using event_sink = std::function<void(const inbound&, ack_fn)>;
+    /// Called once when the adapter gives up for good (a refused token), with why.
+    using fatal_fn = std::function<void(const std::string&)>;
     virtual ~chat_adapter() = default;
     /// Starts receiving events (connecting where needed).
     virtual void start(event_sink sink) = 0;
+    /// Where a fatal error is reported.
+    void on_fatal(fatal_fn f) { on_fatal_ = std::move(f); }
+    /// Called each time the link comes back after a failure.
+    void on_reconnect(std::function<void()> f) { on_reconnect_ = std::move(f); }
+    /// The link's state; an adapter without a link (the console) is always connected.
+    virtual link_state state() const { return link_state::connected; }
+    /// The last link error, one line, no secrets; empty when none.
+    virtual std::string last_error() const { return {}; }
+    /// Asks the platform, once and bounded in time, whether it accepts the configured
+    /// credentials. Needs no start(). The default (no credentials) says yes.
+    virtual void check_credentials(std::function<void(credential_check)> cb) { cb(credential_check{true, {}, {}}); }
     /// Stops receiving and closes connections; pending acks are not sent.
     virtual void stop() = 0;
     /// Stops taking new events but keeps sending, so a graceful shutdown can drain the
@@ -129,6 +165,20 @@ public:
     /// Uploads a file into a room with a short comment.
     virtual void post_file(const room_ref& room, const std::string& filename,
                            const std::string& content, const rich_text& comment, done cb) = 0;
+
+protected:
+    /// Tells the runtime the adapter gave up for good.
+    void report_fatal(const std::string& why) {
+        if (on_fatal_) on_fatal_(why);
+    }
+    /// Tells the runtime the link came back.
+    void report_reconnect() {
+        if (on_reconnect_) on_reconnect_();
+    }
+
+private:
+    fatal_fn on_fatal_;
+    std::function<void()> on_reconnect_;
 };
 
 /// One row of the persisted outbox.
@@ -195,6 +245,10 @@ public:
     virtual std::optional<std::string> bot_post(incident_id inc, const message_id& id) = 0;
     /// An adapter cursor (Matrix next_batch, ...).
     virtual std::optional<std::string> cursor(const std::string& key) = 0;
+    /// Stores an adapter's own value under `key` (replacing an earlier one), durably, in a
+    /// small transaction of its own: for adapter state that no event carries (a transaction
+    /// id prefix), never for a cursor that must move with an event's effects.
+    virtual void put_cursor(const std::string& key, const std::string& value) = 0;
     /// Stores a generated document (postmortem draft) for an incident.
     virtual void put_document(incident_id inc, const std::string& format, const std::string& body,
                               instant at) = 0;

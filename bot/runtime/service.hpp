@@ -12,16 +12,10 @@
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace firebreak {
-
-namespace matrix {
-class matrix_adapter;
-}
-namespace slack {
-class slack_adapter;
-}
 
 /// Validates a config file offline and prints what it would run, secrets shown only
 /// by where they come from. 0 when usable, 2 otherwise (every problem on `err`). With
@@ -60,10 +54,8 @@ public:
     std::vector<std::string> not_ready() const;
     /// What the process should exit with.
     exit_code code() const { return code_; }
-    /// The Matrix adapter, when enabled.
-    matrix::matrix_adapter* matrix();
-    /// The Slack adapter, when enabled.
-    slack::slack_adapter* slack();
+    /// The adapter of an enabled platform ("slack"), or null.
+    chat_adapter* adapter(std::string_view platform);
 
 private:
     struct impl;
@@ -71,11 +63,6 @@ private:
     std::function<void()> on_fatal_;
     exit_code code_ = exit_code::ok;
     void fail(exit_code c);
-    // Handles the events the adapters handed in since the last drain, as one group.
-    void drain();
-    void post_drain();
-    // Expires with the service: a drain posted before it was destroyed does nothing.
-    std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
 };
 
 /// `firebreak run --config F`: runs until SIGTERM or SIGINT (exit 0 after a graceful

@@ -4,6 +4,7 @@
 // and names concrete adapters. Tests, benchmarks and fuzz targets may include anything.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -104,4 +105,33 @@ TEST_CASE("every source file keeps to its ring", "[core][rings]") {
             CHECK(in_ring);
         }
     }
+}
+
+// The service holds a list of adapters and names none: inside the composition root only
+// the adapter registry builds the network platforms, and only the local runs (console,
+// demo, replay) name the console adapter.
+TEST_CASE("only the adapter registry names the network platforms", "[core][rings]") {
+    const fs::path root = FIREBREAK_SOURCE_DIR;
+    const std::map<std::string, std::vector<std::string>> named_by = {
+        {"adapters/slack", {"bot/runtime/adapter_registry.cpp"}},
+        {"adapters/matrix", {"bot/runtime/adapter_registry.cpp"}},
+        {"adapters/net", {}},
+        {"adapters/console", {"bot/runtime/local_runs.cpp", "bot/runtime/local_runs.hpp"}},
+    };
+    int files = 0;
+    for (const auto& e : fs::recursive_directory_iterator(root / "bot/runtime")) {
+        auto ext = e.path().extension();
+        if (!e.is_regular_file() || (ext != ".cpp" && ext != ".hpp")) continue;
+        ++files;
+        auto rel = fs::relative(e.path(), root).string();
+        std::ifstream in(e.path(), std::ios::binary);
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        for (const auto& [folder, who] : named_by) {
+            bool allowed = std::find(who.begin(), who.end(), rel) != who.end();
+            if (allowed) continue;
+            INFO(rel << " includes from " << folder);
+            CHECK(text.find("#include \"" + folder + "/") == std::string::npos);
+        }
+    }
+    CHECK(files > 5);
 }

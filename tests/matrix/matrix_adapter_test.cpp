@@ -4,6 +4,8 @@
 #include "storage/sqlite_store.hpp"
 
 #include <catch2/catch.hpp>
+#include <set>
+#include <string>
 
 using namespace firebreak;
 using namespace firebreak::testing;
@@ -318,7 +320,7 @@ TEST_CASE("malformed sync responses and odd events are skipped — the bot stays
     CHECK(rig.has_text(1, "poll: roll back?"));
     CHECK_FALSE(rig.has_text(1, "just chatting"));
     for (auto& t : rig.texts(1)) CHECK(t.size() < 300000);
-    CHECK(rig.svc->matrix()->state() == matrix::link_state::connected);
+    CHECK(rig.svc->adapter("matrix")->state() == link_state::connected);
     CHECK_CONFORMS(spec);
 }
 
@@ -330,8 +332,8 @@ TEST_CASE("a refused token stops the adapter with one clear error and no retry s
     REQUIRE(rig.boot_until_fatal());
     CHECK(hs.requests().size() == 1);
     CHECK(rig.svc->code() == exit_code::platform);
-    CHECK(rig.svc->matrix()->state() == matrix::link_state::failed);
-    auto why = rig.svc->matrix()->last_error();
+    CHECK(rig.svc->adapter("matrix")->state() == link_state::failed);
+    auto why = rig.svc->adapter("matrix")->last_error();
     CHECK(why.find("refused") != std::string::npos);
     CHECK(why.find("wrong-token") == std::string::npos);
     CHECK_FALSE(rig.svc->not_ready().empty());
@@ -344,7 +346,7 @@ TEST_CASE("a homeserver that forbids the bot stops it with one clear error", "[m
     matrix_rig rig(hs);
     REQUIRE(rig.boot_until_fatal());
     CHECK(rig.svc->code() == exit_code::platform);
-    CHECK(rig.svc->matrix()->last_error().find("M_FORBIDDEN") != std::string::npos);
+    CHECK(rig.svc->adapter("matrix")->last_error().find("M_FORBIDDEN") != std::string::npos);
     CHECK(hs.requests().size() == 1);
 }
 
@@ -372,8 +374,8 @@ TEST_CASE("over TLS the bot verifies the homeserver against the configured CA", 
     untrusted.boot();
     untrusted.until([] { return false; }, std::chrono::milliseconds{300});
     CHECK(hs.requests().size() == before);
-    CHECK(untrusted.svc->matrix()->state() == matrix::link_state::retrying);
-    CHECK(untrusted.svc->matrix()->last_error().find("handshake") != std::string::npos);
+    CHECK(untrusted.svc->adapter("matrix")->state() == link_state::retrying);
+    CHECK(untrusted.svc->adapter("matrix")->last_error().find("handshake") != std::string::npos);
 }
 
 TEST_CASE("a room alias already taken gets a suffix — one the bot made before a crash is reused", "[matrix]") {
@@ -557,4 +559,44 @@ TEST_CASE("a direct room stays direct across a restart", "[matrix]") {
     INFO(boost::json::serialize(last));
     CHECK(rig.bot_said(dm, "INC-1 roles"));
     CHECK_CONFORMS(spec);
+}
+
+TEST_CASE("the transaction-id prefix is made once per database and kept across restarts", "[matrix]") {
+    // The txnId of each m.room.message the bot sent: "<prefix>-<outbox key>".
+    auto prefixes = [](fake_homeserver& hs) {
+        std::set<std::string> out;
+        const std::string marker = "/send/m.room.message/";
+        for (const auto& r : hs.requests()) {
+            auto at = r.target.find(marker);
+            if (r.method != "PUT" || at == std::string::npos) continue;
+            auto txn = r.target.substr(at + marker.size());
+            out.insert(txn.substr(0, txn.find('-')));
+        }
+        return out;
+    };
+    fake_homeserver hs;
+    matrix_rig rig(hs);
+    auto [lobby, room] = start_with_incident(rig);
+    auto first = prefixes(hs);
+    REQUIRE(first.size() == 1);
+    const auto prefix = *first.begin();
+    CHECK(prefix.size() == 16);
+    CHECK(prefix.find_first_not_of("0123456789abcdef") == std::string::npos);
+    rig.crash();
+    rig.boot();
+    auto before = rig.bot_messages(room).size();
+    hs.say(room, alice, "!incident status");
+    REQUIRE(rig.until([&] { return rig.bot_messages(room).size() > before; }));
+    CHECK(prefixes(hs) == first);
+    rig.crash();
+
+    // Another database on the same homeserver and token: another prefix, so its "1"
+    // cannot be taken for the first database's "1".
+    matrix_rig other(hs);
+    other.boot();
+    auto lobby2 = hs.create_room(alice, "Lobby 2");
+    hs.invite_bot(lobby2, alice);
+    REQUIRE(other.until([&] { return contains(hs.members(lobby2), bot_id); }));
+    declare_incident(other, lobby2, "Another one");
+    REQUIRE(other.until([&] { return prefixes(hs).size() == 2; }));
 }

@@ -6,10 +6,13 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <sstream>
+#include <tuple>
 
 using namespace firebreak;
 using namespace firebreak::testing;
@@ -205,8 +208,8 @@ TEST_CASE("invalid_auth is one clear fatal error, with no retry storm", "[slack]
         REQUIRE(rig.boot_until_fatal());
         CHECK(slack.calls().size() == 1);
         CHECK(rig.svc->code() == exit_code::platform);
-        CHECK(rig.svc->slack()->last_error().find("invalid_auth") != std::string::npos);
-        CHECK(rig.svc->slack()->last_error().find("xoxb-wrong") == std::string::npos);
+        CHECK(rig.link()->last_error().find("invalid_auth") != std::string::npos);
+        CHECK(rig.link()->last_error().find("xoxb-wrong") == std::string::npos);
     }
     SECTION("the app-level token") {
         fake_slack slack;
@@ -215,7 +218,7 @@ TEST_CASE("invalid_auth is one clear fatal error, with no retry storm", "[slack]
         REQUIRE(rig.boot_until_fatal());
         CHECK(slack.calls().size() == 2);  // auth.test, then apps.connections.open once
         CHECK(slack.connections_opened() == 0);
-        CHECK(rig.svc->slack()->state() == slack::link_state::failed);
+        CHECK(rig.link()->state() == link_state::failed);
     }
 }
 
@@ -241,7 +244,7 @@ TEST_CASE("malformed, unknown and oversized frames are skipped and the connectio
                          R"(","user":"U0MAYA","text":"lone \ud83d surrogate","ts":"1767225900.000100"}}})");
     slack.push_message(channel, maya, "still listening");
     REQUIRE(rig.until([&] { return rig.has_text(1, "still listening"); }));
-    CHECK(rig.svc->slack()->skipped_frames() >= 4);
+    CHECK(rig.link()->skipped_frames() >= 4);
     CHECK(rig.has_text(1, "lone \xEF\xBF\xBD surrogate"));
     CHECK(slack.connections_opened() == 1);
     CHECK(rig.connected());
@@ -290,7 +293,7 @@ TEST_CASE("over TLS the bot verifies the fake Slack against the configured CA", 
     untrusted.until([] { return false; }, std::chrono::milliseconds{300});
     CHECK(slack.calls().size() == before);
     CHECK_FALSE(untrusted.connected());
-    CHECK(untrusted.svc->slack()->last_error().find("handshake") != std::string::npos);
+    CHECK(untrusted.svc->adapter("slack")->last_error().find("handshake") != std::string::npos);
 }
 
 namespace {
@@ -546,7 +549,7 @@ TEST_CASE("link_disabled stops the adapter with one clear error — warning just
     rig.until([] { return false; }, std::chrono::milliseconds{200});
     CHECK(slack.connections_opened() == 2);
     CHECK(rig.svc->code() == exit_code::platform);
-    CHECK(rig.svc->slack()->last_error().find("link_disabled") != std::string::npos);
+    CHECK(rig.link()->last_error().find("link_disabled") != std::string::npos);
 }
 
 TEST_CASE("a private incident through Slack: outsiders learn nothing, a member who leaves the channel loses access",
@@ -696,7 +699,7 @@ TEST_CASE("a response_url is used at most five times and for 30 minutes, then th
     // Four more posts in the channel take the same URL; the sixth finds none left and
     // fails as Slack's own answer did, without touching the used-up URL.
     std::vector<delivery> outcomes;
-    auto* adapter = rig.svc->slack();
+    auto* adapter = rig.link();
     for (int i = 0; i < 5; ++i)
         adapter->post(room_ref{"slack", random}, rich_text{}.text("note " + std::to_string(i)), {}, "k" + std::to_string(i),
                       [&](delivery d) { outcomes.push_back(d); });
@@ -724,4 +727,43 @@ TEST_CASE("a response_url is used at most five times and for 30 minutes, then th
     // Slack (the fake) took every use: none was beyond a URL's limits.
     for (auto& c : response_url_answers(slack)) CHECK(c.status == 200);
     CHECK_SLACK_CONFORMS(spec);
+}
+
+TEST_CASE("check-config --online asks Slack whether it takes the bot token", "[slack][config]") {
+    fake_slack slack;
+    temp_dir dir;
+    auto run = [&](const std::string& base, const std::string& bot) {
+        auto cfg = dir.file("online.toml");
+        {
+            std::ofstream f(cfg);
+            f << "[slack]\nenabled = true\napi_base_url = \"" << base
+              << "\"\nbot_token_env = \"FB_TEST_BOT\"\napp_token_env = \"FB_TEST_APP\"\n";
+        }
+        std::ostringstream out, err;
+        env_lookup env = [bot](const std::string& k) -> std::optional<std::string> {
+            if (k == "FB_TEST_BOT") return bot;
+            if (k == "FB_TEST_APP") return std::string("xapp-1-test-app");
+            return std::nullopt;
+        };
+        int code = run_check_config(cfg, env, out, err, true);
+        return std::tuple{code, out.str(), err.str()};
+    };
+    auto [ok, out, err] = run(slack.api_base_url(), "xoxb-test-bot");
+    CHECK(ok == 0);
+    CHECK(out.find("slack: accepts the token (signed in as UFBBOT in Fake Workspace)") != std::string::npos);
+    auto [refused, out2, err2] = run(slack.api_base_url(), "xoxb-not-the-token");
+    CHECK(refused == 3);
+    CHECK(err2.find("invalid_auth") != std::string::npos);
+    CHECK(err2.find("xoxb-not-the-token") == std::string::npos);
+    // Only the one "who am I" call each time, and no Socket Mode connection.
+    std::size_t auth_tests = 0;
+    for (const auto& c : slack.calls()) {
+        CHECK(c.method == "auth.test");
+        auth_tests += c.method == "auth.test";
+    }
+    CHECK(auth_tests == 2);
+    // Nobody listens there: a clear "cannot reach", exit 3.
+    auto [unreachable, out3, err3] = run("http://127.0.0.1:1", "xoxb-test-bot");
+    CHECK(unreachable == 3);
+    CHECK(err3.find("slack: cannot reach http://127.0.0.1:1") != std::string::npos);
 }

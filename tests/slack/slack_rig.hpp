@@ -80,7 +80,9 @@ struct slack_rig : service_rig {
         }
     }
 
-    bool connected() { return svc->slack()->state() == slack::link_state::connected; }
+    /// The running service's Slack adapter.
+    slack::slack_adapter* link() { return dynamic_cast<slack::slack_adapter*>(svc->adapter("slack")); }
+    bool connected() { return link()->state() == link_state::connected; }
     std::string channel_of(std::int64_t n) { return room_on("slack", n); }
     bool bot_said(const std::string& channel, const std::string& needle, bool ephemeral = false) {
         for (auto& m : slack.messages(channel))
