@@ -5,17 +5,12 @@
 #include "commands/parser.hpp"
 
 #include <algorithm>
-#include <filesystem>
 #include <fmt/format.h>
-#include <fstream>
 #include <spdlog/spdlog.h>
 
 namespace firebreak {
 
 namespace {
-
-// Display names longer than this are cut: Slack allows 80 characters, Matrix any length.
-constexpr std::size_t max_display_name_bytes = 128;
 
 // The people an event brought into the record, to learn the names of: whoever sent it,
 // and anyone it gave a role to (an assignee may never type in the room, yet the
@@ -41,35 +36,22 @@ std::vector<user_ref> people_of(const engine_state& before, const chat_event& ev
 }  // namespace
 
 engine::engine(incident_store& store, engine_settings settings, const clock& clk)
-    : store_(store), settings_(std::move(settings)), clock_(clk) {
+    : store_(store), settings_(std::move(settings)), clock_(clk), names_(store, clk) {
     state_ = store_.load(settings_.timeline_tail).state;
 }
 
 void engine::add_adapter(chat_adapter& adapter) { adapters_[adapter.platform()] = &adapter; }
 
 handled engine::handle(const chat_event& ev, const std::optional<std::pair<std::string, std::string>>& cursor) {
-    // apply() is pure and cheap; the commit's own de-duplication decides, so a redelivered
-    // event costs no extra lookup on the hot path and writes nothing.
-    auto now = clock_.now();
-    change c;
-    auto outcome = apply_one(ev, cursor, now, c);
-    if (outcome == handled::duplicate) return outcome;
-    auto people = std::move(last_people_);
-    if (!c.outbox.empty()) deliver();
-    // After the replies were handed to the adapter, so a lookup never queues before them.
-    learn_names(ev.room.platform, people);
-    progressed();
-    return outcome;
+    return handle_batch({inbound{ev, cursor}}).front();
 }
 
+// apply() is pure and cheap; the commit's own de-duplication decides, so a redelivered
+// event costs no extra lookup on the hot path and writes nothing.
 std::vector<handled> engine::handle_batch(const std::vector<inbound>& batch) {
     std::vector<handled> out;
     out.reserve(batch.size());
     if (batch.empty()) return out;
-    if (batch.size() == 1) {
-        out.push_back(handle(batch.front().event, batch.front().cursor));
-        return out;
-    }
     std::map<std::string, std::vector<user_ref>> people;  // by platform, in order met
     bool replies = false;
     const auto counters_before = counters_;
@@ -84,8 +66,6 @@ std::vector<handled> engine::handle_batch(const std::vector<inbound>& batch) {
             last_people_.clear();
         }
         store_.end_group();
-        ++counters_.groups;
-        counters_.grouped_events += std::int64_t(batch.size());
     } catch (...) {
         // The store kept nothing of the group, but the state took in every event before the
         // failure: the store is the truth, so the state is read back from it.
@@ -95,8 +75,16 @@ std::vector<handled> engine::handle_batch(const std::vector<inbound>& batch) {
         state_ = store_.load(settings_.timeline_tail).state;
         throw;
     }
+    if (batch.size() > 1) {
+        ++counters_.groups;
+        counters_.grouped_events += std::int64_t(batch.size());
+    }
+    bool all_duplicates = std::all_of(out.begin(), out.end(), [](handled h) { return h == handled::duplicate; });
+    if (all_duplicates) return out;
     if (replies) deliver();
-    for (const auto& [platform, list] : people) learn_names(platform, list);
+    // After the replies were handed to the adapter, so a lookup never queues before them.
+    for (const auto& [platform, list] : people)
+        if (auto it = adapters_.find(platform); it != adapters_.end()) names_.learn(*it->second, list);
     progressed();
     return out;
 }
@@ -127,7 +115,7 @@ handled engine::apply_one(const chat_event& ev, const std::optional<std::pair<st
         (ev.kind == event_kind::message && is_command_text(ev.text, settings_.command_prefix)))
         ++counters_.commands;
     // A new display name: topics and documents written from now on use it.
-    if (ev.kind == event_kind::name_changed) remember_name(ev.room.platform, ev.user, ev.text);
+    if (ev.kind == event_kind::name_changed) names_.remember(ev.room.platform, ev.user, ev.text);
     // Only events that changed something: chatter in rooms outside any incident brings
     // nobody into the record.
     last_people_ = empty ? std::vector<user_ref>{} : people_of(state_, ev, c);
@@ -233,7 +221,7 @@ void engine::deliver_row(const outbox_row& row, std::function<void(bool)> next) 
         }
         room_request req;
         req.name = m.room_name;
-        req.topic = without_mentions(m.body, m.platform);
+        req.topic = names_.without_mentions(m.body, m.platform);
         req.invite = m.invite;
         req.is_private = m.is_private;
         req.idempotency_key = fmt::format("fb-{}", row.id);
@@ -326,7 +314,7 @@ void engine::deliver_row(const outbox_row& row, std::function<void(bool)> next) 
                 store_.mark_sent(row.id, message_id{}, clock_.now());
                 return next(true);
             }
-            return a.set_topic(room, without_mentions(m.body, m.platform), done);
+            return a.set_topic(room, names_.without_mentions(m.body, m.platform), done);
         case outbound_op::postmortem: return render_postmortem(row, a, room, next);
         case outbound_op::invite: return a.invite(room, m.invite, done);
         case outbound_op::moderator:
@@ -349,15 +337,8 @@ void engine::render_postmortem(const outbox_row& row, chat_adapter& a, const roo
     std::vector<std::string> saved;
     for (const auto& file : files) {
         store_.put_document(inc->id, file.format, file.content, now);
-        if (documents_dir_.empty()) continue;
-        std::error_code ec;
-        std::filesystem::create_directories(documents_dir_, ec);
-        auto path = std::filesystem::path(documents_dir_) / file.filename;
-        std::ofstream f(path, std::ios::binary | std::ios::trunc);
-        f << file.content;
-        f.close();
-        if (f) saved.push_back(path.string());
-        else spdlog::error("postmortem: cannot write {}", path.string());
+        if (!write_document_) continue;
+        if (auto where = write_document_(file)) saved.push_back(*where);
     }
     rich_text comment = doc.summary;
     if (!saved.empty()) {
@@ -403,61 +384,6 @@ void engine::finish_row(const outbox_row& row, const delivery& d, const std::fun
 
 // Best-effort and never blocking: the adapter answers now (console) or later (a Web API
 // round trip), and whatever goes wrong here is logged, never fails the event.
-void engine::learn_names(const std::string& platform, const std::vector<user_ref>& people) {
-    if (people.empty()) return;
-    auto it = adapters_.find(platform);
-    if (it == adapters_.end()) return;
-    try {
-        // Without the names already known nobody is asked: they may all be known.
-        if (!names_on(platform)) return;
-        for (const auto& u : people) {
-            if (!asked_.emplace(platform, u.id).second) continue;
-            std::weak_ptr<const bool> alive = alive_;
-            it->second->display_name(u, [this, alive, platform, u](std::optional<std::string> name) {
-                if (alive.expired()) return;
-                remember_name(platform, u, name);
-            });
-        }
-    } catch (const std::exception& e) {
-        spdlog::warn("display names on {}: {}; people are shown by id", platform, e.what());
-    }
-}
-
-void engine::remember_name(const std::string& platform, const user_ref& user,
-                           const std::optional<std::string>& answer) {
-    // No answer is not retried this run: the postmortem shows the id, as before.
-    if (!answer) return;
-    std::string name = clean_line(*answer, max_display_name_bytes);
-    if (name.empty() || name == user.id) return;  // nothing a reader would gain
-    try {
-        if (const auto* known = names_on(platform))
-            if (auto it = known->find(user.id); it != known->end() && it->second == name) return;
-        store_.put_display_name(platform, user, name, clock_.now());
-        names_[platform][user.id] = name;
-        asked_.emplace(platform, user.id);
-        spdlog::debug("{} on {} is {}", user, platform, name);
-    } catch (const std::exception& e) {
-        // Runs inside an adapter's completion handler: nothing may escape it.
-        spdlog::warn("cannot store the display name of {} on {}: {}", user, platform, e.what());
-    }
-}
-
-const std::map<std::string, std::string>* engine::names_on(const std::string& platform) {
-    auto [it, fresh] = names_.try_emplace(platform);
-    if (fresh) {
-        try {
-            it->second = store_.display_names(platform);
-            for (const auto& [id, name] : it->second) asked_.emplace(platform, id);
-        } catch (const std::exception& e) {
-            // Asked again next time; until then people are shown by id.
-            names_.erase(it);
-            spdlog::warn("display names on {}: {}; people are shown by id", platform, e.what());
-            return nullptr;
-        }
-    }
-    return &it->second;
-}
-
 const rich_text& engine::with_links(const rich_text& body, const incident* inc, const std::string& platform,
                                     rich_text& scratch) {
     auto unlinked = [](const span& s) { return s.look == span::style::room && s.ref.empty(); };
@@ -469,17 +395,6 @@ const rich_text& engine::with_links(const rich_text& body, const incident* inc, 
         if (unlinked(s)) s.ref = room->id;
     scratch.assign(std::move(spans), body.actions());
     return scratch;
-}
-
-std::string engine::without_mentions(const rich_text& body, const std::string& platform) {
-    const auto* names = names_on(platform);
-    return body.plain([names](const std::string& id) {
-        if (!names) return "@" + id;
-        auto it = names->find(id);
-        if (it == names->end()) return "@" + id;
-        auto shared = std::count_if(names->begin(), names->end(), [&](const auto& kv) { return kv.second == it->second; });
-        return shared > 1 ? fmt::format("{} (@{})", it->second, id) : it->second;
-    });
 }
 
 }  // namespace firebreak

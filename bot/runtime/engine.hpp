@@ -2,13 +2,13 @@
 // The engine loop: one event at a time, decided by the pure core, committed in
 // one transaction, then delivered through the persisted outbox.
 #include "bot/core/ports.hpp"
+#include "bot/runtime/name_directory.hpp"
 
 #include <array>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,6 +35,9 @@ struct rendered_document {
     rich_text summary;
 };
 using document_renderer = std::function<rendered_document(const incident&, incident_store&)>;
+/// Where a generated file is kept besides the store (a folder on disk): returns where it
+/// went, to tell the room, or nothing when it could not be kept.
+using document_writer = std::function<std::optional<std::string>(const rendered_file&)>;
 
 /// What the engine has done since start, for the ops endpoint's metrics.
 struct engine_counters {
@@ -57,11 +60,12 @@ public:
     void add_adapter(chat_adapter& adapter);
     /// Sets how postmortem drafts are rendered (a timeline export until then).
     void set_renderer(document_renderer r) { renderer_ = std::move(r); }
-    /// Where generated documents are also written as files ("" = not written).
-    void set_documents_dir(std::string dir) { documents_dir_ = std::move(dir); }
+    /// Where generated documents are also written as files (none until set).
+    void set_document_writer(document_writer w) { write_document_ = std::move(w); }
 
-    /// Handles one event: de-duplicates, applies, commits (with `cursor` if given), and
-    /// then delivers the outbox. The platform may be acknowledged once this returns.
+    /// Handles one event, as a batch of one: de-duplicates, applies, commits (with `cursor`
+    /// if given), and then delivers the outbox. The platform may be acknowledged once this
+    /// returns.
     /// Afterwards, best-effort, it asks the platform for the display names of the people
     /// the event brought into the record (see learn_names).
     handled handle(const chat_event& ev,
@@ -115,19 +119,10 @@ private:
     void finish_row(const outbox_row& row, const delivery& d, const std::function<void(bool)>& next);
     void render_postmortem(const outbox_row& row, chat_adapter& a, const room_ref& room,
                            const std::function<void(bool)>& next);
-    void learn_names(const std::string& platform, const std::vector<user_ref>& people);
-    void remember_name(const std::string& platform, const user_ref& user, const std::optional<std::string>& answer);
-    // The display names known on a platform (read from the store the first time); null
-    // when the store cannot say.
-    const std::map<std::string, std::string>* names_on(const std::string& platform);
     // `body` with what only delivery knows filled in, the ids of the rooms it links to (the
     // rooms of `inc`): `body` itself when there is nothing to fill, else `scratch`.
     const rich_text& with_links(const rich_text& body, const incident* inc, const std::string& platform,
                                 rich_text& scratch);
-    // A body for a place that shows no mentions (a topic): people by display name, with
-    // their id only where two share a name.
-    std::string without_mentions(const rich_text& body, const std::string& platform);
-
     incident_store& store_;
     engine_settings settings_;
     const clock& clock_;
@@ -138,22 +133,14 @@ private:
     void progressed() {
         if (on_progress_) on_progress_();
     }
-    std::string documents_dir_;
+    document_writer write_document_;
     std::vector<user_ref> last_people_;
     bool delivering_ = false;
     bool again_ = false;
     std::int64_t delivered_ = 0;
     std::int64_t nudges_sent_ = 0;
     engine_counters counters_;
-    // Display names: those known by platform (`names_`, from the store and learnt since),
-    // and the (platform, user id) pairs asked about since start, or whose name the store
-    // already had: each person is asked about at most once per run, and never when a name
-    // is known.
-    std::map<std::string, std::map<std::string, std::string>> names_;
-    std::set<std::pair<std::string, std::string>> asked_;
-    // Expires with the engine: an adapter answering a display_name() after the engine is
-    // gone (a test tearing down, an HTTP answer in flight) finds it expired and does nothing.
-    std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
+    name_directory names_;
 };
 
 }  // namespace firebreak

@@ -4,6 +4,7 @@
 #include "adapters/console/console_session.hpp"
 #include "bot/core/visibility.hpp"
 #include "adapters/console/transcript.hpp"
+#include "bot/runtime/document_folder.hpp"
 #include "bot/runtime/engine.hpp"
 #include "bot/runtime/example_transcript.hpp"
 #include "bot/runtime/system_clock.hpp"
@@ -227,7 +228,7 @@ int run_console(const local_options& o, std::istream& in, std::ostream& out, boo
     engine eng(*store, settings, clk);
     eng.add_adapter(adapter);
     eng.set_renderer(postmortem_renderer());
-    eng.set_documents_dir((fs::path(o.data_dir) / "documents").string());
+    eng.set_document_writer(document_folder((fs::path(o.data_dir) / "documents").string()));
     // Rooms of incidents from earlier sessions exist again.
     for (const auto& [n, inc] : eng.state().incidents)
         if (auto r = inc.room_on("console")) adapter.ensure_room(r->id);
@@ -296,7 +297,7 @@ int run_replay(const local_options& o, const std::string& file, std::ostream& ou
     engine eng(*store, settings, clk);
     eng.add_adapter(adapter);
     eng.set_renderer(postmortem_renderer());
-    eng.set_documents_dir((fs::path(o.data_dir) / "documents").string());
+    eng.set_document_writer(document_folder((fs::path(o.data_dir) / "documents").string()));
     replay_stats s;
     try {
         s = replay_transcript(eng, clk, t, err);
@@ -334,7 +335,7 @@ int run_demo(const local_options& o, std::ostream& out, std::ostream& err) {
     eng.add_adapter(adapter);
     eng.set_renderer(postmortem_renderer());
     auto docs = (fs::path(o.data_dir) / "documents").string();
-    eng.set_documents_dir(docs);
+    eng.set_document_writer(document_folder(docs));
 
     out << "firebreak demo — replaying the bundled example: a checkout outage worked in chat, "
            "from the first alert to close.\n";

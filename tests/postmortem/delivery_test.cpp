@@ -43,7 +43,7 @@ struct rig {
     explicit rig(bool files) : a(files) {
         eng.add_adapter(a);
         eng.set_renderer(postmortem_renderer());
-        eng.set_documents_dir((dir.path() / "docs").string());
+        eng.set_document_writer(document_folder((dir.path() / "docs").string()));
     }
     std::string room() const { return eng.state().find(1)->room_on("test")->id; }
     void say(const std::string& room, const std::string& text, std::chrono::minutes later = std::chrono::minutes{1}) {

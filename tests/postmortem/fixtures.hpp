@@ -3,6 +3,7 @@
 // incident with nothing recorded, one whose every text field is hostile, and helpers
 // to look at rendered documents.
 #include "adapters/console/console_adapter.hpp"
+#include "bot/runtime/document_folder.hpp"
 #include "bot/runtime/engine.hpp"
 #include "bot/runtime/example_transcript.hpp"
 #include "bot/runtime/local_runs.hpp"
@@ -36,7 +37,7 @@ struct replayed_example {
     replayed_example() {
         eng.add_adapter(adapter);
         eng.set_renderer(postmortem_renderer());
-        eng.set_documents_dir(documents().string());
+        eng.set_document_writer(document_folder(documents().string()));
         std::istringstream in{std::string(example_transcript)};
         auto t = read_transcript(in);
         REQUIRE(t.errors.empty());

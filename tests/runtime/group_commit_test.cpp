@@ -181,11 +181,15 @@ TEST_CASE("a group that fails keeps nothing and the state goes back to the store
     CHECK(r.inner.cursor("test.cursor") == "c3");
 }
 
-TEST_CASE("a batch of one is handled as a plain event", "[runtime][group]") {
+TEST_CASE("a batch of one takes the one path: one transaction, not counted as grouped", "[runtime][group]") {
     rig r;
     const auto out = r.eng.handle_batch({said("e1", "general", "!incident declare Disk full", r.clk.now())});
     CHECK(out == std::vector<handled>{handled::committed});
-    CHECK(r.store.groups == 0);
+    CHECK(r.store.groups == 1);
+    CHECK(r.eng.counters().groups == 0);
+    // handle() is the same path.
+    CHECK(r.eng.handle(said("e2", "general", "!incident status", r.clk.now()).event) != handled::duplicate);
+    CHECK(r.store.groups == 2);
     CHECK(r.eng.state().find(1) != nullptr);
     CHECK(r.eng.handle_batch({}).empty());
 }
