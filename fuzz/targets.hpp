@@ -11,7 +11,11 @@
 // Nothing here reads a clock, the environment or the network.
 #include "adapters/console/transcript.hpp"
 #include "adapters/matrix/matrix_wire.hpp"
-#include "adapters/slack/slack_wire.hpp"
+#include "adapters/slack/slack_errors.hpp"
+#include "adapters/slack/slack_events.hpp"
+#include "adapters/slack/slack_forms.hpp"
+#include "adapters/slack/slack_frames.hpp"
+#include "adapters/slack/slack_render.hpp"
 #include "bot/core/engine_state.hpp"
 #include "bot/runtime/config.hpp"
 #include "commands/dispatcher.hpp"
@@ -240,9 +244,10 @@ inline int command_parser(const std::uint8_t* data, std::size_t size) {
     return 0;
 }
 
-/// adapters/slack/slack_wire.hpp: a Socket Mode frame decoded, its payload translated as
-/// an event, a slash command and an interaction, and each result run through the core on
-/// a Slack world; the text helpers on the raw bytes.
+/// adapters/slack/slack_frames.hpp, slack_events.hpp, slack_forms.hpp, slack_render.hpp and
+/// slack_errors.hpp: a Socket Mode frame decoded, its payload translated as an event, a slash
+/// command and an interaction, and each result run through the core on a Slack world; the
+/// text helpers on the raw bytes.
 inline int slack_envelope(const std::uint8_t* data, std::size_t size) {
     using namespace detail;
     auto text = as_text(data, size);

@@ -1,5 +1,9 @@
 #include "adapters/slack/slack_adapter.hpp"
 
+#include "adapters/slack/slack_errors.hpp"
+#include "adapters/slack/slack_events.hpp"
+#include "adapters/slack/slack_forms.hpp"
+#include "adapters/slack/slack_render.hpp"
 #include "bot/core/text.hpp"
 
 #include <boost/asio/post.hpp>

@@ -7,7 +7,7 @@
 #include "adapters/net/backoff.hpp"
 #include "adapters/net/http_client.hpp"
 #include "adapters/net/ws_client.hpp"
-#include "adapters/slack/slack_wire.hpp"
+#include "adapters/slack/slack_frames.hpp"
 #include "bot/core/ports.hpp"
 
 #include <boost/asio/any_io_executor.hpp>

@@ -2,7 +2,7 @@
 // a `*`/`_`/`` ` `` opens only before a non-space and closes only after one, so a label
 // rendered "*Impact: *" shows its stars. The replies come from a whole incident driven
 // through the dispatcher, so a new template is checked as soon as a command sends it.
-#include "adapters/slack/slack_wire.hpp"
+#include "adapters/slack/slack_render.hpp"
 #include "tests/commands/harness.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,6 +1,10 @@
 // Slack wire <-> core translation on the real Socket Mode frames (copied from the
 // shared specs into tests/fixtures/specs/slack/socket-mode) and hostile input.
-#include "adapters/slack/slack_wire.hpp"
+#include "adapters/slack/slack_errors.hpp"
+#include "adapters/slack/slack_events.hpp"
+#include "adapters/slack/slack_forms.hpp"
+#include "adapters/slack/slack_frames.hpp"
+#include "adapters/slack/slack_render.hpp"
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
