@@ -13,13 +13,20 @@ namespace firebreak::commands {
 
 namespace {
 
-std::string room_name_for(const engine_settings& cfg, const incident& inc) {
+// The new room's name on `platform`, within the length the platform takes.
+std::string room_name_for(const engine_settings& cfg, const incident& inc, const std::string& platform) {
     std::string name = cfg.room_name_template;
     auto n = std::to_string(inc.id.n);
     for (auto p = name.find("{n}"); p != std::string::npos; p = name.find("{n}")) name.replace(p, 3, n);
     auto slot = name.find("{slug}");
     if (slot != std::string::npos) {
-        std::size_t room = name.size() > 74 ? 6 : 80 - (name.size() - 6);
+        auto known = cfg.room_name_limits.find(platform);
+        const std::size_t limit =
+            known != cfg.room_name_limits.end() ? known->second : engine_settings::default_room_name_limit;
+        // What the template leaves for the slug; a few characters at least, even when
+        // the template alone nearly fills the name.
+        const std::size_t fixed = name.size() - 6;
+        std::size_t room = fixed + 12 > limit ? 6 : limit - fixed;
         auto slug = slugify(inc.title, room);
         if (slug.empty()) slug = "incident";
         name.replace(slot, 6, slug);
@@ -90,7 +97,7 @@ void cmd_declare(context& cx, const parsed_command& c) {
     open.target = target_kind::incident_room;
     open.platform = cx.ev.room.platform;
     open.incident = inc.id;
-    const std::string room_name = room_name_for(cx.cfg, inc);
+    const std::string room_name = room_name_for(cx.cfg, inc, cx.ev.room.platform);
     open.room_name = room_name;
     open.invite.push_back(cx.actor());
     if (commander != cx.actor()) open.invite.push_back(commander);

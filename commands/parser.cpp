@@ -57,10 +57,9 @@ std::optional<std::int64_t> parse_incident_ref(std::string_view w) {
 }
 
 std::optional<std::string> parse_user_mention(std::string_view w) {
-    if (w.size() > 3 && w.substr(0, 2) == "<@" && w.back() == '>') {
-        w = w.substr(2, w.size() - 3);
-        if (auto bar = w.find('|'); bar != std::string_view::npos) w = w.substr(0, bar);
-    } else if (w.size() > 1 && w[0] == '@') {
+    // Mentions arrive normalised: each adapter turns its platform's form (Slack's <@U1|x>,
+    // a Matrix pill) into "@id".
+    if (w.size() > 1 && w[0] == '@') {
         w.remove_prefix(1);
         // Trailing punctuation from prose ("@dana,") is not part of the name.
         while (!w.empty() && (w.back() == ',' || w.back() == '.' || w.back() == ';' || w.back() == '!' ||

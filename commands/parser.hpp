@@ -31,7 +31,7 @@ parse_result parse_command(std::string_view text);
 /// Reads "INC-7" (any case); nullopt otherwise.
 std::optional<std::int64_t> parse_incident_ref(std::string_view word);
 
-/// Reads "@user" (also "<@U123>" and "<@U123|name>" as Slack writes them); nullopt otherwise.
+/// Reads "@user" (adapters hand mentions over in this form); nullopt otherwise.
 std::optional<std::string> parse_user_mention(std::string_view word);
 
 /// Whether a message is a command: it starts with `prefix` (any case) followed by the

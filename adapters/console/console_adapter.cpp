@@ -20,6 +20,8 @@ capabilities console_adapter::caps() const {
     c.forms = false;
     c.reactions = true;
     c.create_rooms = true;
+    // The console prints names on one line.
+    c.room_name_limit = 80;
     return c;
 }
 

@@ -104,6 +104,8 @@ capabilities matrix_adapter::caps() const {
     c.rich_text = true;
     c.reactions = true;
     c.create_rooms = true;
+    // Matrix names have no limit, but the room alias is made from the name: kept short.
+    c.room_name_limit = 80;
     return c;
 }
 

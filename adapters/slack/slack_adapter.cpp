@@ -86,6 +86,8 @@ capabilities slack_adapter::caps() const {
     c.rich_text = true;
     c.reactions = true;
     c.create_rooms = true;
+    // Slack: channel names are at most 80 characters.
+    c.room_name_limit = 80;
     c.forms = true;
     return c;
 }

@@ -41,6 +41,10 @@ struct engine_settings {
     severity default_severity = severity::sev2;
     std::set<std::string> admins;                         ///< user ids allowed to close/reopen/replace
     std::string room_name_template = "inc-{n}-{slug}";
+    /// The longest room name each platform takes, in bytes, as its adapter says
+    /// (capabilities::room_name_limit); a platform not listed gets default_room_name_limit.
+    std::map<std::string, std::size_t> room_name_limits;
+    static constexpr std::size_t default_room_name_limit = 80;
     std::map<std::string, room_ref> announcement_rooms;   ///< platform -> room
     /// Nudge timings by severity (index 0 = SEV1), PRODUCT §5.
     std::array<nudge_timing, 4> nudges = default_nudge_timings();

@@ -49,6 +49,9 @@ struct capabilities {
     bool forms = false;        ///< modal forms (Slack views)
     bool reactions = false;
     bool create_rooms = false;
+    /// The longest room name the platform takes (bytes); the title's part of a new room's
+    /// name is cut at a word to fit.
+    std::size_t room_name_limit = engine_settings::default_room_name_limit;
 };
 
 /// The outcome of one delivery.

@@ -40,7 +40,11 @@ engine::engine(incident_store& store, engine_settings settings, const clock& clk
     state_ = store_.load(settings_.timeline_tail).state;
 }
 
-void engine::add_adapter(chat_adapter& adapter) { adapters_[adapter.platform()] = &adapter; }
+void engine::add_adapter(chat_adapter& adapter) {
+    adapters_[adapter.platform()] = &adapter;
+    // New rooms there are named within what the platform takes.
+    settings_.room_name_limits[adapter.platform()] = adapter.caps().room_name_limit;
+}
 
 handled engine::handle(const chat_event& ev, const std::optional<std::pair<std::string, std::string>>& cursor) {
     return handle_batch({inbound{ev, cursor}}).front();

@@ -110,8 +110,8 @@ TEST_CASE("declare options: --sev, --commander, --private", "[commands]") {
         REQUIRE(open.size() == 1);
         CHECK(open[0].invite == std::vector<user_ref>{user_ref{"maya"}, user_ref{"sam"}});
     }
-    SECTION("--commander with a Slack mention") {
-        h.say("maya", "#general", cmd("declare X --commander <@U024BE7LH|sam>"));
+    SECTION("--commander with a platform id (as the Slack adapter hands a mention over)") {
+        h.say("maya", "#general", cmd("declare X --commander @U024BE7LH"));
         CHECK(h.last.incidents.at(0).commander()->user.id == "U024BE7LH");
     }
     SECTION("--private") {
@@ -268,4 +268,21 @@ TEST_CASE("the room name follows the configured template and stays within 80 cha
         CHECK(open[0].room_name == r.want);
         CHECK(open[0].room_name.size() <= 80);
     }
+}
+
+TEST_CASE("the room name fits the limit the platform's adapter gives", "[commands]") {
+    harness h;
+    h.settings.room_name_limits["console"] = 24;
+    h.settings.room_name_limits["elsewhere"] = 200;
+    h.slash("maya", "#general", "declare Checkout latency spike in the EU region");
+    auto name = h.out(outbound_op::open_room).at(0).room_name;
+    CHECK(name.size() <= 24);
+    // Cut where a word ends.
+    CHECK(name == "inc-1-checkout-latency");
+    // A template that nearly fills the limit still leaves a few characters of the title.
+    harness tight;
+    tight.settings.room_name_limits["console"] = 20;
+    tight.settings.room_name_template = "incident-{n}-of-the-day-{slug}";
+    tight.slash("maya", "#general", "declare Checkout down");
+    CHECK(tight.out(outbound_op::open_room).at(0).room_name.rfind("incident-1-of-the-day-", 0) == 0);
 }

@@ -171,6 +171,9 @@ TEST_CASE("slash commands and button presses become commands", "[slack]") {
     CHECK(c->room == room_ref{"slack", "C111"});
     CHECK(c->event_id == "slack:cmd:111.222.xxx");
     CHECK(c->at == now);
+    // Mentions reach the core as "@U…", the one form its parser reads.
+    f.payload["text"] = "declare X --commander <@U024BE7LH|sam>";
+    CHECK(translate_command(f.payload, now)->text == "declare X --commander @U024BE7LH");
 
     json::object press{{"type", "block_actions"},
                        {"trigger_id", "t1"},
