@@ -1,4 +1,5 @@
 #include "adapters/matrix/matrix_adapter.hpp"
+#include "adapters/matrix/matrix_api.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/json/parse.hpp>
@@ -24,16 +25,19 @@ constexpr std::string_view client_v3 = "/_matrix/client/v3";
 constexpr int max_alias_attempts = 10;
 constexpr int max_gap_pages = 50;
 
-std::optional<json::object> json_object(std::string_view body) {
-    boost::system::error_code ec;
-    auto v = json::parse(body, ec);
-    if (ec || !v.is_object()) return std::nullopt;
-    return std::move(v.get_object());
+// An answer's body as the response struct T; all fields empty when it is not JSON.
+template <class T>
+T answer(const net::http_response& r) {
+    return api::read<T>(r.body).value_or(T{});
 }
 
-std::string field(const std::optional<json::object>& o, std::string_view key) {
+// Where a room's m.room.create content keeps the idempotency key of the request that made it.
+constexpr std::string_view creation_key_field = "firebreak.key";
+
+std::string creation_key(std::string_view create_content) {
+    auto o = api::object_of(create_content);
     if (!o) return {};
-    auto it = o->find(key);
+    auto it = o->find(creation_key_field);
     return it != o->end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string{};
 }
 
@@ -203,12 +207,12 @@ void matrix_adapter::whoami() {
     call(api_http_, "GET", std::string(client_v3) + "/account/whoami", nullptr, [this](const net::http_response& r) {
         if (state_ == link_state::stopped) return;
         if (auth_failure(r, "whoami")) return;
-        auto body = json_object(r.body);
+        auto me = answer<api::whoami_response>(r);
         if (r.status == 403)
             return fatal(failure(r.status, r.body, std::nullopt, "whoami").detail + ": the homeserver refuses the bot");
-        if (!ok_status(r) || field(body, "user_id").empty())
+        if (!ok_status(r) || me.user_id.empty())
             return retry_later(r.failed() ? "whoami: " + r.failure : fmt::format("whoami: HTTP {}", r.status));
-        bot_mxid_ = field(body, "user_id");
+        bot_mxid_ = me.user_id;
         if (!opt_.user_id.empty() && opt_.user_id != bot_mxid_)
             return fatal(fmt::format("the token belongs to {}, not the configured {}", bot_mxid_, opt_.user_id));
         spdlog::info("matrix: signed in as {}", bot_mxid_);
@@ -229,7 +233,7 @@ void matrix_adapter::check_credentials(std::function<void(credential_check)> cb)
                  c.detail = d.detail + (d.error == error_kind::auth ? ": the token is refused" : "");
                  return cb(std::move(c));
              }
-             c.who = field(json_object(r.body), "user_id");
+             c.who = answer<api::whoami_response>(r).user_id;
              if (!opt_.user_id.empty() && c.who != opt_.user_id) {
                  c.detail = fmt::format("the token belongs to {}, not {}", c.who.empty() ? "nobody it names" : c.who,
                                         opt_.user_id);
@@ -248,7 +252,7 @@ void matrix_adapter::upload_filter() {
              if (state_ == link_state::stopped) return;
              if (auth_failure(r, "filter upload")) return;
              if (r.failed() || r.status >= 500) return retry_later("filter upload: " + (r.failed() ? r.failure : fmt::format("HTTP {}", r.status)));
-             auto id = field(json_object(r.body), "filter_id");
+             auto id = answer<api::filter_response>(r).filter_id;
              // A server that will not store filters still takes one inline.
              filter_ = !id.empty() && ok_status(r) ? id : json::serialize(f);
              sync();
@@ -349,22 +353,16 @@ void matrix_adapter::fill_gaps(std::shared_ptr<sync_batch> b, std::size_t i, std
          [this, b, i, gathered = std::move(gathered), pages](const net::http_response& r) mutable {
              if (state_ == link_state::stopped || state_ == link_state::failed) return;
              if (auth_failure(r, "messages")) return;
-             auto body = json_object(r.body);
+             auto body = api::read<api::messages_response>(r.body);
              if (!ok_status(r) || !body) return retry_later("gap fill: " + (r.failed() ? r.failure : fmt::format("HTTP {}", r.status)));
              std::vector<chat_event> page;
-             auto chunk = body->find("chunk");
-             if (chunk != body->end() && chunk->value().is_array())
-                 for (const auto& e : chunk->value().get_array())
-                     if (e.is_object())
-                         if (auto ce = translate_event(b->gaps[i].room_id, e.get_object(), bot_mxid_, reactions_))
-                             page.push_back(std::move(*ce));
+             for (const auto& e : body->chunk)
+                 if (auto ce = translate_event(b->gaps[i].room_id, e, bot_mxid_, reactions_)) page.push_back(std::move(*ce));
              // The chunk runs newest first; earlier pages are newer still.
              std::reverse(page.begin(), page.end());
              page.insert(page.end(), std::make_move_iterator(gathered.begin()), std::make_move_iterator(gathered.end()));
-             auto end = field(body, "end");
-             bool more = !end.empty() && chunk != body->end() && chunk->value().is_array() &&
-                         !chunk->value().get_array().empty();
-             if (more) return fill_gaps(b, i, std::move(page), end, pages + 1);
+             bool more = !body->end.empty() && !body->chunk.empty();
+             if (more) return fill_gaps(b, i, std::move(page), body->end, pages + 1);
              fill_gaps(b, i + 1, std::move(page), {}, 0);
          });
 }
@@ -426,7 +424,7 @@ void matrix_adapter::send_event(const std::string& room_id, const std::string& t
     call(api_http_, "PUT", target, &content, [this, cb = std::move(cb), op](const net::http_response& r) {
         if (auto no = refused(r, op)) return cb(*no);
         delivery d;
-        d.id = message_id{field(json_object(r.body), "event_id")};
+        d.id = message_id{answer<api::event_response>(r).event_id};
         cb(d);
     });
 }
@@ -467,13 +465,12 @@ void matrix_adapter::edit(const room_ref& room, const message_id& id, const rich
 }
 
 void matrix_adapter::set_topic(const room_ref& room, const std::string& topic, done cb) {
-    json::object c;
-    c["topic"] = topic;
+    auto c = api::to_object(api::topic_content{topic});
     call(api_http_, "PUT", fmt::format("{}/rooms/{}/state/m.room.topic/", client_v3, net::url_encode(room.id)), &c,
          [this, cb = std::move(cb)](const net::http_response& r) {
              if (auto no = refused(r, "topic")) return cb(*no);
              delivery d;
-             d.id = message_id{field(json_object(r.body), "event_id")};
+             d.id = message_id{answer<api::event_response>(r).event_id};
              cb(d);
          });
 }
@@ -489,7 +486,7 @@ void matrix_adapter::set_moderator(const room_ref& room, const user_ref& promote
     call(api_http_, "GET", url, nullptr,
          [this, url, up = ranked(promote), down = ranked(demote), cb = std::move(cb)](const net::http_response& r) mutable {
              if (auto no = refused(r, "power levels")) return cb(*no);
-             auto levels = json_object(r.body);
+             auto levels = api::object_of(r.body);
              if (!levels) return cb(delivery{error_kind::invalid, "power levels: not a JSON object", {}, {}, {}});
              json::object users;
              if (auto it = levels->find("users"); it != levels->end() && it->value().is_object())
@@ -513,7 +510,7 @@ void matrix_adapter::set_moderator(const room_ref& room, const user_ref& promote
              call(api_http_, "PUT", url, &*levels, [this, cb = std::move(cb)](const net::http_response& pr) {
                  if (auto no = refused(pr, "power levels")) return cb(*no);
                  delivery d;
-                 d.id = message_id{field(json_object(pr.body), "event_id")};
+                 d.id = message_id{answer<api::event_response>(pr).event_id};
                  cb(d);
              });
          });
@@ -529,8 +526,7 @@ void matrix_adapter::invite_next(std::string room_id, std::shared_ptr<std::vecto
     // The bot itself is a member already; console-style ids without a server are not Matrix users.
     std::string mxid = to_mxid((*users)[i]);
     if (mxid == bot_mxid_ || server_of(mxid).empty()) return invite_next(std::move(room_id), users, i + 1, std::move(cb));
-    json::object body;
-    body["user_id"] = mxid;
+    auto body = api::to_object(api::invite_request{mxid});
     call(api_http_, "POST", fmt::format("{}/rooms/{}/invite", client_v3, net::url_encode(room_id)), &body,
          [this, room_id, users, i, cb = std::move(cb), mxid](const net::http_response& r) mutable {
              if (r.failed()) {
@@ -559,28 +555,23 @@ void matrix_adapter::open_room(const room_request& req, done cb) {
 }
 
 void matrix_adapter::create_room(std::shared_ptr<room_request> req, int attempt, done cb) {
-    json::object body;
-    body["name"] = req->name;
-    body["topic"] = req->topic;
-    body["room_alias_name"] = alias_for(*req, attempt);
-    body["preset"] = req->is_private ? "private_chat" : "public_chat";
-    body["visibility"] = "private";
-    json::array invite;
+    api::create_room_request create;
+    create.name = req->name;
+    create.topic = req->topic;
+    create.room_alias_name = alias_for(*req, attempt);
+    create.preset = req->is_private ? "private_chat" : "public_chat";
+    create.visibility = "private";
     for (const auto& u : req->invite) {
         auto mxid = to_mxid(u);
-        if (mxid != bot_mxid_ && !server_of(mxid).empty()) invite.emplace_back(mxid);
+        if (mxid != bot_mxid_ && !server_of(mxid).empty()) create.invite.push_back(mxid);
     }
-    body["invite"] = std::move(invite);
     // The key lets a retry after a crash recognise the room it made the first time.
-    json::object creation;
-    creation["firebreak.key"] = req->idempotency_key;
-    body["creation_content"] = std::move(creation);
+    create.creation_content[creation_key_field] = req->idempotency_key;
     json::object users;
     users[bot_mxid_] = 100;
     if (!req->moderator.empty() && !server_of(to_mxid(req->moderator)).empty()) users[to_mxid(req->moderator)] = 50;
-    json::object power;
-    power["users"] = std::move(users);
-    body["power_level_content_override"] = std::move(power);
+    create.power_level_content_override["users"] = std::move(users);
+    auto body = api::to_object(create);
     call(api_http_, "POST", std::string(client_v3) + "/createRoom", &body,
          [this, req, attempt, cb = std::move(cb)](const net::http_response& r) mutable {
              delivery d;
@@ -596,7 +587,7 @@ void matrix_adapter::create_room(std::shared_ptr<room_request> req, int attempt,
                  return cb(d);
              }
              if (ok_status(r)) {
-                 auto id = field(json_object(r.body), "room_id");
+                 auto id = answer<api::room_response>(r).room_id;
                  if (id.empty()) {
                      d.error = error_kind::transient;
                      d.detail = "createRoom: no room_id in the answer";
@@ -618,12 +609,12 @@ void matrix_adapter::adopt_or_retry(std::shared_ptr<room_request> req, int attem
     std::string full = "#" + alias + ":" + server_of(bot_mxid_);
     call(api_http_, "GET", fmt::format("{}/directory/room/{}", client_v3, net::url_encode(full)), nullptr,
          [this, req, attempt, cb = std::move(cb)](const net::http_response& r) mutable {
-             auto room_id = field(json_object(r.body), "room_id");
+             auto room_id = answer<api::room_response>(r).room_id;
              if (!ok_status(r) || room_id.empty()) return create_room(req, attempt + 1, std::move(cb));
              call(api_http_, "GET",
                   fmt::format("{}/rooms/{}/state/m.room.create/", client_v3, net::url_encode(room_id)), nullptr,
                   [this, req, attempt, room_id, cb = std::move(cb)](const net::http_response& sr) mutable {
-                      if (ok_status(sr) && field(json_object(sr.body), "firebreak.key") == req->idempotency_key) {
+                      if (ok_status(sr) && creation_key(sr.body) == req->idempotency_key) {
                           spdlog::info("matrix: {} was created by an earlier attempt; using it", room_id);
                           delivery d;
                           d.room = room_ref{"matrix", room_id};
@@ -649,7 +640,7 @@ void matrix_adapter::post_file(const room_ref& room, const std::string& filename
     api_http_.request(std::move(req), [this, room, filename, size = content.size(), comment, tag,
                                         cb = std::move(cb)](const net::http_response& r) mutable {
         if (auto no = refused(r, "upload")) return cb(*no);
-        auto uri = field(json_object(r.body), "content_uri");
+        auto uri = answer<api::upload_response>(r).content_uri;
         json::object c;
         c["msgtype"] = "m.file";
         c["body"] = filename;
@@ -673,8 +664,8 @@ void matrix_adapter::display_name(const user_ref& user, std::function<void(std::
     call(api_http_, "GET", fmt::format("{}/profile/{}/displayname", client_v3, net::url_encode(mxid)), nullptr,
          [this, mxid, cb = std::move(cb)](const net::http_response& r) {
              std::optional<std::string> name;
-             auto n = field(json_object(r.body), "displayname");
-             if (ok_status(r) && !n.empty()) name = n;
+             auto n = answer<api::profile_response>(r).displayname;
+             if (ok_status(r) && n && !n->empty()) name = n;
              // Only answers are cached; a failed lookup is tried again next time.
              if (!r.failed() && (ok_status(r) || r.status == 404)) names_[mxid] = name;
              cb(name);
