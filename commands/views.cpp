@@ -27,6 +27,32 @@ rich_text header(const incident& inc) {
     return r;
 }
 
+// ---- nudges --------------------------------------------------------------------------
+
+// Addresses the commander on shift ("@maya, the …"), or the room ("The …").
+void address_commander(rich_text& r, const incident& inc, std::string_view lead) {
+    if (const shift* c = inc.commander()) {
+        r.mention(c->user.id).text(", ");
+        r.bold(std::string(lead));
+        return;
+    }
+    std::string capital(lead);
+    if (!capital.empty() && capital[0] >= 'a' && capital[0] <= 'z') capital[0] = char(capital[0] - 'a' + 'A');
+    r.bold(capital);
+}
+
+std::string last_update_text(const incident& inc, instant now) {
+    if (inc.updates.empty()) return "no update yet";
+    return fmt::format("last {} UTC, {} ago", format_hhmm(inc.updates.back().at),
+                       format_span(now - inc.updates.back().at));
+}
+
+// The example a reminder offers, with the severity's cadence as the promise.
+std::string update_example(const std::string& prefix, const nudge_timing& t) {
+    return fmt::format("{} update impact: <who is affected> ; actions: <what we do> ; needs: <asks> ; next: {}", prefix,
+                       t.update_every.count() > 0 ? format_span(t.update_every) : std::string("1h"));
+}
+
 }  // namespace
 
 std::string short_title(const incident& inc) { return shorten_words(inc.title, 120); }
@@ -238,6 +264,131 @@ rich_text usage_view(const command_spec& spec, const std::string& prefix, const 
     if (!problem.empty()) r.text(problem + " ");
     r.text("Usage: ").code(prefix + " " + std::string(spec.usage));
     return r;
+}
+
+nudge_texts nudge_view(const incident& inc, const nudge& n, instant now, const nudge_timing& t,
+                       const std::string& prefix, bool stakeholders_told) {
+    const auto id = inc.id.str();
+    nudge_texts out;
+    rich_text room;
+    std::string record;
+    if (n.kind == nudge_kind::commander) {
+        auto alone = format_span(now - role_empty_since(inc, role::commander));
+        room.text("⏰ ").bold(id + " has no commander").text(fmt::format(" ({}). Someone take command: ", alone));
+        room.code(prefix + " commander @you");
+        record = fmt::format("no commander for {}", alone);
+        if (n.escalate) {
+            if (stakeholders_told) room.line().text("The announcement room has been asked for help.");
+            auto line = fmt::format(" has had no commander for {}. Can someone take command?", alone);
+            out.announcement = rich_text{}.text("⚠️ ").bold(id).text(
+                fmt::format(" · {} — {}", to_string(inc.sev), short_title(inc)) + line);
+            out.private_announcement = rich_text{}.text("🔒 ").bold(id).text(" (private)" + line);
+            if (stakeholders_told) record += "; escalated to the announcement room";
+        }
+    } else if (n.kind == nudge_kind::scribe) {
+        room.text("⏰ ");
+        address_commander(room, inc, id + " has no scribe");
+        room.text(" yet. Decisions and dead ends get lost without one: ");
+        room.code(prefix + " scribe @someone");
+        record = "no scribe";
+    } else if (n.kind == nudge_kind::update) {
+        const instant due_at = *inc.next_update_due;
+        const instant promised = promised_update_time(inc, due_at);
+        room.text(n.escalate ? "⚠️ " : "⏰ ");
+        if (n.escalate) {
+            auto late = format_span(now - promised);
+            address_commander(room, inc, fmt::format("the status update promised for {} UTC is {} late",
+                                                     format_hhmm(promised), late));
+            room.text(fmt::format(" ({}). ", last_update_text(inc, now)));
+            record = fmt::format("status update {} late", late);
+            if (stakeholders_told) {
+                room.text("Stakeholders in the announcement room have been told. ");
+                record += "; escalated to the announcement room";
+            }
+            rich_text a;
+            a.text("⚠️ ").bold(id).text(
+                fmt::format(" · {} · {} — {}: status update {} late (promised {} UTC). Commander ", to_string(inc.sev),
+                            to_title(inc.state), short_title(inc), late, format_hhmm(promised)));
+            if (const shift* c = inc.commander()) a.mention(c->user.id);
+            else a.italic("none");
+            out.announcement = a;
+            out.private_announcement = rich_text{}.text("🔒 ").bold(id).text(fmt::format(
+                " (private) · {} · {}: status update {} late", to_string(inc.sev), to_title(inc.state), late));
+        } else if (n.step == 1 && now - due_at < std::chrono::minutes{1}) {
+            address_commander(room, inc, fmt::format("the {} status update is due now", id));
+            if (promised > due_at)
+                room.text(fmt::format(" ({} expects one every {}; {}; stakeholders were promised {} UTC). ",
+                                      to_string(inc.sev), format_span(t.update_every), last_update_text(inc, now),
+                                      format_hhmm(promised)));
+            else if (t.update_every.count() > 0)
+                room.text(fmt::format(" ({}: every {}; {}). ", to_string(inc.sev), format_span(t.update_every),
+                                      last_update_text(inc, now)));
+            else
+                room.text(fmt::format(" (promised for {} UTC). ", format_hhmm(due_at)));
+            record = "status update due";
+        } else {
+            auto since = format_span(now - due_at);
+            address_commander(room, inc, fmt::format("the {} status update has been due since {} UTC ({})", id,
+                                                     format_hhmm(due_at), since));
+            room.text(fmt::format(" — {}. ", last_update_text(inc, now)));
+            record = fmt::format("status update due for {}", since);
+        }
+        room.code(update_example(prefix, t));
+    } else if (n.kind == nudge_kind::rotation) {
+        const shift* s = nullptr;
+        for (const auto& x : inc.shifts)
+            if (x.open() && x.user == n.subject && x.held == n.subject_role) s = &x;
+        auto held = s ? format_span(now - s->start) : std::string("a long time");
+        room.text("🔄 ").mention(n.subject.id).text(fmt::format(", you have been {} of {} for {}. ",
+                                                               to_string(n.subject_role), id, held));
+        room.bold("Time to hand over and rest: ");
+        if (n.subject_role == role::commander) room.code(prefix + " handoff @someone");
+        else if (n.subject_role == role::scribe)
+            room.text("the commander names the next scribe with ").code(prefix + " scribe @someone");
+        else
+            room.text("bring in another SME with ")
+                .code(prefix + " sme @someone <area>")
+                .text(" and step out with ")
+                .code(prefix + " unassign sme @" + n.subject.id);
+        room.text(" (or ").code(prefix + " snooze rotation 30m").text(").");
+        // The briefing comes with the first nudge; repeats stay one line.
+        if (n.step == 1) room.line().append(briefing_view(inc, now));
+        record = fmt::format("rotation for @{} ({} for {}){}", n.subject.id, to_string(n.subject_role), held,
+                             n.step == 1 ? ", briefing posted" : "");
+    } else if (n.kind == nudge_kind::hypothesis) {
+        const auto& h = inc.hypotheses.at(std::size_t(n.hypothesis - 1));
+        room.text("🧪 ").bold(fmt::format("H{} has been open {}", h.n, format_span(now - h.opened_at)))
+            .text(" with no evidence: " + h.text + ". Confirm it (")
+            .code(fmt::format("{} confirm H{} <evidence>", prefix, h.n))
+            .text("), rule it out (")
+            .code(fmt::format("{} rule-out H{} <evidence>", prefix, h.n))
+            .text(") or say what you are waiting for.");
+        record = fmt::format("H{} open {} without evidence", h.n, format_span(now - h.opened_at));
+    } else if (n.kind == nudge_kind::rollback) {
+        room.text("🤔 ").bold(fmt::format("{} minutes in, no hypothesis yet and the harm goes on.",
+                                         (now - inc.times.declared) / std::chrono::minutes{1}));
+        room.text(" What changed just before it started (deploys, config, flags, traffic, dependencies)? "
+                  "Would a rollback stop the harm?");
+        room.line()
+            .text("Record it: ")
+            .code(prefix + " change <what changed>")
+            .text(" · ")
+            .code(prefix + " hypothesis <what you suspect>");
+        record = "asked what changed and whether a rollback would stop the harm";
+    } else if (n.kind == nudge_kind::close) {
+        room.text("📋 ");
+        address_commander(room, inc,
+                          fmt::format("{} has been resolved for {}", id, format_span(now - *inc.times.resolved)));
+        room.text(". Close it to draft the postmortem: ")
+            .code(prefix + " close")
+            .text(" (or ")
+            .code(prefix + " reopen <reason>")
+            .text(").");
+        record = "resolved but not closed";
+    }
+    out.room = std::move(room);
+    out.record = fmt::format("{} nudge: {}", n.kind, record);
+    return out;
 }
 
 }  // namespace firebreak

@@ -1,12 +1,14 @@
 #pragma once
 // How firebreak's messages read: kickoff, status update template, handoff
-// briefing, roles, list, timeline, help. Pure functions over the model.
+// briefing, roles, list, timeline, help, nudges. Pure functions over the model.
 #include "bot/core/engine_state.hpp"
 #include "bot/core/rich_text.hpp"
 #include "commands/command_spec.hpp"
+#include "commands/nudges.hpp"
 
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace firebreak {
@@ -50,5 +52,20 @@ rich_text help_view(const command_spec* spec, const std::string& prefix);
 
 /// "Usage: !incident sev <1-4> <reason>".
 rich_text usage_view(const command_spec& spec, const std::string& prefix, const std::string& problem);
+
+/// What one nudge says: to the incident room, to the timeline, and (escalations) to the
+/// announcement room.
+struct nudge_texts {
+    rich_text room;                                 ///< the message in the incident room
+    std::string record;                             ///< the timeline line, e.g. "update nudge: status update due"
+    std::optional<rich_text> announcement;          ///< escalations: what the announcement room is told
+    std::optional<rich_text> private_announcement;  ///< what it says of a private incident instead (the id only)
+};
+
+/// The texts of nudge `n` on `inc` at `now`, under the severity's timing `t`, with commands
+/// spelled with `prefix`. `stakeholders_told`: an escalation reaches an announcement room,
+/// so the room and the record may say so.
+nudge_texts nudge_view(const incident& inc, const nudge& n, instant now, const nudge_timing& t,
+                       const std::string& prefix, bool stakeholders_told);
 
 }  // namespace firebreak

@@ -1,5 +1,6 @@
 // The nudges of PRODUCT §5 on a manual clock: when each fires, what it says, where it
 // goes, and that it stops when its condition ends.
+#include "commands/views.hpp"
 #include "tests/commands/harness.hpp"
 
 using namespace firebreak;
@@ -392,6 +393,29 @@ TEST_CASE("a private incident's escalations say nothing of it outside its room",
         }
     CHECK(escalated);
     CHECK(h.inc(n).is_private);
+}
+
+TEST_CASE("nudge_view: an escalated update of a private incident announces only its id", "[commands][nudges]") {
+    harness h;
+    h.settings.announcement_rooms["console"] = h.room("#incidents");
+    auto n = h.open("maya", "Payroll leak --private");
+    h.run_until(at(14, 40));
+    const harness::sent_nudge* esc = nullptr;
+    for (const auto& s : h.sent)
+        if (s.n.kind == nudge_kind::update && s.n.escalate && !esc) esc = &s;
+    REQUIRE(esc);
+    const auto& inc = h.inc(n);
+    auto v = nudge_view(inc, esc->n, esc->at, timing_for(h.settings, inc.sev), command_form(h.settings, "console"),
+                        true);
+    REQUIRE(v.announcement);
+    REQUIRE(v.private_announcement);
+    // The public line names the title; the private one only the id, severity and status.
+    CHECK(v.announcement->plain().find("Payroll") != std::string::npos);
+    CHECK(v.private_announcement->plain() == "🔒 INC-1 (private) · SEV2 · Investigating: status update 10m late");
+    // What was sent is what the view says.
+    CHECK(announcement_text(esc->c) == v.private_announcement->plain() + "\n");
+    CHECK(room_text(esc->c).find(v.room.plain()) != std::string::npos);
+    CHECK(v.record == "update nudge: status update 10m late; escalated to the announcement room");
 }
 
 TEST_CASE("a reopened incident starts its nudges afresh, not with stale ones", "[commands][nudges]") {
