@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config
-  libboost1.81-dev libboost-json1.81-dev libssl-dev
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev
   libsqlite3-dev libsqlitecpp-dev libfmt-dev libspdlog-dev
   libtomlplusplus-dev libcli11-dev catch2 sqlite3
   libxml2-utils

@@ -5,6 +5,8 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <boost/url/grammar/hexdig_chars.hpp>
+#include <boost/url/pct_string_view.hpp>
 
 #include <cmath>
 #include <fmt/format.h>
@@ -78,23 +80,20 @@ std::string unescape_html(std::string_view s) {
     return out;
 }
 
+// Decodes a matrix.to href. A '%' that starts no valid escape ("%zz", a lone '%') stays a
+// literal '%' rather than spoiling the whole link, as it did before; Boost.URL refuses such
+// text, so each stray '%' is first escaped to "%25", which it then decodes back to '%'.
 std::string percent_decode(std::string_view s) {
-    std::string out;
+    if (auto valid = boost::urls::make_pct_string_view(s)) return valid->decode();
+    auto hex = [](char c) { return boost::urls::grammar::hexdig_chars(c); };
+    std::string escaped;
+    escaped.reserve(s.size() + 8);
     for (std::size_t i = 0; i < s.size(); ++i) {
-        auto hex = [](char c) -> int {
-            if (c >= '0' && c <= '9') return c - '0';
-            if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-            if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-            return -1;
-        };
-        if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-            out += char(hex(s[i + 1]) * 16 + hex(s[i + 2]));
-            i += 2;
-        } else {
-            out += s[i];
-        }
+        const bool escape = s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) && hex(s[i + 2]);
+        escaped += s[i];
+        if (s[i] == '%' && !escape) escaped += "25";
     }
-    return out;
+    return boost::urls::make_pct_string_view(escaped)->decode();
 }
 
 // A reply carries the quoted original as "> " lines and a blank line before the

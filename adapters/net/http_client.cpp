@@ -11,6 +11,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+#include <boost/url/url.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -51,35 +55,29 @@ bool idempotent(const std::string& method) {
 }  // namespace
 
 std::optional<url> url::parse(const std::string& text) {
+    // RFC 3986 grammar from Boost.URL; what is kept of it, and how, matches the hand-written
+    // parser this replaced: path, query and fragment stay as written (still encoded), and
+    // the base path loses its trailing slashes so a request target can be appended to it.
+    // Text that is no RFC 3986 URI (a space, "%zz", an unbracketed IPv6 address) is refused.
+    auto parsed = boost::urls::parse_uri(text);
+    if (!parsed || !parsed->has_authority() || parsed->has_userinfo()) return std::nullopt;
+    const boost::urls::url_view& v = *parsed;
     url u;
-    auto sep = text.find("://");
-    if (sep == std::string::npos) return std::nullopt;
-    u.scheme = lower(text.substr(0, sep));
+    u.scheme = lower(std::string(v.scheme()));
     if (u.scheme != "http" && u.scheme != "https" && u.scheme != "ws" && u.scheme != "wss") return std::nullopt;
-    auto rest = std::string_view(text).substr(sep + 3);
-    auto slash = rest.find('/');
-    auto authority = rest.substr(0, slash);
-    if (slash != std::string_view::npos) u.path = std::string(rest.substr(slash));
-    while (!u.path.empty() && u.path.back() == '/') u.path.pop_back();
-    if (authority.empty() || authority.find('@') != std::string_view::npos) return std::nullopt;
-    if (authority.front() == '[') {
-        auto close = authority.find(']');
-        if (close == std::string_view::npos) return std::nullopt;
-        u.host = std::string(authority.substr(1, close - 1));
-        auto after = authority.substr(close + 1);
-        if (!after.empty()) {
-            if (after.front() != ':') return std::nullopt;
-            u.port = std::string(after.substr(1));
-        }
-    } else {
-        auto colon = authority.rfind(':');
-        u.host = std::string(authority.substr(0, colon));
-        if (colon != std::string_view::npos) u.port = std::string(authority.substr(colon + 1));
-    }
+    // The address without an IP literal's brackets: the resolver and SNI want it bare.
+    u.host = std::string(v.encoded_host_address());
     if (u.host.empty()) return std::nullopt;
+    if (v.has_port()) u.port = std::string(v.port());
     if (u.port.empty()) u.port = u.tls() ? "443" : "80";
     if (!std::all_of(u.port.begin(), u.port.end(), [](char c) { return c >= '0' && c <= '9'; }) || u.port.size() > 5)
         return std::nullopt;
+    u.path = std::string(v.encoded_resource());
+    // Boost.URL 1.81 lets a path without its '/' follow the authority ("https://host:abc" as
+    // host "host", path "abc"): refused, as before. "https://host?q" is refused too: it has
+    // no base path to append a target to (the hand-written parser took "host?q" for the host).
+    if (!u.path.empty() && u.path.front() != '/') return std::nullopt;
+    while (!u.path.empty() && u.path.back() == '/') u.path.pop_back();
     return u;
 }
 
@@ -111,19 +109,19 @@ std::optional<std::string> http_response::header(std::string_view name) const {
 }
 
 std::string url_encode(std::string_view s) {
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(s.size());
-    for (unsigned char c : s) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += char(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
+    return boost::urls::encode(s, boost::urls::unreserved_chars);
+}
+
+std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields) {
+    // Each half is escaped to unreserved characters first (a space as "%20", never "+"),
+    // so the query Boost.URL joins holds no '&', '=', '+' or '#' of the data itself.
+    boost::urls::url u;
+    auto params = u.encoded_params();
+    for (const auto& [key, value] : fields) {
+        const std::string k = url_encode(key), v = url_encode(value);
+        params.append(boost::urls::param_pct_view(boost::urls::pct_string_view(k), boost::urls::pct_string_view(v)));
     }
-    return out;
+    return std::string(u.encoded_query());
 }
 
 struct http_client::impl : std::enable_shared_from_this<impl> {

@@ -22,7 +22,8 @@ struct url {
     std::string host;     ///< name or address, without brackets
     std::string port;     ///< always set ("443" when the URL leaves it out)
     std::string path;     ///< base path (and query) without a trailing slash ("" for the root)
-    /// Parses "https://host[:port][/base]" (or http, ws, wss); nullopt for anything else.
+    /// Parses "https://host[:port][/base[?query]]" (or http, ws, wss): an RFC 3986 URI with
+    /// no user info; nullopt for anything else.
     static std::optional<url> parse(const std::string& text);
     /// Whether the scheme is https or wss.
     bool tls() const { return scheme == "https" || scheme == "wss"; }
@@ -90,5 +91,9 @@ private:
 
 /// Percent-encodes one path segment or query value (RFC 3986 unreserved kept).
 std::string url_encode(std::string_view s);
+
+/// An application/x-www-form-urlencoded body (also a query string): "k=v&k2=v2" in the given
+/// order, each key and value encoded as url_encode does (a space is "%20"); "" for no fields.
+std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields);
 
 }  // namespace firebreak::net

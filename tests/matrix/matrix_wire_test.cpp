@@ -147,6 +147,24 @@ TEST_CASE("mention pills become user ids so commands can name people", "[matrix]
     CHECK(b.events[0].text == "!incident commander @dana:example.org");
 }
 
+// The href is percent-decoded; a '%' that starts no valid escape stays a literal '%'.
+TEST_CASE("mention pills decode UTF-8 escapes and keep a stray percent sign", "[matrix]") {
+    auto pill = [](const std::string& href, const std::string& label) {
+        json::object c = text("!incident commander " + label);
+        c["format"] = "org.matrix.custom.html";
+        c["formatted_body"] = "!incident commander <a href=\"https://matrix.to/#/" + href + "\">" + label + "</a>";
+        auto b = decode(sync_with({message("$m", "@alice:example.org", c)}));
+        REQUIRE(b.events.size() == 1);
+        return b.events[0].text;
+    };
+    CHECK(pill("%40d%C3%A9na%3Aexample.org", "D\xC3\xA9na") == "!incident commander @d\xC3\xA9na:example.org");
+    CHECK(pill("%40dana%3Aex%ample.org", "Dana") == "!incident commander @dana:ex%ample.org");
+    CHECK(pill("%40dana%3Aexample.org%", "Dana") == "!incident commander @dana:example.org%");
+    CHECK(pill("%40dana%3Aexample.org%4", "Dana") == "!incident commander @dana:example.org%4");
+    CHECK(pill("%%40dana%3Aexample.org", "Dana") == "!incident commander Dana");  // "%@dana...": no user id
+    CHECK(pill("@dana:example.org?via=%zz", "Dana") == "!incident commander @dana:example.org");
+}
+
 TEST_CASE("unknown msgtypes with a body are kept — events without one are skipped and counted", "[matrix]") {
     json::object odd{{"msgtype", "org.example.custom"}, {"body", "custom text"}};
     json::object no_body{{"msgtype", "m.text"}};
