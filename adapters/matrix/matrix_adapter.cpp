@@ -77,12 +77,13 @@ std::set<std::string> parse_direct_rooms(std::string_view value) {
     return out;
 }
 
-matrix_adapter::matrix_adapter(asio::any_io_executor ex, matrix_options o, adapter_memory& memory)
+matrix_adapter::matrix_adapter(asio::any_io_executor ex, matrix_options o, adapter_memory& memory,
+                               std::unique_ptr<delay_timer> retry_timer)
     : ex_(ex),
       opt_(std::move(o)),
       sync_http_(ex, base_url(opt_.homeserver), net::tls_options{opt_.ca_file}),
       api_http_(ex, base_url(opt_.homeserver), net::tls_options{opt_.ca_file}),
-      retry_timer_(ex),
+      retry_timer_(std::move(retry_timer)),
       backoff_(opt_.backoff),
       since_(memory.recall(opt_.cursor_key)) {
     if (auto d = memory.recall(opt_.direct_rooms_key)) direct_rooms_ = parse_direct_rooms(*d);
@@ -97,7 +98,7 @@ matrix_adapter::matrix_adapter(asio::any_io_executor ex, matrix_options o, adapt
 
 matrix_adapter::~matrix_adapter() {
     *alive_ = false;
-    retry_timer_.cancel();
+    retry_timer_->cancel();
 }
 
 capabilities matrix_adapter::caps() const {
@@ -137,14 +138,14 @@ void matrix_adapter::start(event_sink sink) {
 
 void matrix_adapter::stop() {
     state_ = link_state::stopped;
-    retry_timer_.cancel();
+    retry_timer_->cancel();
     sync_http_.close();
     api_http_.close();
 }
 
 void matrix_adapter::stop_receiving() {
     state_ = link_state::stopped;
-    retry_timer_.cancel();
+    retry_timer_->cancel();
     sync_http_.close();
 }
 
@@ -153,7 +154,7 @@ void matrix_adapter::fatal(const std::string& why) {
     state_ = link_state::failed;
     last_error_ = why;
     spdlog::error("matrix: {}; the adapter stops", why);
-    retry_timer_.cancel();
+    retry_timer_->cancel();
     sync_http_.close();
     report_fatal(why);
 }
@@ -194,9 +195,8 @@ void matrix_adapter::retry_later(const std::string& why) {
     retrying_ = true;
     auto wait = backoff_.next();
     spdlog::warn("matrix: {}; retrying in {} ms", why, wait.count());
-    retry_timer_.expires_after(wait);
-    retry_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](boost::system::error_code ec) {
-        if (ec || !alive.lock() || !*alive.lock()) return;
+    retry_timer_->wait(wait, [this, alive = std::weak_ptr<bool>(alive_)] {
+        if (!alive.lock() || !*alive.lock()) return;
         if (bot_mxid_.empty()) whoami();
         else if (filter_.empty()) upload_filter();
         else sync();

@@ -10,7 +10,6 @@
 #include "bot/core/ports.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/json/object.hpp>
 
 #include <chrono>
@@ -54,7 +53,9 @@ class matrix_adapter final : public chat_adapter {
 public:
     /// Reads where to resume, the direct rooms and the transaction-id prefix from `memory`
     /// (making and keeping the prefix on the very first start).
-    matrix_adapter(boost::asio::any_io_executor ex, matrix_options o, adapter_memory& memory);
+    /// Waits out its backoffs on `retry_timer`.
+    matrix_adapter(boost::asio::any_io_executor ex, matrix_options o, adapter_memory& memory,
+                   std::unique_ptr<delay_timer> retry_timer);
     ~matrix_adapter() override;
 
     link_state state() const override { return state_; }
@@ -116,7 +117,7 @@ private:
     matrix_options opt_;
     net::http_client sync_http_;  // the parked long-poll has a connection of its own
     net::http_client api_http_;   // everything else, in order
-    boost::asio::steady_timer retry_timer_;
+    std::unique_ptr<delay_timer> retry_timer_;  // the backoff before reconnecting
     net::backoff backoff_;
     event_sink sink_;
     link_state state_ = link_state::idle;

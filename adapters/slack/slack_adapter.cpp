@@ -44,16 +44,14 @@ net::url api_url(const std::string& base) {
 
 // Form encoding is what every Web API method takes; structured values travel as JSON text.
 std::string form_body(const json::object& args) {
-    std::string out;
+    std::vector<std::pair<std::string, std::string>> fields;
+    fields.reserve(args.size());
     for (const auto& [k, v] : args) {
-        if (!out.empty()) out += '&';
-        out += net::url_encode(k);
-        out += '=';
-        if (v.is_string()) out += net::url_encode(v.get_string());
-        else if (v.is_bool()) out += v.get_bool() ? "true" : "false";
-        else out += net::url_encode(json::serialize(v));
+        if (v.is_string()) fields.emplace_back(k, v.get_string());
+        else if (v.is_bool()) fields.emplace_back(k, v.get_bool() ? "true" : "false");
+        else fields.emplace_back(k, json::serialize(v));
     }
-    return out;
+    return net::form_encode(fields);
 }
 
 std::string str(const json::object& o, std::string_view key) {
@@ -63,18 +61,19 @@ std::string str(const json::object& o, std::string_view key) {
 
 }  // namespace
 
-slack_adapter::slack_adapter(asio::any_io_executor ex, slack_options o, const clock& clk)
+slack_adapter::slack_adapter(asio::any_io_executor ex, slack_options o, const clock& clk,
+                             std::unique_ptr<delay_timer> retry_timer)
     : ex_(ex),
       opt_(std::move(o)),
       clk_(clk),
       api_http_(ex, api_url(opt_.api_base_url), net::tls_options{opt_.ca_file}),
       control_http_(ex, api_url(opt_.api_base_url), net::tls_options{opt_.ca_file}),
-      retry_timer_(ex),
+      retry_timer_(std::move(retry_timer)),
       backoff_(opt_.backoff) {}
 
 slack_adapter::~slack_adapter() {
     *alive_ = false;
-    retry_timer_.cancel();
+    retry_timer_->cancel();
 }
 
 capabilities slack_adapter::caps() const {
@@ -165,7 +164,7 @@ void slack_adapter::start(event_sink sink) {
 void slack_adapter::stop_receiving() {
     receiving_ = false;
     state_ = link_state::stopped;
-    retry_timer_.cancel();
+    retry_timer_->cancel();
     queue_.clear();
     owed_.clear();
     for (auto& [id, c] : connections_) c.ws->close();
@@ -183,7 +182,7 @@ void slack_adapter::fatal(const std::string& why) {
     state_ = link_state::failed;
     last_error_ = why;
     spdlog::error("slack: {}; the adapter stops", why);
-    retry_timer_.cancel();
+    retry_timer_->cancel();
     receiving_ = false;
     for (auto& [id, c] : connections_) c.ws->abort();
     connections_.clear();
@@ -200,10 +199,9 @@ void slack_adapter::retry_later(const std::string& why) {
     opening_ = false;
     auto wait = backoff_.next();
     spdlog::warn("slack: {}; retrying in {} ms", why, wait.count());
-    retry_timer_.expires_after(wait);
-    retry_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](boost::system::error_code ec) {
+    retry_timer_->wait(wait, [this, alive = std::weak_ptr<bool>(alive_)] {
         auto ok = alive.lock();
-        if (ec || !ok || !*ok) return;
+        if (!ok || !*ok) return;
         if (bot_user_.empty()) auth_test();
         else open_connection();
     });

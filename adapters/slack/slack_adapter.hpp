@@ -11,7 +11,6 @@
 #include "bot/core/ports.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/json/object.hpp>
 
 #include <chrono>
@@ -44,7 +43,9 @@ struct slack_options {
 /// of reaching the engine; its submission comes back as the full command.
 class slack_adapter final : public chat_adapter {
 public:
-    slack_adapter(boost::asio::any_io_executor ex, slack_options o, const clock& clk);
+    /// Waits out its backoffs on `retry_timer`.
+    slack_adapter(boost::asio::any_io_executor ex, slack_options o, const clock& clk,
+                  std::unique_ptr<delay_timer> retry_timer);
     ~slack_adapter() override;
 
     /// The Socket Mode link's state (a refused token or link_disabled: failed).
@@ -127,7 +128,7 @@ private:
     const clock& clk_;
     net::http_client api_http_;      // the Web API calls the engine makes, in order
     net::http_client control_http_;  // auth.test and apps.connections.open, never behind a slow send
-    boost::asio::steady_timer retry_timer_;
+    std::unique_ptr<delay_timer> retry_timer_;  // the backoff before reconnecting
     net::backoff backoff_;
     event_sink sink_;
     link_state state_ = link_state::idle;

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -80,6 +81,19 @@ struct inbound {
     chat_event event;
     std::optional<std::pair<std::string, std::string>> cursor;  ///< (key, value)
 };
+
+/// Waits out a delay for an adapter (the backoff before a reconnect). The runtime's waits
+/// on the steady clock; tests step theirs, so none sleeps through a backoff.
+class delay_timer {
+public:
+    virtual ~delay_timer() = default;
+    /// Calls `then` once, `d` from now, replacing a wait that is not over; never after cancel().
+    virtual void wait(duration d, std::function<void()> then) = 0;
+    /// Forgets the wait under way.
+    virtual void cancel() = 0;
+};
+/// Makes the delay timer of one adapter.
+using delay_timers = std::function<std::unique_ptr<delay_timer>()>;
 
 /// Where an adapter's link to its platform stands, for /readyz.
 enum class link_state { idle, connecting, connected, retrying, failed, stopped };

@@ -2,10 +2,13 @@
 
 #include "adapters/matrix/matrix_adapter.hpp"
 #include "adapters/slack/slack_adapter.hpp"
+#include "bot/runtime/steady_delay.hpp"
 
 #include <fmt/format.h>
 
 namespace firebreak {
+
+std::unique_ptr<delay_timer> adapter_context::delay() const { return delays ? delays() : steady_delay(ex); }
 
 namespace {
 
@@ -19,7 +22,7 @@ std::unique_ptr<chat_adapter> make_matrix(const adapter_context& cx) {
     o.sync_timeout = c.sync_timeout;
     o.backoff.initial = c.retry_initial;
     o.backoff.jitter = c.retry_jitter;
-    return std::make_unique<matrix::matrix_adapter>(cx.ex, std::move(o), cx.memory);
+    return std::make_unique<matrix::matrix_adapter>(cx.ex, std::move(o), cx.memory, cx.delay());
 }
 
 std::unique_ptr<chat_adapter> make_slack(const adapter_context& cx) {
@@ -33,7 +36,7 @@ std::unique_ptr<chat_adapter> make_slack(const adapter_context& cx) {
     o.backoff.jitter = c.retry_jitter;
     o.ws.idle = c.idle_timeout;
     o.form_default_severity = int(cx.cfg.settings.default_severity);
-    return std::make_unique<slack::slack_adapter>(cx.ex, std::move(o), cx.clk);
+    return std::make_unique<slack::slack_adapter>(cx.ex, std::move(o), cx.clk, cx.delay());
 }
 
 }  // namespace

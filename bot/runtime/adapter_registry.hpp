@@ -21,6 +21,11 @@ struct adapter_context {
     const firebreak_config& cfg;
     const clock& clk;
     adapter_memory& memory;  ///< where the adapter keeps its own state between runs
+    /// Where its backoff timers come from; none = steady timers on `ex`.
+    delay_timers delays = {};
+
+    /// A delay timer from `delays`, or a steady one.
+    std::unique_ptr<delay_timer> delay() const;
 };
 
 /// One platform.

@@ -145,7 +145,7 @@ struct service::impl {
     }
 };
 
-service::service(asio::io_context& io, firebreak_config cfg, const clock& clk)
+service::service(asio::io_context& io, firebreak_config cfg, const clock& clk, delay_timers delays)
     : impl_(std::make_unique<impl>(io, std::move(cfg), clk)) {
     auto& m = *impl_;
     if (std::none_of(platforms().begin(), platforms().end(), [&](const platform_entry& p) { return p.enabled(m.cfg); }))
@@ -158,7 +158,7 @@ service::service(asio::io_context& io, firebreak_config cfg, const clock& clk)
     m.eng->set_renderer(postmortem_renderer());
     if (!m.cfg.documents_dir.empty()) m.eng->set_document_writer(document_folder(m.cfg.documents_dir));
     m.memory = std::make_unique<store_memory>(*m.store);
-    m.adapters = build_adapters(adapter_context{io.get_executor(), m.cfg, clk, *m.memory});
+    m.adapters = build_adapters(adapter_context{io.get_executor(), m.cfg, clk, *m.memory, std::move(delays)});
     for (auto& a : m.adapters) {
         a->on_fatal([this](const std::string&) { fail(exit_code::platform); });
         a->on_reconnect([this, name = a->platform()] { impl_->stats.count_reconnect(name); });

@@ -31,8 +31,9 @@ enum class exit_code : int { ok = 0, failure = 1, config = 2, platform = 3 };
 class service {
 public:
     /// Opens the store (refusing a database another process holds), builds the engine and
-    /// the enabled adapters. Throws store_error or std::runtime_error with a clear message.
-    service(boost::asio::io_context& io, firebreak_config cfg, const clock& clk);
+    /// the enabled adapters (their backoffs on `delays`, steady timers when none). Throws
+    /// store_error or std::runtime_error with a clear message.
+    service(boost::asio::io_context& io, firebreak_config cfg, const clock& clk, delay_timers delays = {});
     ~service();
     service(const service&) = delete;
     service& operator=(const service&) = delete;

@@ -767,3 +767,23 @@ TEST_CASE("check-config --online asks Slack whether it takes the bot token", "[s
     CHECK(unreachable == 3);
     CHECK(err3.find("slack: cannot reach http://127.0.0.1:1") != std::string::npos);
 }
+
+TEST_CASE("reconnects wait the backoff the adapter's timer is asked for, which a good connection resets",
+          "[slack]") {
+    using ms = std::chrono::milliseconds;
+    fake_slack slack;
+    slack_rig rig(slack);
+    rig.cfg.slack.retry_initial = ms{1000};  // a second each time: stepped, so no test waits for it
+    slack.fail("apps.connections.open", 2, "internal_error");
+    rig.boot();
+    REQUIRE(rig.until([&] { return rig.connected(); }));
+    // 1 s, then ×1.75; no jitter in the rig.
+    CHECK(rig.delays.asked() == std::vector<duration>{ms{1000}, ms{1750}});
+    CHECK(rig.link()->last_error().empty());
+    // After hello the sequence starts over.
+    slack.fail("apps.connections.open", 1, "internal_error");
+    const int opened = slack.connections_opened();
+    slack.request_refresh();
+    REQUIRE(rig.until([&] { return slack.connections_opened() > opened && rig.connected(); }));
+    CHECK(rig.delays.asked() == std::vector<duration>{ms{1000}, ms{1750}, ms{1000}});
+}

@@ -4,6 +4,7 @@
 // Matrix and Slack rigs derive from it and point the config at their fake server.
 #include "bot/runtime/service.hpp"
 #include "tests/support/io_wait.hpp"
+#include "tests/support/stepped_delays.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -21,6 +22,8 @@ struct service_rig {
     manual_clock clk{from_unix_ms(1767225600000)};
     boost::asio::io_context io;
     firebreak_config cfg;
+    /// The adapters' backoff timers: stepped on every slice of until(), whatever they ask.
+    stepped_delays delays;
     std::unique_ptr<service> svc;
     /// Whether the running service reported a fatal error.
     bool fatal_seen = false;
@@ -39,7 +42,7 @@ struct service_rig {
         svc.reset();
         io.restart();
         fatal_seen = false;
-        svc = std::make_unique<service>(io, cfg, clk);
+        svc = std::make_unique<service>(io, cfg, clk, delays.source());
         svc->on_fatal([this] { fatal_seen = true; });
         svc->start();
     }
@@ -55,10 +58,18 @@ struct service_rig {
     }
     /// Runs until `done()` or ten seconds.
     bool until(const std::function<bool()>& done, std::chrono::milliseconds limit = std::chrono::milliseconds{10000}) {
-        return run_io_until(io, done, limit);
+        return run_io_until(io, [&] {
+            delays.step();
+            return done();
+        }, limit);
     }
     /// Runs until `done()`, checked after every handler, or ten seconds.
-    bool until_each(const std::function<bool()>& done) { return run_io_until_each(io, done); }
+    bool until_each(const std::function<bool()>& done) {
+        return run_io_until_each(io, [&] {
+            delays.step();
+            return done();
+        });
+    }
     /// The engine's view.
     engine& eng() { return svc->eng(); }
     /// The room of INC-n on `platform`, or "".
