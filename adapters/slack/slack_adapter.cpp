@@ -1,4 +1,5 @@
 #include "adapters/slack/slack_adapter.hpp"
+#include "adapters/slack/slack_api.hpp"
 
 #include "adapters/slack/slack_errors.hpp"
 #include "adapters/slack/slack_events.hpp"
@@ -216,7 +217,8 @@ void slack_adapter::check_credentials(std::function<void(credential_check)> cb) 
             c.detail = "auth.test: " + clean_line(r.error, 200) + ": the bot token is refused";
         } else {
             c.ok = true;
-            c.who = str(r.body, "user_id") + " in " + str(r.body, "team");
+            auto me = api::read<api::auth_test_response>(r.body);
+            c.who = me.user_id + " in " + me.team;
         }
         cb(std::move(c));
     });
@@ -229,8 +231,9 @@ void slack_adapter::auth_test() {
             if (fatal_auth_error(r.error)) return fatal(fmt::format("auth.test: the bot token is refused ({})", r.error));
             return retry_later("auth.test: " + r.error);
         }
-        bot_user_ = str(r.body, "user_id");
-        spdlog::info("slack: signed in as {} in {}", bot_user_, str(r.body, "team"));
+        auto me = api::read<api::auth_test_response>(r.body);
+        bot_user_ = me.user_id;
+        spdlog::info("slack: signed in as {} in {}", bot_user_, me.team);
         open_connection();
     });
 }
@@ -245,7 +248,7 @@ void slack_adapter::open_connection() {
                 return fatal(fmt::format("apps.connections.open: the app-level token is refused ({})", r.error));
             return retry_later("apps.connections.open: " + r.error);
         }
-        std::string address = str(r.body, "url");
+        std::string address = api::read<api::connections_open_response>(r.body).url;
         auto id = next_conn_++;
         auto& c = connections_[id];
         c.id = id;
@@ -455,7 +458,7 @@ void slack_adapter::post(const room_ref& room, const rich_text& body, const mess
     api(api_http_, "chat.postMessage", args, opt_.bot_token, [this, room, body, cb = std::move(cb)](api_result r) mutable {
         if (!r.ok && not_in_channel(r.error) && answer_via_reply_url(room, {}, body, false, cb)) return;
         auto d = to_delivery(r, "chat.postMessage");
-        if (d.ok()) d.id = message_id{str(r.body, "ts")};
+        if (d.ok()) d.id = message_id{api::read<api::message_response>(r.body).ts};
         cb(d);
     });
 }
@@ -466,7 +469,7 @@ void slack_adapter::post_ephemeral(const room_ref& room, const user_ref& user, c
         [this, room, user = user.id, body, cb = std::move(cb)](api_result r) mutable {
         if (!r.ok && not_in_channel(r.error) && answer_via_reply_url(room, user, body, true, cb)) return;
         auto d = to_delivery(r, "chat.postEphemeral");
-        if (d.ok()) d.id = message_id{str(r.body, "message_ts")};
+        if (d.ok()) d.id = message_id{api::read<api::ephemeral_response>(r.body).message_ts};
         cb(d);
     });
 }
@@ -537,7 +540,7 @@ void slack_adapter::edit(const room_ref& room, const message_id& id, const rich_
     json::object args{{"channel", room.id}, {"ts", id.id}, {"text", message_text(body)}, {"blocks", blocks_for(body)}};
     api(api_http_, "chat.update", args, opt_.bot_token, [this, cb = std::move(cb)](api_result r) {
         auto d = to_delivery(r, "chat.update");
-        if (d.ok()) d.id = message_id{str(r.body, "ts")};
+        if (d.ok()) d.id = message_id{api::read<api::message_response>(r.body).ts};
         cb(d);
     });
 }
@@ -586,8 +589,7 @@ void slack_adapter::create_channel(std::shared_ptr<room_request> req, int attemp
                 return create_channel(req, attempt + 1, std::move(cb));
             auto d = to_delivery(r, "conversations.create");
             if (!d.ok()) return cb(d);
-            auto ch = r.body.find("channel");
-            std::string id = ch != r.body.end() && ch->value().is_object() ? str(ch->value().get_object(), "id") : "";
+            std::string id = api::read<api::conversation_response>(r.body).channel_id;
             if (id.empty()) {
                 d.error = error_kind::transient;
                 d.detail = "conversations.create: no channel id in the answer";
@@ -610,8 +612,9 @@ void slack_adapter::post_file(const room_ref& room, const std::string& filename,
         [this, room, filename, content, comment, cb = std::move(cb)](api_result r) mutable {
             auto d = to_delivery(r, "files.getUploadURLExternal");
             if (!d.ok()) return cb(d);
-            std::string upload = str(r.body, "upload_url");
-            std::string file_id = str(r.body, "file_id");
+            auto where = api::read<api::upload_url_response>(r.body);
+            const std::string& upload = where.upload_url;
+            const std::string& file_id = where.file_id;
             auto target = net::url::parse(upload);
             if (!target || file_id.empty()) {
                 d.error = error_kind::transient;
@@ -658,8 +661,7 @@ void slack_adapter::display_name(const user_ref& user, std::function<void(std::o
         [this, id = user.id, cb = std::move(cb)](api_result r) {
             std::optional<std::string> name;
             if (r.ok) {
-                auto u = r.body.find("user");
-                if (u != r.body.end() && u->value().is_object()) name = name_of_user(u->value().get_object());
+                if (auto u = api::read<api::user_info_response>(r.body).user) name = name_of_user(*u);
             }
             // Answers are cached; a failed lookup is tried again next time.
             if (r.ok || r.error == "user_not_found") names_[id] = name;
