@@ -1,4 +1,5 @@
 #include "adapters/matrix/matrix_api.hpp"
+#include "adapters/matrix/matrix_json.hpp"
 
 #include <boost/json/parse.hpp>
 
@@ -9,12 +10,7 @@ namespace json = boost::json;
 namespace {
 
 // A string member, "" when absent or not a string (homeservers differ; the caller decides).
-std::string text(const json::value& v, std::string_view key) {
-    const auto* o = v.if_object();
-    if (!o) return {};
-    auto it = o->find(key);
-    return it != o->end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string{};
-}
+std::string text(const json::value& v, std::string_view key) { return detail::str(v.if_object(), key); }
 
 }  // namespace
 

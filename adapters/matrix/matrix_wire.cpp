@@ -1,4 +1,5 @@
 #include "adapters/matrix/matrix_wire.hpp"
+#include "adapters/matrix/matrix_json.hpp"
 
 #include "adapters/net/http_client.hpp"
 #include "bot/core/text.hpp"
@@ -15,23 +16,10 @@ namespace firebreak::matrix {
 
 namespace json = boost::json;
 
+using namespace detail;
+
 namespace {
 
-// Field access that never throws on a payload of the wrong shape.
-const json::object* obj(const json::object& o, std::string_view key) {
-    auto it = o.find(key);
-    return it != o.end() && it->value().is_object() ? &it->value().get_object() : nullptr;
-}
-const json::array* arr(const json::object& o, std::string_view key) {
-    auto it = o.find(key);
-    return it != o.end() && it->value().is_array() ? &it->value().get_array() : nullptr;
-}
-std::string str(const json::object* o, std::string_view key) {
-    if (!o) return {};
-    auto it = o->find(key);
-    return it != o->end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string{};
-}
-std::string str(const json::object& o, std::string_view key) { return str(&o, key); }
 std::optional<std::int64_t> integer(const json::object& o, std::string_view key) {
     auto it = o.find(key);
     if (it == o.end()) return std::nullopt;

@@ -1,4 +1,5 @@
 #include "adapters/slack/slack_api.hpp"
+#include "adapters/slack/slack_json.hpp"
 
 namespace firebreak::slack::api {
 
@@ -6,20 +7,15 @@ namespace json = boost::json;
 
 namespace {
 
+// The answers are read from a JSON object; anything else reads as empty.
 const json::object* object_at(const json::value& v, std::string_view key) {
     const auto* o = v.if_object();
-    if (!o) return nullptr;
-    auto it = o->find(key);
-    return it != o->end() ? it->value().if_object() : nullptr;
+    return o ? detail::obj(*o, key) : nullptr;
 }
 
-std::string text(const json::object* o, std::string_view key) {
-    if (!o) return {};
-    auto it = o->find(key);
-    return it != o->end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string{};
-}
+std::string text(const json::object* o, std::string_view key) { return detail::str(o, key); }
 
-std::string text(const json::value& v, std::string_view key) { return text(v.if_object(), key); }
+std::string text(const json::value& v, std::string_view key) { return detail::str(v.if_object(), key); }
 
 }  // namespace
 
