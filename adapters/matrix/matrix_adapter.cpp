@@ -85,6 +85,7 @@ matrix_adapter::matrix_adapter(asio::any_io_executor ex, matrix_options o, adapt
       api_http_(ex, base_url(opt_.homeserver), net::tls_options{opt_.ca_file}),
       retry_timer_(std::move(retry_timer)),
       backoff_(opt_.backoff),
+      tasks_(ex),
       since_(memory.recall(opt_.cursor_key)) {
     if (auto d = memory.recall(opt_.direct_rooms_key)) direct_rooms_ = parse_direct_rooms(*d);
     if (auto p = memory.recall(opt_.txn_prefix_key)) {
@@ -97,7 +98,7 @@ matrix_adapter::matrix_adapter(asio::any_io_executor ex, matrix_options o, adapt
 }
 
 matrix_adapter::~matrix_adapter() {
-    *alive_ = false;
+    tasks_.cancel();
     retry_timer_->cancel();
 }
 
@@ -114,8 +115,8 @@ capabilities matrix_adapter::caps() const {
     return c;
 }
 
-void matrix_adapter::call(net::http_client& c, std::string method, std::string target, const json::object* body,
-                          reply_fn cb, milliseconds timeout) {
+net::http_request matrix_adapter::request(std::string method, std::string target, const json::object* body,
+                                          milliseconds timeout) const {
     net::http_request req;
     req.method = std::move(method);
     req.target = std::move(target);
@@ -125,7 +126,17 @@ void matrix_adapter::call(net::http_client& c, std::string method, std::string t
         req.content_type = "application/json";
         req.body = json::serialize(*body);
     }
-    c.request(std::move(req), std::move(cb));
+    return req;
+}
+
+void matrix_adapter::call(net::http_client& c, std::string method, std::string target, const json::object* body,
+                          reply_fn cb, milliseconds timeout) {
+    c.request(request(std::move(method), std::move(target), body, timeout), std::move(cb));
+}
+
+asio::awaitable<net::http_response> matrix_adapter::fetch(net::http_client& c, std::string method, std::string target,
+                                                          const json::object* body, milliseconds timeout) {
+    co_return co_await c.send(request(std::move(method), std::move(target), body, timeout));
 }
 
 // ---- the sync loop ------------------------------------------------------------------
@@ -133,18 +144,17 @@ void matrix_adapter::call(net::http_client& c, std::string method, std::string t
 void matrix_adapter::start(event_sink sink) {
     sink_ = std::move(sink);
     state_ = link_state::connecting;
-    whoami();
+    tasks_.spawn(run_sync());
 }
 
 void matrix_adapter::stop() {
-    state_ = link_state::stopped;
-    retry_timer_->cancel();
-    sync_http_.close();
+    stop_receiving();
     api_http_.close();
 }
 
 void matrix_adapter::stop_receiving() {
     state_ = link_state::stopped;
+    tasks_.cancel();
     retry_timer_->cancel();
     sync_http_.close();
 }
@@ -154,6 +164,7 @@ void matrix_adapter::fatal(const std::string& why) {
     state_ = link_state::failed;
     last_error_ = why;
     spdlog::error("matrix: {}; the adapter stops", why);
+    tasks_.cancel();
     retry_timer_->cancel();
     sync_http_.close();
     report_fatal(why);
@@ -168,6 +179,14 @@ bool matrix_adapter::auth_failure(const net::http_response& r, std::string_view 
         return true;
     }
     return false;
+}
+
+delivery matrix_adapter::not_signed_in(const std::string& op) {
+    delivery d;
+    d.error = error_kind::transient;
+    d.detail = op + ": not signed in yet";
+    d.retry_after = milliseconds{1000};
+    return d;
 }
 
 std::optional<delivery> matrix_adapter::refused(const net::http_response& r, const std::string& op) {
@@ -186,38 +205,6 @@ std::optional<delivery> matrix_adapter::refused(const net::http_response& r, con
     }
     if (!ok_status(r)) return failure(r.status, r.body, r.header("retry-after"), op);
     return std::nullopt;
-}
-
-void matrix_adapter::retry_later(const std::string& why) {
-    if (state_ == link_state::stopped || state_ == link_state::failed) return;
-    last_error_ = why;
-    state_ = link_state::retrying;
-    retrying_ = true;
-    auto wait = backoff_.next();
-    spdlog::warn("matrix: {}; retrying in {} ms", why, wait.count());
-    retry_timer_->wait(wait, [this, alive = std::weak_ptr<bool>(alive_)] {
-        if (!alive.lock() || !*alive.lock()) return;
-        if (bot_mxid_.empty()) whoami();
-        else if (filter_.empty()) upload_filter();
-        else sync();
-    });
-}
-
-void matrix_adapter::whoami() {
-    call(api_http_, "GET", std::string(client_v3) + "/account/whoami", nullptr, [this](const net::http_response& r) {
-        if (state_ == link_state::stopped) return;
-        if (auth_failure(r, "whoami")) return;
-        auto me = answer<api::whoami_response>(r);
-        if (r.status == 403)
-            return fatal(failure(r.status, r.body, std::nullopt, "whoami").detail + ": the homeserver refuses the bot");
-        if (!ok_status(r) || me.user_id.empty())
-            return retry_later(r.failed() ? "whoami: " + r.failure : fmt::format("whoami: HTTP {}", r.status));
-        bot_mxid_ = me.user_id;
-        if (!opt_.user_id.empty() && opt_.user_id != bot_mxid_)
-            return fatal(fmt::format("the token belongs to {}, not the configured {}", bot_mxid_, opt_.user_id));
-        spdlog::info("matrix: signed in as {}", bot_mxid_);
-        upload_filter();
-    });
 }
 
 void matrix_adapter::check_credentials(std::function<void(credential_check)> cb) {
@@ -245,47 +232,111 @@ void matrix_adapter::check_credentials(std::function<void(credential_check)> cb)
          milliseconds{15000});
 }
 
-void matrix_adapter::upload_filter() {
+// The sync loop, top to bottom: sign in, upload the filter, then long-poll /sync; each
+// batch has its gaps filled and is handed over, and the next sync starts once its last
+// event (which carries the cursor) is committed. A failed step waits out a backoff and is
+// tried again; a refused token ends the loop for good (fatal).
+asio::awaitable<void> matrix_adapter::run_sync() {
+    while (!co_await sign_in())
+        if (!running()) co_return;
+    while (!co_await upload_filter())
+        if (!running()) co_return;
+    for (;;) {
+        if (state_ != link_state::retrying) state_ = since_ ? link_state::connected : link_state::connecting;
+        // The very first sync asks for no wait: it only learns where "now" is.
+        auto timeout = since_ ? opt_.sync_timeout : milliseconds{0};
+        std::string target =
+            fmt::format("{}/sync?timeout={}&filter={}", client_v3, timeout.count(), net::url_encode(filter_));
+        if (since_) target += "&since=" + net::url_encode(*since_);
+        auto r = co_await fetch(sync_http_, "GET", std::move(target), nullptr, timeout + milliseconds{30000});
+        if (auth_failure(r, "sync")) co_return;
+        if (r.failed()) {
+            co_await back_off("sync: " + r.failure);
+            continue;
+        }
+        if (r.status != 200) {
+            auto d = failure(r.status, r.body, r.header("retry-after"), "sync");
+            if (d.error == error_kind::auth) co_return fatal(d.detail);
+            co_await back_off(d.detail);
+            continue;
+        }
+        std::string error;
+        auto batch = decode_sync(r.body, bot_mxid_, reactions_, error);
+        if (!batch) {
+            // The cursor stays where it was: the same batch is asked for again.
+            spdlog::warn("matrix: malformed sync response skipped ({}, {} bytes)", error, r.body.size());
+            co_await back_off("sync: " + error);
+            continue;
+        }
+        if (!take_batch_state(*batch)) co_return;
+        std::vector<chat_event> events;
+        if (!since_) {
+            // First start: what was said before the bot existed is history, not news.
+            spdlog::info("matrix: first sync; {} earlier events left as history", batch->events.size());
+        } else {
+            std::string why;
+            auto filled = co_await fill_gaps(*batch, why);
+            if (!running()) co_return;
+            if (!filled) {
+                co_await back_off("gap fill: " + why);
+                continue;
+            }
+            events = std::move(*filled);
+        }
+        co_await hand_over(batch->next_batch, std::move(events));
+        if (!running()) co_return;
+        since_ = batch->next_batch;
+    }
+}
+
+// whoami: the token is accepted, and belongs to the configured user when one is set.
+asio::awaitable<bool> matrix_adapter::sign_in() {
+    auto r = co_await fetch(api_http_, "GET", std::string(client_v3) + "/account/whoami");
+    if (auth_failure(r, "whoami")) co_return false;
+    auto me = answer<api::whoami_response>(r);
+    if (r.status == 403) {
+        fatal(failure(r.status, r.body, std::nullopt, "whoami").detail + ": the homeserver refuses the bot");
+        co_return false;
+    }
+    if (!ok_status(r) || me.user_id.empty()) {
+        std::string why = r.failed() ? "whoami: " + r.failure : fmt::format("whoami: HTTP {}", r.status);
+        co_await back_off(std::move(why));
+        co_return false;
+    }
+    bot_mxid_ = me.user_id;
+    if (!opt_.user_id.empty() && opt_.user_id != bot_mxid_) {
+        fatal(fmt::format("the token belongs to {}, not the configured {}", bot_mxid_, opt_.user_id));
+        co_return false;
+    }
+    spdlog::info("matrix: signed in as {}", bot_mxid_);
+    co_return true;
+}
+
+asio::awaitable<bool> matrix_adapter::upload_filter() {
     auto f = sync_filter();
-    call(api_http_, "POST", fmt::format("{}/user/{}/filter", client_v3, net::url_encode(bot_mxid_)), &f,
-         [this, f](const net::http_response& r) {
-             if (state_ == link_state::stopped) return;
-             if (auth_failure(r, "filter upload")) return;
-             if (r.failed() || r.status >= 500) return retry_later("filter upload: " + (r.failed() ? r.failure : fmt::format("HTTP {}", r.status)));
-             auto id = answer<api::filter_response>(r).filter_id;
-             // A server that will not store filters still takes one inline.
-             filter_ = !id.empty() && ok_status(r) ? id : json::serialize(f);
-             sync();
-         });
+    auto r = co_await fetch(api_http_, "POST", fmt::format("{}/user/{}/filter", client_v3, net::url_encode(bot_mxid_)), &f);
+    if (auth_failure(r, "filter upload")) co_return false;
+    if (r.failed() || r.status >= 500) {
+        std::string why = "filter upload: " + (r.failed() ? r.failure : fmt::format("HTTP {}", r.status));
+        co_await back_off(std::move(why));
+        co_return false;
+    }
+    auto id = answer<api::filter_response>(r).filter_id;
+    // A server that will not store filters still takes one inline.
+    filter_ = !id.empty() && ok_status(r) ? id : json::serialize(f);
+    co_return true;
 }
 
-void matrix_adapter::sync() {
-    if (state_ == link_state::stopped || state_ == link_state::failed) return;
-    if (state_ != link_state::retrying) state_ = since_ ? link_state::connected : link_state::connecting;
-    // The very first sync asks for no wait: it only learns where "now" is.
-    auto timeout = since_ ? opt_.sync_timeout : milliseconds{0};
-    std::string target = fmt::format("{}/sync?timeout={}&filter={}", client_v3, timeout.count(), net::url_encode(filter_));
-    if (since_) target += "&since=" + net::url_encode(*since_);
-    call(sync_http_, "GET", std::move(target), nullptr,
-         [this](const net::http_response& r) { on_sync(r); }, timeout + milliseconds{30000});
+asio::awaitable<void> matrix_adapter::back_off(std::string why) {
+    last_error_ = why;
+    state_ = link_state::retrying;
+    retrying_ = true;
+    const auto wait = backoff_.next();
+    spdlog::warn("matrix: {}; retrying in {} ms", why, wait.count());
+    co_await net::until_called([&](auto done) { retry_timer_->wait(wait, std::move(done)); });
 }
 
-void matrix_adapter::on_sync(const net::http_response& r) {
-    if (state_ == link_state::stopped || state_ == link_state::failed) return;
-    if (auth_failure(r, "sync")) return;
-    if (r.failed()) return retry_later("sync: " + r.failure);
-    if (r.status != 200) {
-        auto d = failure(r.status, r.body, r.header("retry-after"), "sync");
-        if (d.error == error_kind::auth) return fatal(d.detail);
-        return retry_later(d.detail);
-    }
-    std::string error;
-    auto batch = decode_sync(r.body, bot_mxid_, reactions_, error);
-    if (!batch) {
-        // The cursor stays where it was: the same batch is asked for again.
-        spdlog::warn("matrix: malformed sync response skipped ({}, {} bytes)", error, r.body.size());
-        return retry_later("sync: " + error);
-    }
+bool matrix_adapter::take_batch_state(const sync_batch& b) {
     ++syncs_;
     if (retrying_) {
         retrying_ = false;
@@ -294,120 +345,101 @@ void matrix_adapter::on_sync(const net::http_response& r) {
     backoff_.reset();
     state_ = link_state::connected;
     last_error_.clear();
-    if (batch->skipped > 0) spdlog::debug("matrix: {} events in the batch were not for the bot", batch->skipped);
-    for (auto& [id, entry] : batch->reactions) reactions_[id] = entry;
+    if (b.skipped > 0) spdlog::debug("matrix: {} events in the batch were not for the bot", b.skipped);
+    for (auto& [id, entry] : b.reactions) reactions_[id] = entry;
     const auto known_direct = direct_rooms_.size();
-    direct_rooms_.insert(batch->direct_rooms.begin(), batch->direct_rooms.end());
-    const bool direct_grew = direct_rooms_.size() != known_direct;
-    // Auto-join every invitation; joins are idempotent, so a repeated invite costs nothing.
+    direct_rooms_.insert(b.direct_rooms.begin(), b.direct_rooms.end());
+    join_invites(b.invites);
+    if (direct_rooms_.size() != known_direct) {
+        // Kept in the store before the batch's own events, so a restart still knows which
+        // rooms are one-to-one (an invite says so only once).
+        inbound in;
+        in.event.kind = event_kind::sync_mark;
+        in.cursor = std::pair{opt_.direct_rooms_key, direct_rooms_value(direct_rooms_)};
+        sink_(in, [] {});
+    }
+    return running();
+}
+
+// Auto-join every invitation; joins are idempotent, so a repeated invite costs nothing.
+void matrix_adapter::join_invites(const std::vector<std::string>& rooms) {
     const json::object no_options;
-    for (const auto& room : batch->invites) {
+    for (const auto& room : rooms) {
         call(api_http_, "POST", fmt::format("{}/join/{}", client_v3, net::url_encode(room)), &no_options,
              [room](const net::http_response& jr) {
                  if (ok_status(jr)) spdlog::info("matrix: joined {}", room);
                  else spdlog::warn("matrix: could not join {}: {}", room, jr.failed() ? jr.failure : std::to_string(jr.status));
              });
     }
-    auto b = std::make_shared<sync_batch>(std::move(*batch));
-    if (direct_grew) {
-        // Kept in the store before the batch's own events, so a restart still knows which
-        // rooms are one-to-one (an invite says so only once).
-        inbound in;
-        in.event.kind = event_kind::sync_mark;
-        in.cursor = std::pair{opt_.direct_rooms_key, direct_rooms_value(direct_rooms_)};
-        auto alive = std::weak_ptr<bool>(alive_);
-        sink_(in, [] {});
-        auto still = alive.lock();
-        if (!still || !*still || state_ == link_state::stopped || state_ == link_state::failed) return;
-    }
-    if (!since_) {
-        // First start: what was said before the bot existed is history, not news.
-        spdlog::info("matrix: first sync; {} earlier events left as history", b->events.size());
-        b->events.clear();
-        b->gaps.clear();
-        return hand_over(b, {}, 0);
-    }
-    fill_gaps(b, 0, {}, {}, 0);
 }
 
-// A limited timeline left events out between our cursor and the batch: fetch them
-// with /messages (backwards from prev_batch to the old cursor), oldest first.
-void matrix_adapter::fill_gaps(std::shared_ptr<sync_batch> b, std::size_t i, std::vector<chat_event> gathered,
-                               std::string from, int pages) {
-    if (i >= b->gaps.size()) {
-        // Gap events come before the batch's own; each room's order is kept.
-        gathered.insert(gathered.end(), std::make_move_iterator(b->events.begin()),
-                        std::make_move_iterator(b->events.end()));
-        return hand_over(b, std::move(gathered), 0);
+// A limited timeline left events out between our cursor and the batch: fetch them with
+// /messages (backwards from prev_batch to the old cursor), oldest first. Gap events come
+// before the batch's own; each room's order is kept.
+asio::awaitable<std::optional<std::vector<chat_event>>> matrix_adapter::fill_gaps(sync_batch& b, std::string& why) {
+    std::vector<chat_event> gathered;
+    const std::string timeline_filter = json::serialize(sync_filter()["room"].as_object()["timeline"]);
+    for (const auto& gap : b.gaps) {
+        std::vector<chat_event> room_events;  // this room's missing events, oldest first
+        std::string from = gap.prev_batch;
+        for (int pages = 0; !from.empty(); ++pages) {
+            if (pages >= max_gap_pages) {
+                spdlog::warn("matrix: gap in {} too long; older events not fetched", gap.room_id);
+                break;
+            }
+            std::string target = fmt::format("{}/rooms/{}/messages?dir=b&limit=100&from={}&to={}&filter={}", client_v3,
+                                             net::url_encode(gap.room_id), net::url_encode(from),
+                                             net::url_encode(*since_), net::url_encode(timeline_filter));
+            auto r = co_await fetch(api_http_, "GET", std::move(target));
+            if (!running() || auth_failure(r, "messages")) co_return std::nullopt;
+            auto body = api::read<api::messages_response>(r.body);
+            if (!ok_status(r) || !body) {
+                why = r.failed() ? r.failure : fmt::format("HTTP {}", r.status);
+                co_return std::nullopt;
+            }
+            std::vector<chat_event> page;
+            for (const auto& e : body->chunk)
+                if (auto ce = translate_event(gap.room_id, e, bot_mxid_, reactions_)) page.push_back(std::move(*ce));
+            // The chunk runs newest first; earlier pages are newer still.
+            std::reverse(page.begin(), page.end());
+            room_events.insert(room_events.begin(), std::make_move_iterator(page.begin()),
+                               std::make_move_iterator(page.end()));
+            from = !body->end.empty() && !body->chunk.empty() ? body->end : std::string{};
+        }
+        gathered.insert(gathered.end(), std::make_move_iterator(room_events.begin()),
+                        std::make_move_iterator(room_events.end()));
     }
-    const auto& gap = b->gaps[i];
-    if (gap.prev_batch.empty() || pages >= max_gap_pages) {
-        if (pages >= max_gap_pages) spdlog::warn("matrix: gap in {} too long; older events not fetched", gap.room_id);
-        return fill_gaps(b, i + 1, std::move(gathered), {}, 0);
-    }
-    auto token = from.empty() ? gap.prev_batch : from;
-    std::string target = fmt::format("{}/rooms/{}/messages?dir=b&limit=100&from={}&to={}&filter={}", client_v3,
-                                     net::url_encode(gap.room_id), net::url_encode(token), net::url_encode(*since_),
-                                     net::url_encode(json::serialize(sync_filter()["room"].as_object()["timeline"])));
-    call(api_http_, "GET", target, nullptr,
-         [this, b, i, gathered = std::move(gathered), pages](const net::http_response& r) mutable {
-             if (state_ == link_state::stopped || state_ == link_state::failed) return;
-             if (auth_failure(r, "messages")) return;
-             auto body = api::read<api::messages_response>(r.body);
-             if (!ok_status(r) || !body) return retry_later("gap fill: " + (r.failed() ? r.failure : fmt::format("HTTP {}", r.status)));
-             std::vector<chat_event> page;
-             for (const auto& e : body->chunk)
-                 if (auto ce = translate_event(b->gaps[i].room_id, e, bot_mxid_, reactions_)) page.push_back(std::move(*ce));
-             // The chunk runs newest first; earlier pages are newer still.
-             std::reverse(page.begin(), page.end());
-             page.insert(page.end(), std::make_move_iterator(gathered.begin()), std::make_move_iterator(gathered.end()));
-             bool more = !body->end.empty() && !body->chunk.empty();
-             if (more) return fill_gaps(b, i, std::move(page), body->end, pages + 1);
-             fill_gaps(b, i + 1, std::move(page), {}, 0);
-         });
+    gathered.insert(gathered.end(), std::make_move_iterator(b.events.begin()), std::make_move_iterator(b.events.end()));
+    co_return gathered;
 }
 
-// Every event of the batch is handed over at once, in order, so the runtime can commit
-// them as one group. The batch's cursor rides on its last event, so it is committed with
-// it, and the next sync starts only once that last event is acknowledged.
-void matrix_adapter::hand_over(std::shared_ptr<sync_batch> b, std::vector<chat_event> events, std::size_t i) {
-    auto alive = std::weak_ptr<bool>(alive_);
-    const auto running = [this, alive] {
-        auto still = alive.lock();
-        return still && *still && state_ != link_state::stopped && state_ != link_state::failed;
-    };
-    if (!running()) return;
+// Every event of the batch is handed over at once, in order, so the runtime can commit them
+// as one group. The batch's cursor rides on its last event, so it is committed with it;
+// this returns once that last event is committed (a batch with no events hands over a
+// sync_mark carrying the cursor).
+asio::awaitable<void> matrix_adapter::hand_over(const std::string& next_batch, std::vector<chat_event> events) {
     if (events.empty()) {
-        // Nothing to hand over, but the cursor still has to move: a sync_mark carries it.
         inbound in;
         in.event.kind = event_kind::sync_mark;
-        in.cursor = std::pair{opt_.cursor_key, b->next_batch};
-        sink_(in, [this, b, alive]() {
-            auto ok = alive.lock();
-            if (ok && *ok) batch_done(b);
-        });
-        return;
+        in.cursor = std::pair{opt_.cursor_key, next_batch};
+        co_await net::until_called([&](auto committed) { sink_(in, std::move(committed)); });
+        co_return;
     }
-    for (std::size_t k = i; k < events.size(); ++k) {
-        // A sink that handles at once may have stopped the adapter (a fatal error).
-        if (!running()) return;
+    for (std::size_t k = 0; k < events.size(); ++k) {
         inbound in;
         in.event = std::move(events[k]);
         if (in.event.kind == event_kind::message && direct_rooms_.count(in.event.room.id)) in.event.direct = true;
         // A new display name replaces the one this adapter would answer with.
         if (in.event.kind == event_kind::name_changed) names_[to_mxid(in.event.user)] = in.event.text;
-        const bool last = k + 1 == events.size();
-        if (last) in.cursor = std::pair{opt_.cursor_key, b->next_batch};
-        sink_(in, [this, b, last, alive]() {
-            auto ok = alive.lock();
-            if (ok && *ok && last) batch_done(b);
-        });
+        if (k + 1 < events.size()) {
+            sink_(in, [] {});
+            // A sink that handles at once may have stopped the adapter (a fatal error).
+            if (!running()) co_return;
+            continue;
+        }
+        in.cursor = std::pair{opt_.cursor_key, next_batch};
+        co_await net::until_called([&](auto committed) { sink_(in, std::move(committed)); });
     }
-}
-
-void matrix_adapter::batch_done(std::shared_ptr<sync_batch> b) {
-    since_ = b->next_batch;
-    sync();
 }
 
 // ---- output --------------------------------------------------------------------------
@@ -476,6 +508,8 @@ void matrix_adapter::set_topic(const room_ref& room, const std::string& topic, d
 }
 
 void matrix_adapter::set_moderator(const room_ref& room, const user_ref& promote, const user_ref& demote, done cb) {
+    // The bot's own id ranks it and leaves it out: not known before the sync loop has signed in.
+    if (bot_mxid_.empty()) return cb(not_signed_in("power levels"));
     const std::string url =
         fmt::format("{}/rooms/{}/state/m.room.power_levels/", client_v3, net::url_encode(room.id));
     // Only Matrix users other than the bot have a rank firebreak gives; "" for anyone else.
@@ -517,6 +551,8 @@ void matrix_adapter::set_moderator(const room_ref& room, const user_ref& promote
 }
 
 void matrix_adapter::invite(const room_ref& room, const std::vector<user_ref>& users, done cb) {
+    // The bot's own id ranks it and leaves it out: not known before the sync loop has signed in.
+    if (bot_mxid_.empty()) return cb(not_signed_in("invite"));
     invite_next(room.id, std::make_shared<std::vector<user_ref>>(users), 0, std::move(cb));
 }
 
@@ -551,6 +587,8 @@ std::string matrix_adapter::alias_for(const room_request& req, int attempt) cons
 }
 
 void matrix_adapter::open_room(const room_request& req, done cb) {
+    // The bot's own id ranks it and leaves it out: not known before the sync loop has signed in.
+    if (bot_mxid_.empty()) return cb(not_signed_in("createRoom"));
     create_room(std::make_shared<room_request>(req), 0, std::move(cb));
 }
 

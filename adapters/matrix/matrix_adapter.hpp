@@ -1,15 +1,18 @@
 #pragma once
-// The Matrix platform: Client-Server API v3 over HTTP(S). A /sync long-poll loop turns
-// the homeserver's timeline into chat_events, handed to the runtime a whole batch at a
-// time (it commits them as one group); the batch's next_batch travels with its last
-// event so the store commits the cursor with the effects. Output goes out as m.notice with an HTML body through PUT …/send/{txnId},
+// The Matrix platform: Client-Server API v3 over HTTP(S). The sync loop is one coroutine
+// (run_sync: whoami, filter, then /sync long-polls, gaps filled, each batch handed over):
+// it turns the homeserver's timeline into chat_events, handed to the runtime a whole batch
+// at a time (it commits them as one group); the batch's next_batch travels with its last
+// event so the store commits the cursor with the effects, and the next sync waits for it. Output goes out as m.notice with an HTML body through PUT …/send/{txnId},
 // the txnId derived from the outbox row, so a resend after a crash cannot double-post.
 #include "adapters/net/backoff.hpp"
 #include "adapters/net/http_client.hpp"
+#include "adapters/net/tasks.hpp"
 #include "adapters/matrix/matrix_wire.hpp"
 #include "bot/core/ports.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
 #include <chrono>
@@ -89,21 +92,33 @@ public:
 
 private:
     using reply_fn = std::function<void(const net::http_response&)>;
+    net::http_request request(std::string method, std::string target, const boost::json::object* body,
+                              std::chrono::milliseconds timeout) const;
     void call(net::http_client& c, std::string method, std::string target, const boost::json::object* body,
               reply_fn cb, std::chrono::milliseconds timeout = std::chrono::milliseconds{30000});
-    void whoami();
-    void upload_filter();
-    void sync();
-    void on_sync(const net::http_response& r);
-    void fill_gaps(std::shared_ptr<sync_batch> b, std::size_t i, std::vector<chat_event> gathered, std::string from,
-                   int pages);
-    void hand_over(std::shared_ptr<sync_batch> b, std::vector<chat_event> events, std::size_t i);
-    void batch_done(std::shared_ptr<sync_batch> b);
+    boost::asio::awaitable<net::http_response> fetch(net::http_client& c, std::string method, std::string target,
+                                                     const boost::json::object* body = nullptr,
+                                                     std::chrono::milliseconds timeout = std::chrono::milliseconds{30000});
+    // The sync loop and its steps, as coroutines of tasks_.
+    boost::asio::awaitable<void> run_sync();
+    boost::asio::awaitable<bool> sign_in();
+    boost::asio::awaitable<bool> upload_filter();
+    /// The batch's events with those a limited timeline left out fetched before them;
+    /// nullopt when a page could not be fetched (then why says why).
+    boost::asio::awaitable<std::optional<std::vector<chat_event>>> fill_gaps(sync_batch& b, std::string& why);
+    boost::asio::awaitable<void> hand_over(const std::string& next_batch, std::vector<chat_event> events);
+    boost::asio::awaitable<void> back_off(std::string why);
+    /// Takes in what a sync answer says beside its events (invites, reactions, direct
+    /// rooms); false when the adapter stopped meanwhile.
+    bool take_batch_state(const sync_batch& b);
+    void join_invites(const std::vector<std::string>& rooms);
+    // A call that needs the bot's id before sign-in: tried again a moment later.
+    static delivery not_signed_in(const std::string& op);
     // The delivery a failed answer means (no answer, a refused token, an error status), or
     // none when the server took the request.
     std::optional<delivery> refused(const net::http_response& r, const std::string& op);
-    void retry_later(const std::string& why);
     void fatal(const std::string& why);
+    bool running() const { return state_ != link_state::stopped && state_ != link_state::failed; }
     bool auth_failure(const net::http_response& r, std::string_view operation);
     void send_event(const std::string& room_id, const std::string& type, const std::string& txn,
                     const boost::json::object& content, std::string_view operation, done cb);
@@ -119,6 +134,7 @@ private:
     net::http_client api_http_;   // everything else, in order
     std::unique_ptr<delay_timer> retry_timer_;  // the backoff before reconnecting
     net::backoff backoff_;
+    net::task_group tasks_;  // the sync loop
     event_sink sink_;
     link_state state_ = link_state::idle;
     std::string last_error_;
@@ -131,7 +147,6 @@ private:
     std::map<std::string, std::optional<std::string>> names_;  // display-name cache
     std::int64_t syncs_ = 0;
     bool retrying_ = false;
-    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace firebreak::matrix

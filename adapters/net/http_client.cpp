@@ -1,4 +1,5 @@
 #include "adapters/net/http_client.hpp"
+#include "adapters/net/tasks.hpp"
 #include "adapters/net/tls_context.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -314,6 +315,11 @@ void http_client::close() {
         r.failure = "closed";
         cb(std::move(r));
     }
+}
+
+asio::awaitable<http_response> http_client::send(http_request req) {
+    co_return co_await until_called_with<http_response>(
+        [&](auto done) { request(std::move(req), std::move(done)); });
 }
 
 const url& http_client::base() const { return impl_->base_; }

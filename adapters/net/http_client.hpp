@@ -5,6 +5,7 @@
 // deadline and a bounded response body. TLS verifies the certificate chain and the
 // host name by default; a CA file can be added (tests trust a CA made at test time).
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 
 #include <chrono>
 #include <functional>
@@ -61,8 +62,8 @@ struct http_response {
     bool failed() const { return status == 0; }
 };
 
-/// A queue of requests to one base URL over one connection at a time. Callbacks run on
-/// the executor given at construction. Not thread-safe: use from that executor.
+/// A queue of requests to one base URL over one connection at a time. Callbacks and
+/// awaited answers run on the executor given at construction. Not thread-safe: use from that executor.
 class http_client {
 public:
     using callback = std::function<void(http_response)>;
@@ -75,8 +76,12 @@ public:
     http_client(const http_client&) = delete;
     http_client& operator=(const http_client&) = delete;
 
-    /// Queues a request; `cb` is called exactly once (with failure() set on close()).
+    /// Queues a request; `cb` is called exactly once (with failure() set on close()), or
+    /// never once the client is destroyed.
     void request(http_request req, callback cb);
+    /// Queues a request and waits for its answer, as request() does. A client destroyed
+    /// meanwhile ends the waiting coroutine without resuming it.
+    boost::asio::awaitable<http_response> send(http_request req);
     /// Fails every queued request and closes the connection; the client stays usable.
     void close();
     /// The base URL.

@@ -1,4 +1,5 @@
 #include "adapters/net/ws_client.hpp"
+#include "adapters/net/tasks.hpp"
 #include "adapters/net/tls_context.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -6,7 +7,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -17,6 +17,7 @@
 #include <deque>
 #include <optional>
 #include <stdexcept>
+#include <tuple>
 
 namespace firebreak::net {
 
@@ -39,13 +40,12 @@ struct ws_client::impl : std::enable_shared_from_this<impl> {
     ws_timeouts timeouts_;
     std::optional<plain_ws> plain_;
     std::optional<tls_ws> tls_;
+    beast::flat_buffer buffer_;
     std::deque<std::string> outbox_;
     bool writing_ = false;
+    bool started_ = false;
     bool open_ = false;
-    bool ended_ = false;      // closed, aborted or destroyed: no more callbacks
-    opened_fn on_open_;
-    message_fn on_message_;
-    closed_fn on_closed_;
+    std::string end_reason_;  // set once the connection has ended
 
     impl(asio::any_io_executor ex, const tls_options& tls, ws_timeouts t) : ex_(std::move(ex)), timeouts_(t) {
         prepare_client_tls(ctx_, tls);
@@ -58,20 +58,10 @@ struct ws_client::impl : std::enable_shared_from_this<impl> {
         if (tls_ || plain_) lowest().socket().close(ec);
     }
 
-    void fail_open(const std::string& why) {
-        if (ended_) return;
-        ended_ = true;
-        shut_socket();
-        if (on_open_) on_open_(why);
-    }
-
-    void closed(const std::string& why) {
-        bool was_open = open_;
+    void end(const std::string& why) {
         open_ = false;
-        if (ended_) return;
-        ended_ = true;
+        if (end_reason_.empty()) end_reason_ = why;
         shut_socket();
-        if (was_open && on_closed_) on_closed_(why);
     }
 
     template <class WS>
@@ -89,75 +79,76 @@ struct ws_client::impl : std::enable_shared_from_this<impl> {
         ws.read_message_max(max_message);
     }
 
-    static asio::awaitable<void> run(std::shared_ptr<impl> self, url u) {
+    // Resolve, connect, TLS, WebSocket handshake, top to bottom; "" once open. After
+    // each step a connection ended meanwhile (close(), destruction) stops it.
+    static asio::awaitable<std::string> open(std::shared_ptr<impl> self, url u) {
         tcp::resolver resolver(self->ex_);
         auto [rec, results] = co_await resolver.async_resolve(u.host, u.port, nothrow);
-        if (self->ended_) co_return;
-        if (rec) co_return self->fail_open("resolve " + u.host + ": " + rec.message());
-        bool ip_literal = false;
-        {
-            boost::system::error_code ec;
-            asio::ip::make_address(u.host, ec);
-            ip_literal = !ec;
-        }
+        if (!self->end_reason_.empty()) co_return self->end_reason_;
+        if (rec) co_return self->failed("resolve " + u.host + ": " + rec.message());
+        boost::system::error_code ip_ec;
+        asio::ip::make_address(u.host, ip_ec);
+        const bool ip_literal = !ip_ec;
         if (u.tls()) {
             self->tls_.emplace(self->ex_, self->ctx_);
             if (!ip_literal && !SSL_set_tlsext_host_name(self->tls_->next_layer().native_handle(), u.host.c_str()))
-                co_return self->fail_open("tls: cannot set the server name");
+                co_return self->failed("tls: cannot set the server name");
             self->tls_->next_layer().set_verify_callback(ssl::host_name_verification(u.host));
         } else {
             self->plain_.emplace(self->ex_);
         }
         self->lowest().expires_after(self->timeouts_.handshake);
         auto [cec, ep] = co_await self->lowest().async_connect(results, nothrow);
-        if (self->ended_) co_return;
-        if (cec) co_return self->fail_open("connect " + u.host + ":" + u.port + ": " + cec.message());
-        std::string host = u.host + ":" + u.port;
-        std::string target = u.path.empty() ? "/" : u.path;
+        if (!self->end_reason_.empty()) co_return self->end_reason_;
+        if (cec) co_return self->failed("connect " + u.host + ":" + u.port + ": " + cec.message());
+        const std::string host = u.host + ":" + u.port;
+        const std::string target = u.path.empty() ? "/" : u.path;
+        beast::error_code wec;
         if (self->tls_) {
             self->lowest().expires_after(self->timeouts_.handshake);
             auto [hec] = co_await self->tls_->next_layer().async_handshake(ssl::stream_base::client, nothrow);
-            if (self->ended_) co_return;
-            if (hec) co_return self->fail_open("tls handshake with " + u.host + ": " + hec.message());
-            co_await self->session(*self->tls_, host, target);
+            if (!self->end_reason_.empty()) co_return self->end_reason_;
+            if (hec) co_return self->failed("tls handshake with " + u.host + ": " + hec.message());
+            self->configure(*self->tls_);
+            std::tie(wec) = co_await self->tls_->async_handshake(host, target, nothrow);
         } else {
-            co_await self->session(*self->plain_, host, target);
+            self->configure(*self->plain_);
+            std::tie(wec) = co_await self->plain_->async_handshake(host, target, nothrow);
         }
+        if (!self->end_reason_.empty()) co_return self->end_reason_;
+        if (wec) co_return self->failed("websocket handshake: " + wec.message());
+        self->open_ = true;
+        self->kick_writer();
+        co_return std::string{};
+    }
+
+    std::string failed(const std::string& why) {
+        end(why);
+        return why;
     }
 
     template <class WS>
-    asio::awaitable<void> session(WS& ws, std::string host, std::string target) {
-        auto self = shared_from_this();
-        configure(ws);
-        auto [wec] = co_await ws.async_handshake(host, target, nothrow);
-        if (ended_) co_return;
-        if (wec) co_return fail_open("websocket handshake: " + wec.message());
-        open_ = true;
-        if (on_open_) on_open_("");
-        if (ended_) co_return;
-        kick_writer();
-        beast::flat_buffer buffer;
+    static asio::awaitable<std::optional<std::string>> read_from(std::shared_ptr<impl> self, WS& ws) {
         for (;;) {
-            auto [ec, n] = co_await ws.async_read(buffer, nothrow);
-            if (ended_) co_return;
+            auto [ec, n] = co_await ws.async_read(self->buffer_, nothrow);
+            if (!self->end_reason_.empty()) co_return std::nullopt;
             if (ec) {
-                std::string why = ec == websocket::error::closed ? "closed by the server"
-                                  : ec == beast::error::timeout  ? "idle timeout"
-                                                                 : ec.message();
-                co_return closed(why);
+                self->end(ec == websocket::error::closed ? "closed by the server"
+                          : ec == beast::error::timeout  ? "idle timeout"
+                                                         : ec.message());
+                co_return std::nullopt;
             }
-            std::string text = beast::buffers_to_string(buffer.data());
-            buffer.consume(buffer.size());
-            if (ws.got_text() && on_message_) on_message_(std::move(text));
-            if (ended_) co_return;
+            std::string text = beast::buffers_to_string(self->buffer_.data());
+            self->buffer_.consume(self->buffer_.size());
+            if (ws.got_text()) co_return text;
         }
     }
 
     template <class WS>
     static asio::awaitable<void> write_loop(std::shared_ptr<impl> self, WS& ws) {
-        while (!self->outbox_.empty() && self->open_ && !self->ended_) {
+        while (!self->outbox_.empty() && self->open_) {
             auto [ec, n] = co_await ws.async_write(asio::buffer(self->outbox_.front()), nothrow);
-            if (ec || self->ended_) break;  // the read loop reports the end
+            if (ec || !self->open_) break;  // the read reports the end
             self->outbox_.pop_front();
         }
         self->writing_ = false;
@@ -172,7 +163,7 @@ struct ws_client::impl : std::enable_shared_from_this<impl> {
 
     template <class WS>
     static asio::awaitable<void> close_loop(std::shared_ptr<impl> self, WS& ws) {
-        auto [ec] = co_await ws.async_close(websocket::close_code::normal, nothrow);
+        (void)co_await ws.async_close(websocket::close_code::normal, nothrow);
         self->shut_socket();
     }
 };
@@ -180,50 +171,52 @@ struct ws_client::impl : std::enable_shared_from_this<impl> {
 ws_client::ws_client(asio::any_io_executor ex, tls_options tls, ws_timeouts t)
     : impl_(std::make_shared<impl>(std::move(ex), tls, t)) {}
 
-ws_client::~ws_client() {
-    impl_->ended_ = true;
-    impl_->open_ = false;
-    impl_->shut_socket();
+ws_client::~ws_client() { impl_->end("closed"); }
+
+asio::awaitable<std::string> ws_client::open(std::string address) {
+    auto self = impl_;  // this object may go while the handshake is under way
+    if (self->started_) co_return std::string("already opened once");
+    self->started_ = true;
+    auto u = url::parse(address);
+    if (!u || (u->scheme != "ws" && u->scheme != "wss")) co_return self->failed("not a ws:// or wss:// URL");
+    auto error = co_await impl::open(self, *u);
+    co_await cancellation_point();
+    co_return error;
 }
 
-void ws_client::connect(const std::string& address, opened_fn on_open, message_fn on_message, closed_fn on_closed) {
-    impl_->on_open_ = std::move(on_open);
-    impl_->on_message_ = std::move(on_message);
-    impl_->on_closed_ = std::move(on_closed);
-    auto u = url::parse(address);
-    if (!u || (u->scheme != "ws" && u->scheme != "wss")) {
-        auto cb = impl_->on_open_;
-        impl_->ended_ = true;
-        asio::post(impl_->ex_, [cb] { cb("not a ws:// or wss:// URL"); });
-        return;
-    }
-    asio::co_spawn(impl_->ex_, impl::run(impl_, *u), asio::detached);
+asio::awaitable<std::optional<std::string>> ws_client::read() {
+    auto self = impl_;
+    if (!self->open_) co_return std::nullopt;
+    // (Not a ?: of two co_awaits: GCC 12 destroys the result of such an expression early.)
+    std::optional<std::string> text;
+    if (self->tls_) text = co_await impl::read_from(self, *self->tls_);
+    else text = co_await impl::read_from(self, *self->plain_);
+    co_await cancellation_point();
+    co_return text;
 }
+
+const std::string& ws_client::end_reason() const { return impl_->end_reason_; }
 
 void ws_client::send(std::string text) {
-    if (!impl_->open_ || impl_->ended_) return;
+    if (!impl_->open_) return;
     impl_->outbox_.push_back(std::move(text));
     impl_->kick_writer();
 }
 
 void ws_client::close() {
     auto& m = *impl_;
-    if (m.ended_) return;
-    m.ended_ = true;
-    bool was_open = m.open_;
+    if (!m.end_reason_.empty()) return;
+    const bool was_open = m.open_;
     m.open_ = false;
+    m.end_reason_ = "closed";
     // A close frame is a write: with one in flight, end the socket instead.
     if (!was_open || m.writing_) return m.shut_socket();
     if (m.tls_) asio::co_spawn(m.ex_, impl::close_loop(impl_, *m.tls_), asio::detached);
     else asio::co_spawn(m.ex_, impl::close_loop(impl_, *m.plain_), asio::detached);
 }
 
-void ws_client::abort() {
-    impl_->ended_ = true;
-    impl_->open_ = false;
-    impl_->shut_socket();
-}
+void ws_client::abort() { impl_->end("closed"); }
 
-bool ws_client::is_open() const { return impl_->open_ && !impl_->ended_; }
+bool ws_client::is_open() const { return impl_->open_; }
 
 }  // namespace firebreak::net

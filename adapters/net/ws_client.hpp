@@ -1,15 +1,15 @@
 #pragma once
 // One WebSocket connection (ws:// or wss://) over Beast: connect with SNI and
-// certificate and host-name verification, a read loop that hands over each text
-// message, a write queue with one write in flight at a time, keep-alive pings and an
-// idle timeout. Callbacks run on the executor given at construction.
+// certificate and host-name verification, awaited reads of each text message, a write
+// queue with one write in flight at a time, keep-alive pings and an idle timeout.
 #include "adapters/net/http_client.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 
 #include <chrono>
-#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace firebreak::net {
@@ -23,28 +23,28 @@ struct ws_timeouts {
 /// A WebSocket client connection. Not thread-safe: use from its executor.
 class ws_client {
 public:
-    /// Called once the handshake is done (error "") or failed (error says why).
-    using opened_fn = std::function<void(const std::string& error)>;
-    /// Called with each text message.
-    using message_fn = std::function<void(std::string text)>;
-    /// Called once when an open connection ends, with why.
-    using closed_fn = std::function<void(const std::string& why)>;
     /// Largest message accepted; a larger one ends the connection.
     static constexpr std::size_t max_message = 8 * 1024 * 1024;
 
     /// Throws std::runtime_error when the CA file cannot be read.
     ws_client(boost::asio::any_io_executor ex, tls_options tls = {}, ws_timeouts t = {});
-    /// Closes without calling back.
+    /// Ends the connection; a read under way ends as closed().
     ~ws_client();
     ws_client(const ws_client&) = delete;
     ws_client& operator=(const ws_client&) = delete;
 
-    /// Connects to `address` ("wss://host/path?query"). Each callback is called at most as
-    /// documented above; none after close() or destruction.
-    void connect(const std::string& address, opened_fn on_open, message_fn on_message, closed_fn on_closed);
+    /// Connects to `address` ("wss://host/path?query") and waits for the handshake: "" once
+    /// open, otherwise why not. Once only.
+    boost::asio::awaitable<std::string> open(std::string address);
+    /// Waits for the next text message; nullopt once the connection has ended (then
+    /// end_reason() says why). One read at a time.
+    boost::asio::awaitable<std::optional<std::string>> read();
+    /// Why the connection ended: "closed by the server", "idle timeout", "closed" (by
+    /// close() or abort()), ...; "" while it has not.
+    const std::string& end_reason() const;
     /// Queues a text message; dropped when the connection is not open.
     void send(std::string text);
-    /// Sends a close frame and ends the connection quietly (no closed_fn).
+    /// Sends a close frame and ends the connection.
     void close();
     /// Ends the connection at once, without a close frame (tests, fatal errors).
     void abort();

@@ -70,10 +70,11 @@ slack_adapter::slack_adapter(asio::any_io_executor ex, slack_options o, const cl
       api_http_(ex, api_url(opt_.api_base_url), net::tls_options{opt_.ca_file}),
       control_http_(ex, api_url(opt_.api_base_url), net::tls_options{opt_.ca_file}),
       retry_timer_(std::move(retry_timer)),
-      backoff_(opt_.backoff) {}
+      backoff_(opt_.backoff),
+      tasks_(ex) {}
 
 slack_adapter::~slack_adapter() {
-    *alive_ = false;
+    tasks_.cancel();
     retry_timer_->cancel();
 }
 
@@ -92,8 +93,8 @@ capabilities slack_adapter::caps() const {
     return c;
 }
 
-void slack_adapter::api(net::http_client& c, const std::string& method, const json::object& args,
-                        const std::string& token, std::function<void(api_result)> cb) {
+net::http_request slack_adapter::api_request(const std::string& method, const json::object& args,
+                                             const std::string& token) const {
     net::http_request req;
     // The read methods are GETs in Slack's method definitions; everything else is a POST.
     if (method == "users.info" || method == "conversations.info") {
@@ -107,32 +108,44 @@ void slack_adapter::api(net::http_client& c, const std::string& method, const js
     }
     req.timeout = opt_.api_timeout;
     req.headers.emplace_back("Authorization", "Bearer " + token);
-    c.request(std::move(req), [cb = std::move(cb)](net::http_response r) {
-        api_result out;
-        out.status = r.status;
-        if (r.failed()) {
-            out.error = r.failure;
-            return cb(std::move(out));
-        }
-        if (r.status == 429) {
-            out.error = "ratelimited";
-            auto wait = net::retry_after_of(r.header("retry-after"), std::chrono::hours{1});
-            out.retry_after = duration{wait && wait->count() > 0 ? wait->count() : 1000};
-            return cb(std::move(out));
-        }
-        boost::system::error_code ec;
-        auto v = json::parse(r.body, ec);
-        if (ec || !v.is_object()) {
-            out.error = r.status >= 500 ? "service_unavailable" : fmt::format("unreadable answer (HTTP {})", r.status);
-            return cb(std::move(out));
-        }
-        out.body = std::move(v.get_object());
-        auto ok = out.body.find("ok");
-        out.ok = ok != out.body.end() && ok->value().is_bool() && ok->value().get_bool();
-        out.error = str(out.body, "error");
-        if (!out.ok && out.error.empty()) out.error = r.status >= 500 ? "service_unavailable" : "unknown_error";
-        cb(std::move(out));
-    });
+    return req;
+}
+
+slack_adapter::api_result slack_adapter::api_answer(const net::http_response& r) {
+    api_result out;
+    out.status = r.status;
+    if (r.failed()) {
+        out.error = r.failure;
+        return out;
+    }
+    if (r.status == 429) {
+        out.error = "ratelimited";
+        auto wait = net::retry_after_of(r.header("retry-after"), std::chrono::hours{1});
+        out.retry_after = duration{wait && wait->count() > 0 ? wait->count() : 1000};
+        return out;
+    }
+    boost::system::error_code ec;
+    auto v = json::parse(r.body, ec);
+    if (ec || !v.is_object()) {
+        out.error = r.status >= 500 ? "service_unavailable" : fmt::format("unreadable answer (HTTP {})", r.status);
+        return out;
+    }
+    out.body = std::move(v.get_object());
+    auto ok = out.body.find("ok");
+    out.ok = ok != out.body.end() && ok->value().is_bool() && ok->value().get_bool();
+    out.error = str(out.body, "error");
+    if (!out.ok && out.error.empty()) out.error = r.status >= 500 ? "service_unavailable" : "unknown_error";
+    return out;
+}
+
+void slack_adapter::api(net::http_client& c, const std::string& method, const json::object& args,
+                        const std::string& token, std::function<void(api_result)> cb) {
+    c.request(api_request(method, args, token), [cb = std::move(cb)](net::http_response r) { cb(api_answer(r)); });
+}
+
+asio::awaitable<slack_adapter::api_result> slack_adapter::call(net::http_client& c, const std::string& method,
+                                                                const std::string& token) {
+    co_return api_answer(co_await c.send(api_request(method, {}, token)));
 }
 
 delivery slack_adapter::to_delivery(const api_result& r, std::string_view operation) {
@@ -159,15 +172,21 @@ delivery slack_adapter::to_delivery(const api_result& r, std::string_view operat
 void slack_adapter::start(event_sink sink) {
     sink_ = std::move(sink);
     state_ = link_state::connecting;
-    auth_test();
+    tasks_.spawn(run_link());
+}
+
+// Ends the link's tasks and connections; envelopes not yet acknowledged stay so (Slack
+// hands them over again).
+void slack_adapter::end_link() {
+    receiving_ = false;
+    tasks_.cancel();
+    retry_timer_->cancel();
+    owed_.clear();
 }
 
 void slack_adapter::stop_receiving() {
-    receiving_ = false;
+    end_link();
     state_ = link_state::stopped;
-    retry_timer_->cancel();
-    queue_.clear();
-    owed_.clear();
     for (auto& [id, c] : connections_) c.ws->close();
     connections_.clear();
 }
@@ -183,36 +202,17 @@ void slack_adapter::fatal(const std::string& why) {
     state_ = link_state::failed;
     last_error_ = why;
     spdlog::error("slack: {}; the adapter stops", why);
-    retry_timer_->cancel();
-    receiving_ = false;
+    end_link();
     for (auto& [id, c] : connections_) c.ws->abort();
     connections_.clear();
-    queue_.clear();
-    owed_.clear();
     report_fatal(why);
 }
 
-void slack_adapter::retry_later(const std::string& why) {
-    if (state_ == link_state::stopped || state_ == link_state::failed) return;
-    last_error_ = why;
-    state_ = link_state::retrying;
-    retrying_ = true;
-    opening_ = false;
-    auto wait = backoff_.next();
-    spdlog::warn("slack: {}; retrying in {} ms", why, wait.count());
-    retry_timer_->wait(wait, [this, alive = std::weak_ptr<bool>(alive_)] {
-        auto ok = alive.lock();
-        if (!ok || !*ok) return;
-        if (bot_user_.empty()) auth_test();
-        else open_connection();
-    });
-}
-
 void slack_adapter::check_credentials(std::function<void(credential_check)> cb) {
-    api(control_http_, "auth.test", {}, opt_.bot_token, [this, cb = std::move(cb)](api_result r) {
+    api(control_http_, "auth.test", {}, opt_.bot_token, [cb = std::move(cb), base = opt_.api_base_url](api_result r) {
         credential_check c;
         if (r.status == 0) {
-            c.detail = "cannot reach " + opt_.api_base_url + ": " + r.error;
+            c.detail = "cannot reach " + base + ": " + r.error;
         } else if (!r.ok) {
             c.detail = "auth.test: " + clean_line(r.error, 200) + ": the bot token is refused";
         } else {
@@ -224,127 +224,171 @@ void slack_adapter::check_credentials(std::function<void(credential_check)> cb) 
     });
 }
 
-void slack_adapter::auth_test() {
-    api(control_http_, "auth.test", {}, opt_.bot_token, [this](api_result r) {
-        if (state_ == link_state::stopped || state_ == link_state::failed) return;
+// The link, top to bottom: open a Socket Mode connection and read it. When it announces its
+// end (a refresh, a warning), the next one opens at once while a task of its own reads the
+// rest of the old; when it is lost, or cannot be opened, the next try waits out a backoff.
+// A refused token or Socket Mode turned off ends the link for good (fatal).
+asio::awaitable<void> slack_adapter::run_link() {
+    for (;;) {
+        auto next = co_await open_connection();
+        if (state_ == link_state::failed) co_return;
+        if (!next.ws) {
+            co_await back_off(next.failure);
+            continue;
+        }
+        auto end = co_await read_connection(next.id, next.ws, true);
+        if (state_ == link_state::failed) co_return;
+        if (end.replaced) {
+            tasks_.spawn(read_rest(next.id, next.ws));
+            continue;
+        }
+        co_await back_off("socket mode connection lost: " + end.why);
+    }
+}
+
+// auth.test (once: it says who the bot is), apps.connections.open, the WebSocket handshake.
+asio::awaitable<slack_adapter::opened> slack_adapter::open_connection() {
+    opened out;
+    if (bot_user_.empty()) {
+        auto r = co_await call(control_http_, "auth.test", opt_.bot_token);
         if (!r.ok) {
-            if (fatal_auth_error(r.error)) return fatal(fmt::format("auth.test: the bot token is refused ({})", r.error));
-            return retry_later("auth.test: " + r.error);
+            if (fatal_auth_error(r.error)) fatal(fmt::format("auth.test: the bot token is refused ({})", r.error));
+            out.failure = "auth.test: " + r.error;
+            co_return out;
         }
         auto me = api::read<api::auth_test_response>(r.body);
         bot_user_ = me.user_id;
         spdlog::info("slack: signed in as {} in {}", bot_user_, me.team);
-        open_connection();
-    });
+    }
+    auto r = co_await call(control_http_, "apps.connections.open", opt_.app_token);
+    if (!r.ok) {
+        if (fatal_auth_error(r.error))
+            fatal(fmt::format("apps.connections.open: the app-level token is refused ({})", r.error));
+        out.failure = "apps.connections.open: " + r.error;
+        co_return out;
+    }
+    const std::string address = api::read<api::connections_open_response>(r.body).url;
+    auto id = next_conn_++;
+    auto ws = std::make_shared<net::ws_client>(ex_, net::tls_options{opt_.ca_file}, opt_.ws);
+    connections_[id].ws = ws;
+    auto error = co_await ws->open(address);
+    if (!error.empty()) {
+        connections_.erase(id);
+        out.failure = "socket mode: " + error;
+        co_return out;
+    }
+    out.id = id;
+    out.ws = std::move(ws);
+    co_return out;
 }
 
-void slack_adapter::open_connection() {
-    if (opening_ || !receiving_ || state_ == link_state::failed) return;
-    opening_ = true;
-    api(control_http_, "apps.connections.open", {}, opt_.app_token, [this](api_result r) {
-        if (state_ == link_state::stopped || state_ == link_state::failed) return;
-        if (!r.ok) {
-            if (fatal_auth_error(r.error))
-                return fatal(fmt::format("apps.connections.open: the app-level token is refused ({})", r.error));
-            return retry_later("apps.connections.open: " + r.error);
+// Reads frames until the connection ends (or, when `replaceable`, until it announces its end).
+asio::awaitable<slack_adapter::read_end> slack_adapter::read_connection(std::uint64_t conn,
+                                                                         std::shared_ptr<net::ws_client> ws,
+                                                                         bool replaceable) {
+    read_end end;
+    for (;;) {
+        auto text = co_await ws->read();
+        if (!text) break;
+        switch (on_frame(conn, *text)) {
+            case frame_outcome::next: break;
+            case frame_outcome::fatal: co_return end;
+            case frame_outcome::replace:
+                if (!replaceable) break;  // its successor is already on its way
+                end.replaced = true;
+                co_return end;
         }
-        std::string address = api::read<api::connections_open_response>(r.body).url;
-        auto id = next_conn_++;
-        auto& c = connections_[id];
-        c.id = id;
-        c.ws = std::make_unique<net::ws_client>(ex_, net::tls_options{opt_.ca_file}, opt_.ws);
-        c.ws->connect(
-            address,
-            [this, id](const std::string& error) {
-                if (error.empty()) return;  // now wait for hello
-                connections_.erase(id);
-                retry_later("socket mode: " + error);
-            },
-            [this, id](std::string text) { on_frame(id, std::move(text)); },
-            [this, id](const std::string& why) { on_closed(id, why); });
-    });
+    }
+    end.why = ws->end_reason();
+    if (auto it = connections_.find(conn); it != connections_.end()) {
+        connections_.erase(it);
+        const bool another = std::any_of(connections_.begin(), connections_.end(),
+                                         [](const auto& kv) { return kv.second.hello; });
+        if (receiving_)
+            spdlog::info("slack: connection {} ended ({}){}", conn, end.why, another ? "; another is open" : "");
+    }
+    co_return end;
 }
 
-void slack_adapter::on_closed(std::uint64_t conn, const std::string& why) {
-    auto it = connections_.find(conn);
-    if (it == connections_.end()) return;
-    bool had_hello = it->second.hello;
-    // The ws_client may be the caller: let it finish before it is destroyed.
-    auto dead = std::make_shared<std::unique_ptr<net::ws_client>>(std::move(it->second.ws));
-    connections_.erase(it);
-    asio::post(ex_, [dead] {});
-    if (!receiving_) return;
-    bool another = std::any_of(connections_.begin(), connections_.end(), [](auto& kv) { return kv.second.hello; });
-    spdlog::info("slack: connection {} ended ({}){}", conn, why, another ? "; another is open" : "");
-    if (another || opening_) return;
-    if (had_hello) retrying_ = true;
-    retry_later("socket mode connection lost: " + why);
+// A replaced connection still delivers what it brings until it closes or is retired.
+asio::awaitable<void> slack_adapter::read_rest(std::uint64_t conn, std::shared_ptr<net::ws_client> ws) {
+    co_await read_connection(conn, std::move(ws), false);
 }
 
-void slack_adapter::on_frame(std::uint64_t conn, std::string text) {
-    if (!receiving_) return;
+asio::awaitable<void> slack_adapter::back_off(std::string why) {
+    last_error_ = why;
+    state_ = link_state::retrying;
+    retrying_ = true;
+    const auto wait = backoff_.next();
+    spdlog::warn("slack: {}; retrying in {} ms", why, wait.count());
+    co_await net::until_called([&](auto done) { retry_timer_->wait(wait, std::move(done)); });
+}
+
+slack_adapter::frame_outcome slack_adapter::on_frame(std::uint64_t conn, const std::string& text) {
+    if (!receiving_) return frame_outcome::next;
     if (text.size() > max_frame_bytes) {
         ++skipped_frames_;
         spdlog::warn("slack: a frame of {} bytes was skipped (over {} bytes)", text.size(), max_frame_bytes);
-        return;
+        return frame_outcome::next;
     }
     std::string error;
     auto f = decode_frame(text, error);
     if (!f) {
         ++skipped_frames_;
         spdlog::warn("slack: malformed frame skipped ({}, {} bytes)", error, text.size());
-        return;
+        return frame_outcome::next;
     }
     switch (f->type) {
-        case frame::kind::hello: {
-            auto it = connections_.find(conn);
-            if (it == connections_.end()) return;
-            it->second.hello = true;
-            opening_ = false;
-            // A refresh is complete once the new connection says hello: the old ones go as
-            // soon as every envelope they brought is acknowledged.
-            for (auto& [id, c] : connections_)
-                if (id < conn) c.retiring = true;
-            retire_idle();
-            state_ = link_state::connected;
-            last_error_.clear();
-            backoff_.reset();
-            if (retrying_) {
-                retrying_ = false;
-                report_reconnect();
-            }
-            spdlog::info("slack: socket mode connection {} ready", conn);
-            return;
-        }
+        case frame::kind::hello: on_hello(conn); return frame_outcome::next;
         case frame::kind::disconnect:
-            if (f->reason == "link_disabled") return fatal("Socket Mode is turned off for this app (link_disabled)");
+            if (f->reason == "link_disabled") {
+                fatal("Socket Mode is turned off for this app (link_disabled)");
+                return frame_outcome::fatal;
+            }
             // warning or refresh_requested: the new connection opens while this one still delivers.
             spdlog::info("slack: disconnect ({}) announced on connection {}; opening the next", f->reason, conn);
-            return open_connection();
+            return frame_outcome::replace;
         case frame::kind::events_api:
         case frame::kind::slash_commands:
         case frame::kind::interactive:
             if (f->envelope_id.empty()) {
                 ++skipped_frames_;
                 spdlog::warn("slack: {} frame without envelope_id skipped", f->type_name);
-                return;
+                return frame_outcome::next;
             }
-            queue_.push_back({conn, std::move(*f)});
-            return process_next();
+            on_envelope(conn, std::move(*f));
+            return frame_outcome::next;
         case frame::kind::unknown:
             ++skipped_frames_;
             spdlog::warn("slack: frame of unknown type '{}' skipped", clean_line(f->type_name, 60));
             if (!f->envelope_id.empty()) ack(conn, f->envelope_id);
-            return;
+            return frame_outcome::next;
     }
+    return frame_outcome::next;
+}
+
+void slack_adapter::on_hello(std::uint64_t conn) {
+    auto it = connections_.find(conn);
+    if (it == connections_.end()) return;
+    it->second.hello = true;
+    // A refresh is complete once the new connection says hello: the old ones go as soon as
+    // every envelope they brought is acknowledged.
+    for (auto& [id, c] : connections_)
+        if (id < conn) c.retiring = true;
+    retire_idle();
+    state_ = link_state::connected;
+    last_error_.clear();
+    backoff_.reset();
+    if (retrying_) {
+        retrying_ = false;
+        report_reconnect();
+    }
+    spdlog::info("slack: socket mode connection {} ready", conn);
 }
 
 void slack_adapter::retire_idle() {
     for (auto it = connections_.begin(); it != connections_.end();) {
-        auto id = it->first;
-        bool owed = owed_.count(id) ||
-                    std::any_of(queue_.begin(), queue_.end(), [id](const pending& p) { return p.conn == id; });
-        if (it->second.retiring && !owed) {
+        if (it->second.retiring && !owed_.count(it->first)) {
             it->second.ws->close();
             it = connections_.erase(it);
         } else {
@@ -374,76 +418,70 @@ void slack_adapter::remember(const std::string& id) {
 // once (nothing changes in the store). The trigger id lives 3 s and opens one view, so
 // views.open goes on the control client, never behind a slow or rate-limited send, and a
 // redelivered envelope does not open a second form.
-bool slack_adapter::open_form(const pending& p) {
-    auto args = form_request(p.f.payload, opt_.form_default_severity);
+bool slack_adapter::open_form(std::uint64_t conn, const frame& f) {
+    auto args = form_request(f.payload, opt_.form_default_severity);
     if (!args) return false;
     std::string trigger = str(*args, "trigger_id");
     std::string id = "slack:form:" + trigger;
     if (!recent_.count(id)) {
         remember(id);
         std::string form(args->at("view").as_object().at("callback_id").as_string());
-        room_ref room{"slack", str(p.f.payload, "channel_id")};
-        user_ref user{str(p.f.payload, "user_id")};
-        api(control_http_, "views.open", *args, opt_.bot_token,
-            [this, form, room, user, alive = std::weak_ptr<bool>(alive_)](api_result r) {
-                auto ok = alive.lock();
-                if (!ok || !*ok || r.ok) return;
-                spdlog::warn("slack: views.open ({}) failed: {}", form, clean_line(r.error, 200));
-                if (fatal_auth_error(r.error)) return;
-                // The person typed a command and deserves an answer: how to type it in full.
-                rich_text hint;
-                hint.text("The form could not be opened (" + clean_line(r.error, 60) + "). Type it in full: ")
-                    .code(form == declare_form ? "/incident declare <title> [--sev N] [--private]"
-                                               : "/incident update impact: … ; actions: … ; needs: … ; next: 30m");
-                post_ephemeral(room, user, hint, [](delivery) {});
-            });
+        room_ref room{"slack", str(f.payload, "channel_id")};
+        user_ref user{str(f.payload, "user_id")};
+        // control_http_ is this adapter's: its callbacks never run once the adapter is gone.
+        api(control_http_, "views.open", *args, opt_.bot_token, [this, form, room, user](api_result r) {
+            if (r.ok) return;
+            spdlog::warn("slack: views.open ({}) failed: {}", form, clean_line(r.error, 200));
+            if (fatal_auth_error(r.error)) return;
+            // The person typed a command and deserves an answer: how to type it in full.
+            rich_text hint;
+            hint.text("The form could not be opened (" + clean_line(r.error, 60) + "). Type it in full: ")
+                .code(form == declare_form ? "/incident declare <title> [--sev N] [--private]"
+                                           : "/incident update impact: … ; actions: … ; needs: … ; next: 30m");
+            post_ephemeral(room, user, hint, [](delivery) {});
+        });
     }
-    ack(p.conn, p.f.envelope_id);
+    ack(conn, f.envelope_id);
     return true;
 }
 
-// Hands over every queued envelope at once, in order: the runtime commits those that
-// arrive together as one group and acks each after it.
-void slack_adapter::process_next() {
-    while (!queue_.empty() && receiving_) {
-        pending p = std::move(queue_.front());
-        queue_.pop_front();
-        if (p.f.type != frame::kind::events_api) remember_reply_url(p.f.payload);
-        if (p.f.type == frame::kind::slash_commands && open_form(p)) {
-            retire_idle();
-            continue;
-        }
-        std::optional<chat_event> ev;
-        std::string why;
-        switch (p.f.type) {
-            case frame::kind::events_api: ev = translate_event(p.f.payload, bot_user_); break;
-            case frame::kind::slash_commands: ev = translate_command(p.f.payload, clk_.now()); break;
-            case frame::kind::interactive: ev = translate_interaction(p.f.payload, clk_.now(), &why); break;
-            default: break;
-        }
-        // A form submission that cannot be read is logged; the plain ack below still closes it.
-        if (!why.empty()) spdlog::warn("slack: interaction skipped: {}", clean_line(why, 200));
-        if (!ev || recent_.count(ev->event_id)) {
-            // Nothing for the engine, or a redelivery of what it already has: acknowledged now.
-            ack(p.conn, p.f.envelope_id);
-            retire_idle();
-            continue;
-        }
-        // A new display name replaces the one this adapter would answer with.
-        if (ev->kind == event_kind::name_changed) names_[ev->user.id] = ev->text;
-        ++owed_[p.conn];
-        std::string id = ev->event_id;
-        inbound in;
-        in.event = std::move(*ev);
-        sink_(in, [this, conn = p.conn, envelope = p.f.envelope_id, id, alive = std::weak_ptr<bool>(alive_)]() {
-            auto ok = alive.lock();
-            if (!ok || !*ok) return;
-            ack(conn, envelope);
-            remember(id);
-            if (auto it = owed_.find(conn); it != owed_.end() && --it->second == 0) owed_.erase(it);
-            retire_idle();
-        });
+// One envelope: a form to open, nothing for the engine, a redelivery (acked now), or an
+// event handed to the runtime by a task of its own (deliver), in arrival order.
+void slack_adapter::on_envelope(std::uint64_t conn, frame f) {
+    if (f.type != frame::kind::events_api) remember_reply_url(f.payload);
+    if (f.type == frame::kind::slash_commands && open_form(conn, f)) return retire_idle();
+    std::optional<chat_event> ev;
+    std::string why;
+    switch (f.type) {
+        case frame::kind::events_api: ev = translate_event(f.payload, bot_user_); break;
+        case frame::kind::slash_commands: ev = translate_command(f.payload, clk_.now()); break;
+        case frame::kind::interactive: ev = translate_interaction(f.payload, clk_.now(), &why); break;
+        default: break;
     }
+    // A form submission that cannot be read is logged; the plain ack below still closes it.
+    if (!why.empty()) spdlog::warn("slack: interaction skipped: {}", clean_line(why, 200));
+    if (!ev || recent_.count(ev->event_id)) {
+        // Nothing for the engine, or a redelivery of what it already has: acknowledged now.
+        ack(conn, f.envelope_id);
+        return retire_idle();
+    }
+    // A new display name replaces the one this adapter would answer with.
+    if (ev->kind == event_kind::name_changed) names_[ev->user.id] = ev->text;
+    ++owed_[conn];
+    inbound in;
+    in.event = std::move(*ev);
+    tasks_.spawn(deliver(conn, std::move(f.envelope_id), std::move(in)));
+}
+
+// One envelope from the socket to its ack: handed to the runtime, which commits the ones
+// that arrive together as one group; acknowledged once that commit has returned.
+asio::awaitable<void> slack_adapter::deliver(std::uint64_t conn, std::string envelope_id, inbound in) {
+    const std::string id = in.event.event_id;
+    co_await net::until_called([&](auto committed) { sink_(in, std::move(committed)); });
+    ack(conn, envelope_id);
+    remember(id);
+    if (auto it = owed_.find(conn); it != owed_.end() && --it->second == 0) owed_.erase(it);
+    retire_idle();
 }
 
 // ---- output --------------------------------------------------------------------------

@@ -1,16 +1,20 @@
 #pragma once
 // The Slack platform: Socket Mode (apps.connections.open, a WebSocket of envelopes,
 // acks after commit) for what happens, and the Web API over HTTPS for what the bot
-// does. A refresh opens the new connection before the old one closes, so no envelope
-// falls in a gap; envelopes are handed to the runtime as they arrive, in order across
-// connections, each acknowledged once the group commit that holds it returns.
+// does. The link is one coroutine (run_link: auth.test, connections.open, connect, hello,
+// frames); a refresh opens the new connection before the old one closes, so no envelope
+// falls in a gap. Each envelope is handed to the runtime as it arrives, in order across
+// connections, by a coroutine of its own that awaits the group commit holding it and
+// then acknowledges it (deliver).
 #include "adapters/net/backoff.hpp"
 #include "adapters/net/http_client.hpp"
+#include "adapters/net/tasks.hpp"
 #include "adapters/net/ws_client.hpp"
 #include "adapters/slack/slack_frames.hpp"
 #include "bot/core/ports.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
 #include <chrono>
@@ -86,14 +90,9 @@ public:
 
 private:
     struct connection {
-        std::uint64_t id = 0;
-        std::unique_ptr<net::ws_client> ws;
+        std::shared_ptr<net::ws_client> ws;  // shared with the task reading it
         bool hello = false;
         bool retiring = false;  ///< replaced by a newer connection; closes once nothing is owed on it
-    };
-    struct pending {
-        std::uint64_t conn = 0;
-        frame f;
     };
     /// A slash command's (or button's) response_url: where an answer goes when the bot is
     /// not in the channel it was typed in. Slack takes 5 posts within 30 minutes.
@@ -102,25 +101,48 @@ private:
         instant at;
         int uses = 0;
     };
+    /// A connection opened by open_connection(), or why none was.
+    struct opened {
+        std::uint64_t id = 0;
+        std::shared_ptr<net::ws_client> ws;
+        std::string failure;
+    };
+    /// How reading a connection ended.
+    struct read_end {
+        bool replaced = false;  ///< it announced its end; the next one is wanted now
+        std::string why;
+    };
     void remember_reply_url(const boost::json::object& payload);
     /// Answers through a response_url when chat.post* said the bot is not in the channel;
     /// false when no usable one is known (then `cb` was not called).
     bool answer_via_reply_url(const room_ref& room, const std::string& user, const rich_text& body, bool ephemeral,
                               done& cb);
+    net::http_request api_request(const std::string& method, const boost::json::object& args,
+                                  const std::string& token) const;
+    static api_result api_answer(const net::http_response& r);
     void api(net::http_client& c, const std::string& method, const boost::json::object& args, const std::string& token,
              std::function<void(api_result)> cb);
-    void auth_test();
-    void open_connection();
-    void on_frame(std::uint64_t conn, std::string text);
-    void on_closed(std::uint64_t conn, const std::string& why);
-    void process_next();
+    boost::asio::awaitable<api_result> call(net::http_client& c, const std::string& method, const std::string& token);
+    // The link and what it reads, as coroutines of tasks_.
+    boost::asio::awaitable<void> run_link();
+    boost::asio::awaitable<opened> open_connection();
+    boost::asio::awaitable<read_end> read_connection(std::uint64_t conn, std::shared_ptr<net::ws_client> ws,
+                                                     bool replaceable);
+    boost::asio::awaitable<void> read_rest(std::uint64_t conn, std::shared_ptr<net::ws_client> ws);
+    boost::asio::awaitable<void> deliver(std::uint64_t conn, std::string envelope_id, inbound in);
+    boost::asio::awaitable<void> back_off(std::string why);
+    /// What one frame asks of the reader.
+    enum class frame_outcome { next, replace, fatal };
+    frame_outcome on_frame(std::uint64_t conn, const std::string& text);
+    void on_hello(std::uint64_t conn);
+    void on_envelope(std::uint64_t conn, frame f);
     void retire_idle();
     void ack(std::uint64_t conn, const std::string& envelope_id);
-    void retry_later(const std::string& why);
+    void end_link();
     void fatal(const std::string& why);
     delivery to_delivery(const api_result& r, std::string_view operation);
     void create_channel(std::shared_ptr<room_request> req, int attempt, done cb);
-    bool open_form(const pending& p);
+    bool open_form(std::uint64_t conn, const frame& f);
     void remember(const std::string& event_id);
 
     boost::asio::any_io_executor ex_;
@@ -130,16 +152,15 @@ private:
     net::http_client control_http_;  // auth.test and apps.connections.open, never behind a slow send
     std::unique_ptr<delay_timer> retry_timer_;  // the backoff before reconnecting
     net::backoff backoff_;
+    net::task_group tasks_;  // the link, its readers, and each envelope awaiting its commit
     event_sink sink_;
     link_state state_ = link_state::idle;
     std::string last_error_;
     std::string bot_user_;
     std::map<std::uint64_t, connection> connections_;
     std::uint64_t next_conn_ = 1;
-    bool opening_ = false;
     bool retrying_ = false;
     bool receiving_ = true;
-    std::deque<pending> queue_;
     std::map<std::uint64_t, std::size_t> owed_;  // per connection: envelopes handed over, not yet acked
     std::set<std::string> recent_;           // event ids handed over lately (redeliveries)
     std::deque<std::string> recent_order_;
@@ -147,7 +168,6 @@ private:
     std::deque<reply_url> reply_urls_;                                  // oldest first
     std::map<std::string, std::unique_ptr<net::http_client>> hook_clients_;  // per origin of a response_url
     std::int64_t skipped_frames_ = 0;
-    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace firebreak::slack

@@ -1,0 +1,141 @@
+// The adapters' coroutine tools: a task_group's tasks end at their next cancellation point
+// once cancelled, and never run their owner's code again after that, whichever way the
+// operation they wait on ends (called later, called before the cancel but still queued,
+// dropped unanswered); other exceptions are not swallowed.
+#include "adapters/net/tasks.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <catch2/catch.hpp>
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace asio = boost::asio;
+using firebreak::net::task_group;
+using firebreak::net::until_called;
+using firebreak::net::until_called_with;
+
+namespace {
+
+// An operation written with a completion callback, as the adapters' ports are.
+struct callback_op {
+    std::vector<std::function<void(int)>> waiting;
+    void start(std::function<void(int)> done) { waiting.push_back(std::move(done)); }
+    void answer_all(int v) {
+        auto w = std::move(waiting);
+        waiting.clear();
+        for (auto& f : w) f(v);
+    }
+};
+
+// A task that records what it got after each wait.
+asio::awaitable<void> waiter(callback_op& op, std::vector<int>& got, int rounds) {
+    for (int i = 0; i < rounds; ++i) {
+        int v = co_await until_called_with<int>([&](auto done) { op.start(std::move(done)); });
+        got.push_back(v);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("a task waits on a callback and gets what it is called with", "[net][tasks]") {
+    asio::io_context io;
+    task_group tasks(io.get_executor());
+    callback_op op;
+    std::vector<int> got;
+    tasks.spawn(waiter(op, got, 2));
+    io.run_for(std::chrono::milliseconds{50});
+    REQUIRE(op.waiting.size() == 1);
+    op.answer_all(7);
+    io.restart();
+    io.run_for(std::chrono::milliseconds{50});
+    op.answer_all(8);
+    io.restart();
+    io.run_for(std::chrono::milliseconds{50});
+    CHECK(got == std::vector<int>{7, 8});
+    CHECK(tasks.running() == 0);
+}
+
+TEST_CASE("a cancelled task does not resume past its wait, even when the callback comes later", "[net][tasks]") {
+    asio::io_context io;
+    callback_op op;
+    std::vector<int> got;
+    {
+        task_group tasks(io.get_executor());
+        tasks.spawn(waiter(op, got, 3));
+        io.run_for(std::chrono::milliseconds{50});
+        REQUIRE(op.waiting.size() == 1);
+        tasks.cancel();
+    }
+    // The owner is gone; the operation still answers.
+    op.answer_all(1);
+    io.restart();
+    io.run_for(std::chrono::milliseconds{50});
+    CHECK(got.empty());
+    CHECK(op.waiting.empty());  // no second wait was started
+}
+
+TEST_CASE("a cancel outside run() wins over an answer already queued", "[net][tasks]") {
+    asio::io_context io;
+    callback_op op;
+    std::vector<int> got;
+    task_group tasks(io.get_executor());
+    tasks.spawn(waiter(op, got, 3));
+    io.run_for(std::chrono::milliseconds{50});
+    REQUIRE(op.waiting.size() == 1);
+    // The answer is queued on the executor first; the cancel comes between runs (a test or a
+    // shutdown tearing the owner down), before that answer is handled.
+    asio::post(io, [&] { op.answer_all(5); });
+    tasks.cancel();
+    io.restart();
+    io.run_for(std::chrono::milliseconds{50});
+    CHECK(got.empty());
+    CHECK(tasks.running() == 0);
+}
+
+TEST_CASE("a callback dropped unanswered ends its task without resuming it", "[net][tasks]") {
+    asio::io_context io;
+    callback_op op;
+    std::vector<int> got;
+    task_group tasks(io.get_executor());
+    tasks.spawn(waiter(op, got, 3));
+    io.run_for(std::chrono::milliseconds{50});
+    REQUIRE(op.waiting.size() == 1);
+    op.waiting.clear();  // as a stopped intake forgets its acks
+    io.restart();
+    io.run_for(std::chrono::milliseconds{50});
+    CHECK(got.empty());
+    CHECK(tasks.running() == 0);
+}
+
+TEST_CASE("until_called resumes once however often the callback is called", "[net][tasks]") {
+    asio::io_context io;
+    task_group tasks(io.get_executor());
+    std::function<void()> done;
+    int resumed = 0;
+    tasks.spawn([](std::function<void()>& d, int& n) -> asio::awaitable<void> {
+        co_await until_called([&](auto f) { d = std::move(f); });
+        ++n;
+    }(done, resumed));
+    io.run_for(std::chrono::milliseconds{50});
+    REQUIRE(done);
+    auto copy = done;
+    done();
+    copy();
+    io.restart();
+    io.run_for(std::chrono::milliseconds{50});
+    CHECK(resumed == 1);
+}
+
+TEST_CASE("an exception other than cancellation leaves the task and reaches run()", "[net][tasks]") {
+    asio::io_context io;
+    task_group tasks(io.get_executor());
+    tasks.spawn([]() -> asio::awaitable<void> {
+        co_await firebreak::net::cancellation_point();
+        throw std::logic_error("a bug in the loop");
+    }());
+    CHECK_THROWS_WITH(io.run_for(std::chrono::milliseconds{50}), "a bug in the loop");
+}
