@@ -268,7 +268,11 @@ struct http_client::impl : std::enable_shared_from_this<impl> {
             p.body_limit(max_body);
             p.header_limit(64 * 1024);
             lowest().expires_after(req.timeout);
-            auto [ec, written] = tls_ ? co_await send(*tls_, r, p) : co_await send(*plain_, r, p);
+            // (Not a ?: of two co_awaits, which GCC 12 mishandles.)
+            std::pair<beast::error_code, bool> sent;
+            if (tls_) sent = co_await send(*tls_, r, p);
+            else sent = co_await send(*plain_, r, p);
+            auto [ec, written] = sent;
             if (ec) {
                 reset();
                 // A kept-alive connection the server had already closed fails at once;

@@ -17,6 +17,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
 
@@ -46,60 +47,79 @@ public:
     /// Starts `task`. A task that ends by cancellation ends quietly; any other exception
     /// leaves it and propagates out of the executor's run(), as a callback's would.
     void spawn(boost::asio::awaitable<void> task) {
-        auto signal = std::make_shared<boost::asio::cancellation_signal>();
+        auto state = std::make_shared<task_state>();
         forget_ended();
-        signals_.push_back(signal);
-        boost::asio::co_spawn(ex_, std::move(task), task_end{std::move(signal), ex_});
+        tasks_.push_back(state);
+        auto body = run(state, std::move(task));
+        boost::asio::co_spawn(ex_, std::move(body), task_end{std::move(state), ex_});
     }
-    /// Cancels every task still running; each ends at its next cancellation point.
+    /// Cancels every task still running; each ends at its next cancellation point (one not
+    /// yet begun does not begin).
     void cancel() {
-        auto running = std::move(signals_);
-        signals_.clear();
-        for (auto& w : running)
-            if (auto s = w.lock()) s->emit(boost::asio::cancellation_type::terminal);
+        auto running = std::move(tasks_);
+        tasks_.clear();
+        for (auto& w : running) {
+            auto s = w.lock();
+            if (!s) continue;
+            if (s->begun) s->signal.emit(boost::asio::cancellation_type::terminal);
+            else s->cancelled = true;
+        }
     }
     /// Tasks started and not yet ended (for tests).
     std::size_t running() {
-        std::erase_if(signals_, [](const auto& w) { return w.expired(); });
-        return signals_.size();
+        std::erase_if(tasks_, [](const auto& w) { return w.expired(); });
+        return tasks_.size();
     }
 
 private:
+    struct task_state {
+        boost::asio::cancellation_signal signal;
+        bool begun = false;      // its body has started: a cancel is a signal now
+        bool cancelled = false;  // cancelled before it began
+    };
     // Where a task ends. Its cancellation slot is a member, not a bound one: with no
     // executor of its own, co_spawn emits a cancellation at once, even when cancel() is
     // called outside the executor's run() (a test tearing down), so no completion queued
     // before it can resume the task first.
     struct task_end {
-        std::shared_ptr<boost::asio::cancellation_signal> signal;
+        std::shared_ptr<task_state> state;
         boost::asio::any_io_executor ex;
         using cancellation_slot_type = boost::asio::cancellation_slot;
-        cancellation_slot_type get_cancellation_slot() const noexcept { return signal->slot(); }
+        cancellation_slot_type get_cancellation_slot() const noexcept { return state->signal.slot(); }
         void operator()(std::exception_ptr e) {
             // The coroutine's frames may still be let go of after this: the signal its
             // cancellation state lives in goes a moment later.
-            boost::asio::post(ex, [s = std::move(signal)] {});
-            if (!e) return;
-            try {
-                std::rethrow_exception(e);
-            } catch (const boost::system::system_error& s) {
-                if (s.code() == boost::asio::error::operation_aborted) return;
-                throw;
-            }
+            boost::asio::post(ex, [s = std::move(state)] {});
+            if (e) std::rethrow_exception(e);
         }
     };
+    // The task inside what co_spawn runs. Asio 1.81's co_spawn awaits once more after a
+    // task that never suspended, and that await throws when the task was cancelled: so a
+    // task cancelled before it began is never begun (and never signalled), and cancellation
+    // is no longer thrown once the task has ended.
+    static boost::asio::awaitable<void> run(std::shared_ptr<task_state> state, boost::asio::awaitable<void> task) {
+        if (state->cancelled) co_return;
+        state->begun = true;
+        try {
+            co_await std::move(task);
+        } catch (const boost::system::system_error& s) {
+            if (s.code() != boost::asio::error::operation_aborted) throw;
+        }
+        co_await boost::asio::this_coro::throw_if_cancelled(false);
+    }
     static_assert(std::is_void_v<typename boost::asio::associated_executor<
                       task_end, boost::asio::any_io_executor>::asio_associated_executor_is_unspecialised>,
                   "co_spawn must emit a task's cancellation at once");
 
     // Ended tasks are swept out of the list now and then, not one by one.
     void forget_ended() {
-        if (signals_.size() < next_sweep_) return;
-        std::erase_if(signals_, [](const auto& w) { return w.expired(); });
-        next_sweep_ = std::max<std::size_t>(16, signals_.size() * 2);
+        if (tasks_.size() < next_sweep_) return;
+        std::erase_if(tasks_, [](const auto& w) { return w.expired(); });
+        next_sweep_ = std::max<std::size_t>(16, tasks_.size() * 2);
     }
 
     boost::asio::any_io_executor ex_;
-    std::vector<std::weak_ptr<boost::asio::cancellation_signal>> signals_;
+    std::vector<std::weak_ptr<task_state>> tasks_;
     std::size_t next_sweep_ = 16;
 };
 
@@ -128,8 +148,9 @@ auto initiate(Start& start) {
 }
 }  // namespace detail
 
-/// Calls `start(done)` and waits until `done()` is called. `start` runs before the caller
-/// is suspended, so it may refer to the caller's locals.
+/// Calls `start(done)` and waits until `done()` is called. `start` runs while the caller
+/// waits in this co_await, so it may refer to the caller's locals; a `done()` called
+/// inside `start` resumes the caller from there.
 template <class Start>
 boost::asio::awaitable<void> until_called(Start start) {
     co_await detail::initiate<void()>(start);

@@ -3,6 +3,7 @@
 #include "adapters/net/tls_context.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -130,7 +131,10 @@ struct ws_client::impl : std::enable_shared_from_this<impl> {
     template <class WS>
     static asio::awaitable<std::optional<std::string>> read_from(std::shared_ptr<impl> self, WS& ws) {
         for (;;) {
-            auto [ec, n] = co_await ws.async_read(self->buffer_, nothrow);
+            // Not cancelled with the caller's task: the read ends when the connection does
+            // (close() still sends its close frame), and the caller's cancellation point
+            // then ends the task.
+            auto [ec, n] = co_await ws.async_read(self->buffer_, asio::bind_cancellation_slot(asio::cancellation_slot(), nothrow));
             if (!self->end_reason_.empty()) co_return std::nullopt;
             if (ec) {
                 self->end(ec == websocket::error::closed ? "closed by the server"

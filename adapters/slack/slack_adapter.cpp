@@ -76,6 +76,8 @@ slack_adapter::slack_adapter(asio::any_io_executor ex, slack_options o, const cl
 slack_adapter::~slack_adapter() {
     tasks_.cancel();
     retry_timer_->cancel();
+    // The readers hold their connections: ended here, their reads end and the tasks with them.
+    for (auto& [id, c] : connections_) c.ws->abort();
 }
 
 capabilities slack_adapter::caps() const {
@@ -242,6 +244,9 @@ asio::awaitable<void> slack_adapter::run_link() {
             tasks_.spawn(read_rest(next.id, next.ws));
             continue;
         }
+        // An older connection still open (retiring, it said hello) keeps the link up: the
+        // next one opens at once, as after a refresh.
+        if (end.another_open) continue;
         co_await back_off("socket mode connection lost: " + end.why);
     }
 }
@@ -302,10 +307,10 @@ asio::awaitable<slack_adapter::read_end> slack_adapter::read_connection(std::uin
     end.why = ws->end_reason();
     if (auto it = connections_.find(conn); it != connections_.end()) {
         connections_.erase(it);
-        const bool another = std::any_of(connections_.begin(), connections_.end(),
-                                         [](const auto& kv) { return kv.second.hello; });
+        end.another_open = std::any_of(connections_.begin(), connections_.end(),
+                                       [](const auto& kv) { return kv.second.hello && kv.second.ws->is_open(); });
         if (receiving_)
-            spdlog::info("slack: connection {} ended ({}){}", conn, end.why, another ? "; another is open" : "");
+            spdlog::info("slack: connection {} ended ({}){}", conn, end.why, end.another_open ? "; another is open" : "");
     }
     co_return end;
 }

@@ -109,7 +109,8 @@ private:
     };
     /// How reading a connection ended.
     struct read_end {
-        bool replaced = false;  ///< it announced its end; the next one is wanted now
+        bool replaced = false;      ///< it announced its end; the next one is wanted now
+        bool another_open = false;  ///< an older connection that said hello is still open
         std::string why;
     };
     void remember_reply_url(const boost::json::object& payload);

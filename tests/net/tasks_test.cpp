@@ -139,3 +139,35 @@ TEST_CASE("an exception other than cancellation leaves the task and reaches run(
     }());
     CHECK_THROWS_WITH(io.run_for(std::chrono::milliseconds{50}), "a bug in the loop");
 }
+
+TEST_CASE("a task cancelled before it began never begins, and run() stays quiet", "[net][tasks]") {
+    asio::io_context io;
+    task_group tasks(io.get_executor());
+    bool began = false;
+    // Spawned outside run(), as an adapter's start() is, and cancelled before run().
+    tasks.spawn([](bool& b) -> asio::awaitable<void> {
+        b = true;
+        co_return;
+    }(began));
+    tasks.cancel();
+    CHECK_NOTHROW(io.run_for(std::chrono::milliseconds{50}));
+    CHECK_FALSE(began);
+    CHECK(tasks.running() == 0);
+}
+
+TEST_CASE("a task that cancels its group before its first wait ends quietly", "[net][tasks]") {
+    asio::io_context io;
+    task_group tasks(io.get_executor());
+    callback_op op;
+    bool after = false;
+    // As a sink that fails at once would: the task's own first step stops its owner.
+    tasks.spawn([](task_group& g, callback_op& o, bool& a) -> asio::awaitable<void> {
+        g.cancel();
+        co_await until_called_with<int>([&](auto done) { o.start(std::move(done)); });
+        a = true;
+    }(tasks, op, after));
+    CHECK_NOTHROW(io.run_for(std::chrono::milliseconds{50}));
+    CHECK_FALSE(after);
+    CHECK(op.waiting.empty());
+    CHECK(tasks.running() == 0);
+}

@@ -101,3 +101,23 @@ TEST_CASE("slack: a commit that returns after the adapter is gone touches nothin
     t.settle();
     CHECK(t.slack.acked_count() == 1);
 }
+
+TEST_CASE("slack: the new connection lost while the old one still owes acks reconnects at once", "[slack][lifetime]") {
+    direct_slack t;
+    REQUIRE(t.until([&] { return t.adapter->state() == link_state::connected; }));
+    t.slack.push_message(t.general, "U0MAYA", "one");
+    REQUIRE(t.until([&] { return t.held.acks.size() == 1; }));
+    // A refresh: the second connection says hello while the first still owes an ack.
+    t.slack.request_refresh();
+    REQUIRE(t.until([&] { return t.slack.connections_opened() == 2 && t.slack.open_connections() == 2; }));
+    t.settle();
+    REQUIRE(t.slack.open_connections() == 2);
+    // The new one drops; the old one is still open and delivering.
+    t.slack.drop_after_frames(0);
+    CHECK(t.until([&] { return t.slack.connections_opened() == 3; }));
+    CHECK(t.delays.asked().empty());  // no backoff: the link never went down
+    CHECK(t.adapter->state() == link_state::connected);
+    // The held commit returns: acked on the connection it came on, which then retires.
+    t.held.acks[0]();
+    CHECK(t.until([&] { return t.slack.acked_count() == 1 && t.slack.open_connections() == 1; }));
+}
