@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -39,76 +40,63 @@ asio::awaitable<void> waiter(callback_op& op, std::vector<int>& got, int rounds)
     }
 }
 
+// An io_context, a task group and one waiter spawned on it, run until it waits.
+struct one_waiter {
+    asio::io_context io;
+    callback_op op;
+    std::vector<int> got;
+    std::optional<task_group> tasks{io.get_executor()};
+    explicit one_waiter(int rounds) {
+        tasks->spawn(waiter(op, got, rounds));
+        run();
+        REQUIRE(op.waiting.size() == 1);
+    }
+    void run() {
+        io.restart();
+        io.run_for(std::chrono::milliseconds{50});
+    }
+};
+
 }  // namespace
 
 TEST_CASE("a task waits on a callback and gets what it is called with", "[net][tasks]") {
-    asio::io_context io;
-    task_group tasks(io.get_executor());
-    callback_op op;
-    std::vector<int> got;
-    tasks.spawn(waiter(op, got, 2));
-    io.run_for(std::chrono::milliseconds{50});
-    REQUIRE(op.waiting.size() == 1);
-    op.answer_all(7);
-    io.restart();
-    io.run_for(std::chrono::milliseconds{50});
-    op.answer_all(8);
-    io.restart();
-    io.run_for(std::chrono::milliseconds{50});
-    CHECK(got == std::vector<int>{7, 8});
-    CHECK(tasks.running() == 0);
+    one_waiter t(2);
+    t.op.answer_all(7);
+    t.run();
+    t.op.answer_all(8);
+    t.run();
+    CHECK(t.got == std::vector<int>{7, 8});
+    CHECK(t.tasks->running() == 0);
 }
 
 TEST_CASE("a cancelled task does not resume past its wait, even when the callback comes later", "[net][tasks]") {
-    asio::io_context io;
-    callback_op op;
-    std::vector<int> got;
-    {
-        task_group tasks(io.get_executor());
-        tasks.spawn(waiter(op, got, 3));
-        io.run_for(std::chrono::milliseconds{50});
-        REQUIRE(op.waiting.size() == 1);
-        tasks.cancel();
-    }
+    one_waiter t(3);
+    t.tasks->cancel();
+    t.tasks.reset();
     // The owner is gone; the operation still answers.
-    op.answer_all(1);
-    io.restart();
-    io.run_for(std::chrono::milliseconds{50});
-    CHECK(got.empty());
-    CHECK(op.waiting.empty());  // no second wait was started
+    t.op.answer_all(1);
+    t.run();
+    CHECK(t.got.empty());
+    CHECK(t.op.waiting.empty());  // no second wait was started
 }
 
 TEST_CASE("a cancel outside run() wins over an answer already queued", "[net][tasks]") {
-    asio::io_context io;
-    callback_op op;
-    std::vector<int> got;
-    task_group tasks(io.get_executor());
-    tasks.spawn(waiter(op, got, 3));
-    io.run_for(std::chrono::milliseconds{50});
-    REQUIRE(op.waiting.size() == 1);
+    one_waiter t(3);
     // The answer is queued on the executor first; the cancel comes between runs (a test or a
     // shutdown tearing the owner down), before that answer is handled.
-    asio::post(io, [&] { op.answer_all(5); });
-    tasks.cancel();
-    io.restart();
-    io.run_for(std::chrono::milliseconds{50});
-    CHECK(got.empty());
-    CHECK(tasks.running() == 0);
+    asio::post(t.io, [&] { t.op.answer_all(5); });
+    t.tasks->cancel();
+    t.run();
+    CHECK(t.got.empty());
+    CHECK(t.tasks->running() == 0);
 }
 
 TEST_CASE("a callback dropped unanswered ends its task without resuming it", "[net][tasks]") {
-    asio::io_context io;
-    callback_op op;
-    std::vector<int> got;
-    task_group tasks(io.get_executor());
-    tasks.spawn(waiter(op, got, 3));
-    io.run_for(std::chrono::milliseconds{50});
-    REQUIRE(op.waiting.size() == 1);
-    op.waiting.clear();  // as a stopped intake forgets its acks
-    io.restart();
-    io.run_for(std::chrono::milliseconds{50});
-    CHECK(got.empty());
-    CHECK(tasks.running() == 0);
+    one_waiter t(3);
+    t.op.waiting.clear();  // as a stopped intake forgets its acks
+    t.run();
+    CHECK(t.got.empty());
+    CHECK(t.tasks->running() == 0);
 }
 
 TEST_CASE("until_called resumes once however often the callback is called", "[net][tasks]") {
