@@ -1,5 +1,5 @@
 // The dependency rings, checked on the source tree: the core includes only itself; the
-// commands, the store and the postmortem only the core; an adapter only the core, the
+// commands, the store, the postmortem and the alert translators only the core; an adapter only the core, the
 // network layer and itself; only the composition root (bot/runtime) puts them together
 // and names concrete adapters. Tests, benchmarks and fuzz targets may include anything.
 #include <catch2/catch.hpp>
@@ -22,11 +22,12 @@ const std::map<std::string, std::vector<std::string>> rings = {
     {"commands", {"bot/core", "commands"}},
     {"storage", {"bot/core", "storage"}},
     {"postmortem", {"bot/core", "postmortem"}},
+    {"alerts", {"bot/core", "alerts"}},
     {"adapters/net", {"adapters/net"}},
     {"adapters/console", {"bot/core", "adapters/console"}},
     {"adapters/slack", {"bot/core", "adapters/net", "adapters/slack"}},
     {"adapters/matrix", {"bot/core", "adapters/net", "adapters/matrix"}},
-    {"bot/runtime", {"bot/core", "bot/runtime", "commands", "storage", "postmortem", "adapters/console",
+    {"bot/runtime", {"bot/core", "bot/runtime", "commands", "storage", "postmortem", "alerts", "adapters/console",
                      "adapters/slack", "adapters/matrix", "adapters/net"}},
 };
 
