@@ -1,7 +1,9 @@
 #include "bot/runtime/config.hpp"
 
+#include "bot/core/text.hpp"
 #include "bot/core/time.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fmt/format.h>
@@ -266,14 +268,207 @@ void read_timing(reader& r, const toml::table& t, std::string_view path, nudge_t
     r.span(t, path, "close_after", n.close_after);
 }
 
-void check_listen(reader& r, const std::string& v) {
+void check_listen(reader& r, const std::string& v, const std::string& key = "ops.listen") {
     auto colon = v.rfind(':');
     bool ok = colon != std::string::npos && colon > 0 && colon + 1 < v.size() && colon + 6 >= v.size();
     if (ok) {
         for (std::size_t i = colon + 1; i < v.size(); ++i) ok = ok && v[i] >= '0' && v[i] <= '9';
         ok = ok && std::stoul(v.substr(colon + 1)) <= 65535;
     }
-    if (!ok) r.problem("ops.listen", fmt::format("expected host:port such as \"127.0.0.1:9108\", found \"{}\"", v.substr(0, 40)));
+    if (!ok) r.problem(key, fmt::format("expected host:port such as \"127.0.0.1:9108\", found \"{}\"", v.substr(0, 40)));
+}
+
+// "slack:C0123", "matrix:!abc:example.org", "console:#ops": a room on a platform.
+std::optional<room_ref> room_of(reader& r, const std::string& key, const std::string& v) {
+    auto colon = v.find(':');
+    auto platform = v.substr(0, colon == std::string::npos ? 0 : colon);
+    if (colon == std::string::npos || colon + 1 >= v.size() ||
+        (platform != "slack" && platform != "matrix" && platform != "console")) {
+        r.problem(key, fmt::format("expected a room as platform:id (\"slack:C0123\", \"matrix:!abc:example.org\"), "
+                                   "found \"{}\"",
+                                   v.substr(0, 40)));
+        return std::nullopt;
+    }
+    return room_ref{platform, v.substr(colon + 1)};
+}
+
+bool source_name_ok(std::string_view n) {
+    return !n.empty() && n.size() <= 40 && std::all_of(n.begin(), n.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    });
+}
+
+void read_source(reader& r, const toml::table& t, const std::string& path, bool enabled, alert_source_config& src) {
+    r.only(t, path, {"kind", "token_env", "token_file", "hmac_secret_env", "hmac_secret_file", "signature_header",
+                     "group_by", "fields", "resolved_values"});
+    r.choice(t, path, "kind", {"alertmanager", "grafana", "generic"}, src.kind);
+    if (!t.get("kind")) r.problem(path + ".kind", "missing: alertmanager, grafana or generic");
+    r.secret_of(t, path, "token", false, src.token);
+    r.secret_of(t, path, "hmac_secret", false, src.hmac_secret);
+    const bool token_named = t.get("token_env") || t.get("token_file");
+    const bool hmac_named = t.get("hmac_secret_env") || t.get("hmac_secret_file");
+    if (token_named && hmac_named)
+        r.problem(path, "give a token or an hmac_secret, not both");
+    else if (!token_named && !hmac_named)
+        r.problem(path, "missing: every sender authenticates; set token_env or token_file (a bearer token), or "
+                        "hmac_secret_env or hmac_secret_file (a signature of the body)");
+    else if (enabled && src.token.empty() && src.hmac_secret.empty())
+        r.problem(path + (token_named ? ".token" : ".hmac_secret"),
+                  "the secret is empty or cannot be read (check the environment variable or the file)");
+    r.string(t, path, "signature_header", src.signature_header);
+    if (src.signature_header.empty() || src.signature_header.find_first_of(" \t:\r\n") != std::string::npos)
+        r.problem(path + ".signature_header", "expected a header name such as \"X-Signature\"");
+    std::set<std::string> group_by;
+    r.strings(t, path, "group_by", group_by);
+    src.group_by.assign(group_by.begin(), group_by.end());
+    if (src.kind == "alertmanager" && !group_by.empty())
+        r.problem(path + ".group_by", "Alertmanager groups alerts itself (its groupKey); set group_by in its route");
+    auto* fields = r.table(t, path, "fields");
+    if (src.kind != "generic") {
+        if (fields || t.get("resolved_values")) r.problem(path + ".fields", "only a generic source has a field mapping");
+        return;
+    }
+    if (!fields) {
+        r.problem(path + ".fields", "missing: a generic source says where its title and fingerprint are");
+        return;
+    }
+    const std::string fp = path + ".fields";
+    r.only(*fields, fp, {"items", "title", "fingerprint", "status", "severity", "link", "starts_at", "labels"});
+    auto& m = src.fields;
+    r.string(*fields, fp, "items", m.items);
+    r.string(*fields, fp, "title", m.title);
+    r.string(*fields, fp, "fingerprint", m.fingerprint);
+    r.string(*fields, fp, "status", m.status);
+    r.string(*fields, fp, "severity", m.severity);
+    r.string(*fields, fp, "link", m.link);
+    r.string(*fields, fp, "starts_at", m.starts_at);
+    r.string(*fields, fp, "labels", m.labels);
+    if (m.title.empty()) r.problem(fp + ".title", "missing: the path of the alert's title, such as \"name\"");
+    if (m.fingerprint.empty())
+        r.problem(fp + ".fingerprint", "missing: the path of the sender's stable id of the alert, such as \"id\"");
+    if (t.get("resolved_values")) {
+        std::set<std::string> values;
+        r.strings(t, path, "resolved_values", values);
+        m.resolved_values.assign(values.begin(), values.end());
+    }
+}
+
+void read_rule(reader& r, const toml::table& t, const std::string& path, const alerts_config& a,
+               alerts::routing_rule& rule) {
+    r.only(t, path, {"name", "sources", "match", "match_regex", "room", "action", "severity", "default_severity", "title"});
+    rule.name = path;
+    r.string(t, path, "name", rule.name);
+    std::set<std::string> sources;
+    r.strings(t, path, "sources", sources);
+    for (const auto& s : sources) {
+        bool known = std::any_of(a.sources.begin(), a.sources.end(), [&](const auto& src) { return src.name == s; });
+        if (!known) r.problem(path + ".sources", fmt::format("no source \"{}\" in [alerts.sources]", s.substr(0, 40)));
+    }
+    rule.sources.assign(sources.begin(), sources.end());
+    for (const char* key : {"match", "match_regex"}) {
+        const bool is_regex = std::string_view(key) == "match_regex";
+        auto* m = r.table(t, path, key);
+        if (!m) continue;
+        for (auto&& [label, v] : *m) {
+            const std::string where = fmt::format("{}.{}.{}", path, key, label.str());
+            auto value = v.value<std::string>();
+            if (!value || !v.is_string()) {
+                r.problem(where, fmt::format("expected a string, found {}", found(v)));
+                continue;
+            }
+            if (!is_regex) {
+                rule.matchers.push_back(alerts::label_matcher::equals(std::string(label.str()), *value));
+                continue;
+            }
+            std::string error;
+            if (auto lm = alerts::label_matcher::matches(std::string(label.str()), *value, error))
+                rule.matchers.push_back(std::move(*lm));
+            else
+                r.problem(where, error);
+        }
+    }
+    std::string room;
+    r.string(t, path, "room", room);
+    if (!room.empty())
+        if (auto rr = room_of(r, path + ".room", room)) rule.room = *rr;
+    std::string action = "card";
+    r.choice(t, path, "action", {"card", "declare", "ignore"}, action);
+    rule.action = action == "declare" ? alerts::alert_action::declare
+                  : action == "ignore" ? alerts::alert_action::ignore
+                                       : alerts::alert_action::card;
+    if (auto* sev = r.table(t, path, "severity")) {
+        for (auto&& [name, v] : *sev) {
+            auto n = v.value<std::int64_t>();
+            if (!v.is_integer() || !n || *n < 1 || *n > 4) {
+                r.problem(fmt::format("{}.severity.{}", path, name.str()),
+                          fmt::format("expected an incident severity from 1 to 4, found {}", found(v)));
+                continue;
+            }
+            rule.severity_map[ascii_lower(name.str())] = int(*n);
+        }
+    }
+    std::int64_t def = rule.default_severity;
+    r.integer(t, path, "default_severity", 1, 4, def);
+    rule.default_severity = int(def);
+    r.string(t, path, "title", rule.title_template);
+    if (auto e = alerts::check_template(rule.title_template); !e.empty()) r.problem(path + ".title", e);
+}
+
+void read_alerts(reader& r, const toml::table& t, alerts_config& a) {
+    r.only(t, "alerts", {"enabled", "listen", "room", "group_window", "sources", "rules"});
+    r.boolean(t, "alerts", "enabled", a.enabled);
+    r.string(t, "alerts", "listen", a.listen);
+    check_listen(r, a.listen, "alerts.listen");
+    std::string room;
+    r.string(t, "alerts", "room", room);
+    if (!room.empty()) {
+        if (auto rr = room_of(r, "alerts.room", room)) a.room = *rr;
+    } else if (a.enabled) {
+        r.problem("alerts.room", "missing: the room where triage cards go when no rule names one, such as \"slack:C0123\"");
+    }
+    r.span(t, "alerts", "group_window", a.group_window);
+    if (a.group_window.count() <= 0) r.problem("alerts.group_window", "expected a window such as \"1h\"");
+    if (auto* sources = r.table(t, "alerts", "sources")) {
+        for (auto&& [name, v] : *sources) {
+            const std::string path = "alerts.sources." + std::string(name.str());
+            if (!source_name_ok(name.str())) {
+                r.problem(path, "a source's name is its URL path: lower-case letters, digits, '-' and '_', at most 40");
+                continue;
+            }
+            auto* st = v.as_table();
+            if (!st) {
+                r.problem(path, fmt::format("expected a table, found {}", found(v)));
+                continue;
+            }
+            alert_source_config src;
+            src.name = std::string(name.str());
+            read_source(r, *st, path, a.enabled, src);
+            a.sources.push_back(std::move(src));
+        }
+    }
+    if (a.enabled && a.sources.empty()) r.problem("alerts.sources", "missing: at least one sender in [alerts.sources.NAME]");
+    if (auto* n = t.get("rules")) {
+        auto* arr = n->as_array();
+        if (!arr) {
+            r.problem("alerts.rules", fmt::format("expected [[alerts.rules]] tables, found {}", found(*n)));
+            return;
+        }
+        for (std::size_t i = 0; i < arr->size(); ++i) {
+            const std::string path = fmt::format("alerts.rules[{}]", i);
+            auto* rt = arr->get(i)->as_table();
+            if (!rt) {
+                r.problem(path, fmt::format("expected a table, found {}", found(*arr->get(i))));
+                continue;
+            }
+            alerts::routing_rule rule;
+            read_rule(r, *rt, path, a, rule);
+            a.rules.push_back(std::move(rule));
+        }
+    }
+    // Checked in full already, so a config is ready for the day they are; until then an
+    // enabled [alerts] would promise alerts that nothing receives.
+    if (a.enabled)
+        r.problem("alerts.enabled", "the alert receivers are not served by this version yet; set enabled = false");
 }
 
 }  // namespace
@@ -282,6 +477,9 @@ std::vector<std::string> firebreak_config::secrets() const {
     std::vector<std::string> out;
     for (const auto* s : {&slack.bot_token, &slack.app_token, &matrix.access_token})
         if (!s->empty()) out.push_back(s->value);
+    for (const auto& src : alerts.sources)
+        for (const auto* s : {&src.token, &src.hmac_secret})
+            if (!s->empty()) out.push_back(s->value);
     return out;
 }
 
@@ -311,7 +509,7 @@ firebreak_config parse_config(std::string_view text, const std::string& source, 
     }
     reader r(env);
     firebreak_config c;
-    r.only(doc, "", {"storage", "ops", "log", "incidents", "nudges", "slack", "matrix"});
+    r.only(doc, "", {"storage", "ops", "log", "incidents", "nudges", "slack", "matrix", "alerts"});
 
     if (auto* t = r.table(doc, "", "storage")) {
         r.only(*t, "storage", {"path", "documents_dir"});
@@ -435,6 +633,8 @@ firebreak_config parse_config(std::string_view text, const std::string& source, 
 
     if (!c.slack.enabled && !c.matrix.enabled)
         r.problem("", "no platform enabled: set enabled = true in [slack] or [matrix]");
+
+    if (auto* t = r.table(doc, "", "alerts")) read_alerts(r, *t, c.alerts);
 
     if (!r.problems.empty()) throw config_error(source, std::move(r.problems));
     return c;

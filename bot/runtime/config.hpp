@@ -2,6 +2,8 @@
 // The configuration of `firebreak run`: one TOML file, validated completely before
 // anything connects. Secrets come only from environment variables or files named
 // in it, and are kept apart so logs can redact them.
+#include "alerts/receivers.hpp"
+#include "alerts/routing.hpp"
 #include "bot/core/engine_state.hpp"
 
 #include <chrono>
@@ -49,6 +51,30 @@ struct matrix_config {
     std::chrono::milliseconds retry_jitter{3000};   ///< random extra wait, 0 to this
 };
 
+/// One alert sender: what its payloads are and how it proves who it is (a bearer token, or
+/// an HMAC-SHA256 signature of the body in a header).
+struct alert_source_config {
+    std::string name;                  ///< its key in [alerts.sources]; the path /alerts/<name>
+    std::string kind;                  ///< alertmanager, grafana or generic
+    secret token;                      ///< "Authorization: Bearer <token>"
+    secret hmac_secret;                ///< or the HMAC-SHA256 key of the body
+    std::string signature_header = "X-Firebreak-Signature";
+    alerts::generic_mapping fields;    ///< where a generic sender's fields are
+    std::vector<std::string> group_by; ///< labels that group its alerts (not for Alertmanager)
+};
+
+/// The [alerts] section: the receivers' listener, the senders, the routing rules.
+struct alerts_config {
+    bool enabled = false;
+    /// Its own listener, apart from the ops endpoint: senders reach it from elsewhere in the
+    /// network, while the ops endpoint stays on the loopback for scrapers.
+    std::string listen = "127.0.0.1:9109";
+    room_ref room;                     ///< where cards go when no rule names a room
+    duration group_window = std::chrono::hours{1};
+    std::vector<alert_source_config> sources;
+    std::vector<alerts::routing_rule> rules;
+};
+
 /// Everything `firebreak run` is told.
 struct firebreak_config {
     std::string database = "/var/lib/firebreak/firebreak.sqlite";
@@ -59,6 +85,7 @@ struct firebreak_config {
     engine_settings settings;
     slack_config slack;
     matrix_config matrix;
+    alerts_config alerts;
 
     /// Every secret value, for redaction.
     std::vector<std::string> secrets() const;
