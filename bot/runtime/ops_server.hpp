@@ -1,9 +1,11 @@
 #pragma once
-// The operators' HTTP endpoint: /healthz, /readyz and /metrics, served by Beast on
-// the engine's executor (so handlers read the engine without locks). Loopback by
-// default; every request is bounded in size and time, and a bad one gets a 4xx.
+// The operators' HTTP endpoint: /healthz, /readyz and /metrics, served through the
+// shared http_listener on the engine's executor (so handlers read the engine without
+// locks). Loopback by default; every request is bounded in size and time, and a bad one
+// gets a 4xx.
+#include "bot/runtime/http_listener.hpp"
+
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/ip/tcp.hpp>
 
 #include <functional>
 #include <optional>
@@ -40,8 +42,5 @@ private:
     struct impl;
     std::shared_ptr<impl> impl_;
 };
-
-/// Splits "host:port" / "[v6]:port" into an endpoint; nullopt when malformed.
-std::optional<boost::asio::ip::tcp::endpoint> parse_listen_address(const std::string& listen);
 
 }  // namespace firebreak

@@ -150,7 +150,7 @@ TEST_CASE("bad requests get a 4xx and the endpoint keeps serving", "[runtime][op
                       row{"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi", "HTTP/1.1 405 Method Not Allowed"},
                       row{"this is not http\r\n\r\n", "HTTP/1.1 400 Bad Request"},
                       row{"GET /healthz HTTP/1.1\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n", "HTTP/1.1 400 Bad Request"},
-                      row{"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n", "HTTP/1.1 400 Bad Request"},
+                      row{"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n", "HTTP/1.1 413 Payload Too Large"},
                       row{std::string("GET /\x01\xff HTTP/1.1\r\n\r\n", 21), "HTTP/1.1 400 Bad Request"});
     INFO(r.raw.substr(0, 60));
     CHECK(status_line(http_exchange(port, r.raw)) == r.status);

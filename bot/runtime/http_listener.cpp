@@ -1,0 +1,203 @@
+#include "bot/runtime/http_listener.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <cctype>
+
+namespace firebreak {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+}  // namespace
+
+std::string http_request_in::header(std::string_view name) const {
+    for (const auto& [k, v] : headers)
+        if (k == name) return v;
+    return {};
+}
+
+http_answer http_answer::text(int status, std::string body) {
+    http_answer a;
+    a.status = status;
+    a.body = std::move(body);
+    return a;
+}
+
+std::optional<tcp::endpoint> parse_listen_address(const std::string& listen) {
+    auto colon = listen.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 >= listen.size()) return std::nullopt;
+    std::string host = listen.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host == "localhost") host = "127.0.0.1";
+    unsigned long port = 0;
+    for (char c : listen.substr(colon + 1)) {
+        if (c < '0' || c > '9') return std::nullopt;
+        port = port * 10 + unsigned(c - '0');
+        if (port > 65535) return std::nullopt;
+    }
+    beast::error_code ec;
+    auto addr = asio::ip::make_address(host, ec);
+    if (ec) return std::nullopt;
+    return tcp::endpoint(addr, static_cast<unsigned short>(port));
+}
+
+struct http_listener::impl : std::enable_shared_from_this<impl> {
+    impl(asio::any_io_executor ex, http_listener_options o, http_handler h)
+        : acceptor(ex), options(std::move(o)), handler(std::move(h)) {}
+    tcp::acceptor acceptor;
+    http_listener_options options;
+    http_handler handler;
+    bool stopped = false;
+
+    void accept() {
+        acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+            if (self->stopped || ec == asio::error::operation_aborted) return;
+            if (!ec) asio::co_spawn(self->acceptor.get_executor(), serve(self, std::move(socket)), asio::detached);
+            else spdlog::warn("{}: accept failed: {}", self->options.name, ec.message());
+            self->accept();
+        });
+    }
+
+    // One connection, top to bottom: read one request, let the handler answer, write, close.
+    static asio::awaitable<void> serve(std::shared_ptr<impl> self, tcp::socket socket) {
+        beast::tcp_stream stream(std::move(socket));
+        beast::flat_buffer buffer;
+        http::request_parser<http::string_body> parser;
+        parser.header_limit(std::uint32_t(self->options.max_header_bytes));
+        parser.body_limit(self->options.max_body_bytes);
+        stream.expires_after(self->options.timeout);
+        auto [ec, n] = co_await http::async_read(stream, buffer, parser, nothrow);
+        http_answer answer;
+        bool head = false;
+        if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted) {
+            co_return close(stream);
+        } else if (ec == http::error::body_limit) {
+            answer = http_answer::text(413, fmt::format("request body over {} bytes\n", self->options.max_body_bytes));
+        } else if (ec) {
+            answer = http_answer::text(400, "bad request\n");
+        } else {
+            auto& req = parser.get();
+            http_request_in in;
+            in.method = std::string(req.method_string());
+            in.target = std::string(req.target());
+            in.path = in.target.substr(0, in.target.find('?'));
+            for (const auto& f : req) in.headers.emplace_back(lower(f.name_string()), std::string(f.value()));
+            in.body = std::move(req.body());
+            head = req.method() == http::verb::head;
+            answer = co_await answer_of(self, in);
+        }
+        http::response<http::string_body> res;
+        res.result(http::int_to_status(unsigned(answer.status)));
+        res.version(11);
+        res.set(http::field::server, "firebreak");
+        res.set(http::field::content_type, answer.content_type);
+        for (const auto& [k, v] : answer.headers) res.set(k, v);
+        res.set(http::field::connection, "close");
+        res.keep_alive(false);
+        res.content_length(answer.body.size());
+        if (!head) res.body() = std::move(answer.body);
+        stream.expires_after(self->options.timeout);
+        co_await http::async_write(stream, res, nothrow);
+        close(stream);
+    }
+
+    // The handler's answer, or 503 when it has none within its deadline. The responder
+    // holds no I/O object, so a handler may keep it past the listener's life.
+    struct pending_answer {
+        std::optional<http_answer> answer;
+        bool dropped = false;                // every copy of the responder went unanswered
+        asio::steady_timer* wait = nullptr;  // while the connection waits for it
+    };
+    // Shared by the copies of one responder; the last one to go unanswered says so at once.
+    struct responder_life {
+        std::shared_ptr<pending_answer> p;
+        ~responder_life() {
+            if (!p || p->answer) return;
+            p->dropped = true;
+            if (p->wait) p->wait->cancel();
+        }
+    };
+    static asio::awaitable<http_answer> answer_of(std::shared_ptr<impl> self, const http_request_in& in) {
+        auto pending = std::make_shared<pending_answer>();
+        asio::steady_timer deadline(self->acceptor.get_executor(), self->options.handler_timeout);
+        pending->wait = &deadline;
+        // However this frame ends (answered, timed out, destroyed with its executor), the
+        // responder no longer reaches the timer.
+        struct forget_wait {
+            pending_answer& p;
+            ~forget_wait() { p.wait = nullptr; }
+        } forget{*pending};
+        auto life = std::make_shared<responder_life>();
+        life->p = pending;
+        self->handler(in, [life = std::move(life)](http_answer a) {
+            auto& p = *life->p;
+            if (p.answer) return;
+            p.answer = std::move(a);
+            if (p.wait) p.wait->cancel();
+        });
+        if (!pending->answer && !pending->dropped) co_await deadline.async_wait(nothrow);
+        if (pending->answer) co_return std::move(*pending->answer);
+        if (pending->dropped) co_return http_answer::text(503, "not answered; try again\n");
+        spdlog::warn("{}: no answer to {} {} within {} ms", self->options.name, in.method, in.path,
+                     self->options.handler_timeout.count());
+        co_return http_answer::text(503, "not answered in time; try again\n");
+    }
+
+    static void close(beast::tcp_stream& stream) {
+        beast::error_code ec;
+        stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+        stream.close();
+    }
+};
+
+http_listener::http_listener(asio::any_io_executor ex, const std::string& listen, http_listener_options options,
+                             http_handler handler)
+    : impl_(std::make_shared<impl>(std::move(ex), std::move(options), std::move(handler))) {
+    const auto& name = impl_->options.name;
+    auto ep = parse_listen_address(listen);
+    if (!ep) throw std::runtime_error(fmt::format("{}: \"{}\" is not host:port", name, listen));
+    beast::error_code ec;
+    auto& a = impl_->acceptor;
+    a.open(ep->protocol(), ec);
+    if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) a.bind(*ep, ec);
+    if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) throw std::runtime_error(fmt::format("{}: cannot listen on {}: {}", name, listen, ec.message()));
+}
+
+http_listener::~http_listener() { stop(); }
+
+void http_listener::start() { impl_->accept(); }
+
+void http_listener::stop() {
+    if (!impl_ || impl_->stopped) return;
+    impl_->stopped = true;
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+}
+
+unsigned short http_listener::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+}  // namespace firebreak

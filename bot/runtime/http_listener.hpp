@@ -1,0 +1,83 @@
+#pragma once
+// The bot's HTTP serving, shared by every listener it has (the ops endpoint, the alert
+// receivers): accept on one address, read one request per connection with a size limit
+// and a deadline, hand it to the listener's handler, write its answer, close. The handler
+// answers when it is ready (an alert receiver answers once the alert is committed); no
+// answer in time, or a responder let go unanswered (a shutdown), is a 503 so the sender
+// tries again.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace firebreak {
+
+/// One request as a handler sees it.
+struct http_request_in {
+    std::string method;   ///< "GET", "POST", …
+    std::string target;   ///< as sent, with the query
+    std::string path;     ///< the target without the query
+    std::vector<std::pair<std::string, std::string>> headers;  ///< names in lower case
+    std::string body;
+    /// A header's value (name in lower case); "" when absent.
+    std::string header(std::string_view name) const;
+};
+
+/// One answer.
+struct http_answer {
+    int status = 200;
+    std::string body;
+    std::string content_type = "text/plain; charset=utf-8";
+    std::vector<std::pair<std::string, std::string>> headers;
+    /// A plain-text answer.
+    static http_answer text(int status, std::string body);
+};
+
+/// How a listener reads its requests.
+struct http_listener_options {
+    std::string name = "http";                             ///< for logs and errors: "ops endpoint"
+    std::size_t max_header_bytes = 8 * 1024;
+    std::size_t max_body_bytes = 8 * 1024;                 ///< larger: 413
+    std::chrono::milliseconds timeout{5000};               ///< to read the request, and again to write the answer
+    std::chrono::milliseconds handler_timeout{30000};      ///< for the handler to answer: then 503
+};
+
+/// Answers a request, once.
+using http_responder = std::function<void(http_answer)>;
+/// What a listener does with each request; called on the listener's executor.
+using http_handler = std::function<void(const http_request_in&, http_responder)>;
+
+/// Accepts connections until stopped.
+class http_listener {
+public:
+    /// Binds `listen` ("127.0.0.1:9108", "[::1]:0"); throws std::runtime_error naming the
+    /// listener and the address when it cannot.
+    http_listener(boost::asio::any_io_executor ex, const std::string& listen, http_listener_options options,
+                  http_handler handler);
+    ~http_listener();
+    http_listener(const http_listener&) = delete;
+    http_listener& operator=(const http_listener&) = delete;
+
+    /// Starts accepting.
+    void start();
+    /// Stops accepting (open requests finish).
+    void stop();
+    /// The bound port (useful with port 0).
+    unsigned short port() const;
+
+private:
+    struct impl;
+    std::shared_ptr<impl> impl_;
+};
+
+/// Splits "host:port" / "[v6]:port" into an endpoint; nullopt when malformed.
+std::optional<boost::asio::ip::tcp::endpoint> parse_listen_address(const std::string& listen);
+
+}  // namespace firebreak
