@@ -34,7 +34,6 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 
 std::string lower(std::string s) {
     for (auto& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
@@ -195,7 +194,7 @@ struct http_client::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<std::string> connect(std::chrono::milliseconds timeout) {
         reset();
         tcp::resolver resolver(ex_);
-        auto [rec, results] = co_await resolver.async_resolve(base_.host, base_.port, nothrow);
+        auto [rec, results] = co_await resolver.async_resolve(base_.host, base_.port, no_throw);
         if (rec) co_return "resolve " + base_.host + ": " + rec.message();
         if (base_.tls()) {
             tls_.emplace(ex_, ctx_);
@@ -207,14 +206,14 @@ struct http_client::impl : std::enable_shared_from_this<impl> {
             plain_.emplace(ex_);
         }
         lowest().expires_after(timeout);
-        auto [cec, ep] = co_await lowest().async_connect(results, nothrow);
+        auto [cec, ep] = co_await lowest().async_connect(results, no_throw);
         if (cec) {
             reset();
             co_return "connect " + base_.host + ":" + base_.port + ": " + cec.message();
         }
         if (tls_) {
             lowest().expires_after(timeout);
-            auto [hec] = co_await tls_->async_handshake(ssl::stream_base::client, nothrow);
+            auto [hec] = co_await tls_->async_handshake(ssl::stream_base::client, no_throw);
             if (hec) {
                 reset();
                 co_return "tls handshake with " + base_.host + ": " + hec.message();
@@ -228,9 +227,9 @@ struct http_client::impl : std::enable_shared_from_this<impl> {
     template <class Stream>
     asio::awaitable<std::pair<beast::error_code, bool>> send(Stream& s, http::request<http::string_body>& r,
                                                              http::response_parser<http::string_body>& p) {
-        auto [wec, wn] = co_await http::async_write(s, r, nothrow);
+        auto [wec, wn] = co_await http::async_write(s, r, no_throw);
         if (wec) co_return std::pair{wec, false};
-        auto [rec, rn] = co_await http::async_read(s, buffer_, p, nothrow);
+        auto [rec, rn] = co_await http::async_read(s, buffer_, p, no_throw);
         co_return std::pair{rec, true};
     }
 

@@ -10,6 +10,7 @@
 //   the runtime's event sink, a queued HTTP request), with a cancellation point after it.
 //   A callback that is destroyed without being called ends the waiting coroutine quietly.
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/associated_executor.hpp>
@@ -30,6 +31,10 @@
 #include <vector>
 
 namespace firebreak::net {
+
+/// The completion token of an awaited operation whose error is a value, not an exception:
+/// `auto [ec, n] = co_await op(..., net::no_throw);`.
+inline constexpr auto no_throw = boost::asio::as_tuple(boost::asio::use_awaitable);
 
 /// Throws operation_aborted when the calling coroutine has been cancelled (Asio checks
 /// on every co_await of an awaitable); returns at once otherwise.

@@ -28,10 +28,6 @@ namespace websocket = beast::websocket;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
-namespace {
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-}
-
 struct ws_client::impl : std::enable_shared_from_this<impl> {
     using plain_ws = websocket::stream<beast::tcp_stream>;
     using tls_ws = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
@@ -84,7 +80,7 @@ struct ws_client::impl : std::enable_shared_from_this<impl> {
     // each step a connection ended meanwhile (close(), destruction) stops it.
     static asio::awaitable<std::string> open(std::shared_ptr<impl> self, url u) {
         tcp::resolver resolver(self->ex_);
-        auto [rec, results] = co_await resolver.async_resolve(u.host, u.port, nothrow);
+        auto [rec, results] = co_await resolver.async_resolve(u.host, u.port, no_throw);
         if (!self->end_reason_.empty()) co_return self->end_reason_;
         if (rec) co_return self->failed("resolve " + u.host + ": " + rec.message());
         boost::system::error_code ip_ec;
@@ -99,7 +95,7 @@ struct ws_client::impl : std::enable_shared_from_this<impl> {
             self->plain_.emplace(self->ex_);
         }
         self->lowest().expires_after(self->timeouts_.handshake);
-        auto [cec, ep] = co_await self->lowest().async_connect(results, nothrow);
+        auto [cec, ep] = co_await self->lowest().async_connect(results, no_throw);
         if (!self->end_reason_.empty()) co_return self->end_reason_;
         if (cec) co_return self->failed("connect " + u.host + ":" + u.port + ": " + cec.message());
         const std::string host = u.host + ":" + u.port;
@@ -107,14 +103,14 @@ struct ws_client::impl : std::enable_shared_from_this<impl> {
         beast::error_code wec;
         if (self->tls_) {
             self->lowest().expires_after(self->timeouts_.handshake);
-            auto [hec] = co_await self->tls_->next_layer().async_handshake(ssl::stream_base::client, nothrow);
+            auto [hec] = co_await self->tls_->next_layer().async_handshake(ssl::stream_base::client, no_throw);
             if (!self->end_reason_.empty()) co_return self->end_reason_;
             if (hec) co_return self->failed("tls handshake with " + u.host + ": " + hec.message());
             self->configure(*self->tls_);
-            std::tie(wec) = co_await self->tls_->async_handshake(host, target, nothrow);
+            std::tie(wec) = co_await self->tls_->async_handshake(host, target, no_throw);
         } else {
             self->configure(*self->plain_);
-            std::tie(wec) = co_await self->plain_->async_handshake(host, target, nothrow);
+            std::tie(wec) = co_await self->plain_->async_handshake(host, target, no_throw);
         }
         if (!self->end_reason_.empty()) co_return self->end_reason_;
         if (wec) co_return self->failed("websocket handshake: " + wec.message());
@@ -134,7 +130,7 @@ struct ws_client::impl : std::enable_shared_from_this<impl> {
             // Not cancelled with the caller's task: the read ends when the connection does
             // (close() still sends its close frame), and the caller's cancellation point
             // then ends the task.
-            auto [ec, n] = co_await ws.async_read(self->buffer_, asio::bind_cancellation_slot(asio::cancellation_slot(), nothrow));
+            auto [ec, n] = co_await ws.async_read(self->buffer_, asio::bind_cancellation_slot(asio::cancellation_slot(), no_throw));
             if (!self->end_reason_.empty()) co_return std::nullopt;
             if (ec) {
                 self->end(ec == websocket::error::closed ? "closed by the server"
@@ -151,7 +147,7 @@ struct ws_client::impl : std::enable_shared_from_this<impl> {
     template <class WS>
     static asio::awaitable<void> write_loop(std::shared_ptr<impl> self, WS& ws) {
         while (!self->outbox_.empty() && self->open_) {
-            auto [ec, n] = co_await ws.async_write(asio::buffer(self->outbox_.front()), nothrow);
+            auto [ec, n] = co_await ws.async_write(asio::buffer(self->outbox_.front()), no_throw);
             if (ec || !self->open_) break;  // the read reports the end
             self->outbox_.pop_front();
         }
@@ -167,7 +163,7 @@ struct ws_client::impl : std::enable_shared_from_this<impl> {
 
     template <class WS>
     static asio::awaitable<void> close_loop(std::shared_ptr<impl> self, WS& ws) {
-        (void)co_await ws.async_close(websocket::close_code::normal, nothrow);
+        (void)co_await ws.async_close(websocket::close_code::normal, no_throw);
         self->shut_socket();
     }
 };

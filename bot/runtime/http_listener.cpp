@@ -1,5 +1,7 @@
 #include "bot/runtime/http_listener.hpp"
 
+#include "bot/core/text.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -11,7 +13,6 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <cctype>
 
 namespace firebreak {
 
@@ -20,17 +21,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-namespace {
-
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
-}  // namespace
+// Errors as values: a connection that fails is closed, never thrown out of run().
+constexpr auto no_throw = asio::as_tuple(asio::use_awaitable);
 
 std::string http_request_in::header(std::string_view name) const {
     for (const auto& [k, v] : headers)
@@ -88,7 +80,7 @@ struct http_listener::impl : std::enable_shared_from_this<impl> {
         parser.header_limit(std::uint32_t(self->options.max_header_bytes));
         parser.body_limit(self->options.max_body_bytes);
         stream.expires_after(self->options.timeout);
-        auto [ec, n] = co_await http::async_read(stream, buffer, parser, nothrow);
+        auto [ec, n] = co_await http::async_read(stream, buffer, parser, no_throw);
         http_answer answer;
         bool head = false;
         if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted) {
@@ -103,7 +95,7 @@ struct http_listener::impl : std::enable_shared_from_this<impl> {
             in.method = std::string(req.method_string());
             in.target = std::string(req.target());
             in.path = in.target.substr(0, in.target.find('?'));
-            for (const auto& f : req) in.headers.emplace_back(lower(f.name_string()), std::string(f.value()));
+            for (const auto& f : req) in.headers.emplace_back(ascii_lower(f.name_string()), std::string(f.value()));
             in.body = std::move(req.body());
             head = req.method() == http::verb::head;
             answer = co_await answer_of(self, in);
@@ -119,7 +111,7 @@ struct http_listener::impl : std::enable_shared_from_this<impl> {
         res.content_length(answer.body.size());
         if (!head) res.body() = std::move(answer.body);
         stream.expires_after(self->options.timeout);
-        co_await http::async_write(stream, res, nothrow);
+        co_await http::async_write(stream, res, no_throw);
         close(stream);
     }
 
@@ -157,7 +149,7 @@ struct http_listener::impl : std::enable_shared_from_this<impl> {
             p.answer = std::move(a);
             if (p.wait) p.wait->cancel();
         });
-        if (!pending->answer && !pending->dropped) co_await deadline.async_wait(nothrow);
+        if (!pending->answer && !pending->dropped) co_await deadline.async_wait(no_throw);
         if (pending->answer) co_return std::move(*pending->answer);
         if (pending->dropped) co_return http_answer::text(503, "not answered; try again\n");
         spdlog::warn("{}: no answer to {} {} within {} ms", self->options.name, in.method, in.path,

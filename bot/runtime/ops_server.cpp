@@ -37,27 +37,14 @@ http_answer route(const ops_handlers& handlers, const http_request_in& req) {
 
 }  // namespace
 
-struct ops_server::impl {
-    std::unique_ptr<http_listener> listener;
-};
-
-ops_server::ops_server(boost::asio::any_io_executor ex, const std::string& listen, ops_handlers handlers)
-    : impl_(std::make_shared<impl>()) {
+ops_server::ops_server(boost::asio::any_io_executor ex, const std::string& listen, ops_handlers handlers) {
     // Shared with the handler: a request still open when this server goes reads them safely.
     auto h = std::make_shared<const ops_handlers>(std::move(handlers));
-    impl_->listener = std::make_unique<http_listener>(
+    listener_ = std::make_unique<http_listener>(
         std::move(ex), listen, ops_options(),
         [h](const http_request_in& req, http_responder respond) { respond(route(*h, req)); });
 }
 
-ops_server::~ops_server() { stop(); }
-
-void ops_server::start() { impl_->listener->start(); }
-
-void ops_server::stop() {
-    if (impl_ && impl_->listener) impl_->listener->stop();
-}
-
-unsigned short ops_server::port() const { return impl_->listener->port(); }
+ops_server::~ops_server() = default;
 
 }  // namespace firebreak

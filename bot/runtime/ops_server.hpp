@@ -31,16 +31,13 @@ public:
     ops_server(boost::asio::any_io_executor ex, const std::string& listen, ops_handlers handlers);
     ~ops_server();
 
-    /// Starts accepting.
-    void start();
-    /// Stops accepting (open requests finish).
-    void stop();
-    /// The bound port (useful with port 0).
-    unsigned short port() const;
+    /// Starts accepting, stops accepting (open requests finish), the bound port.
+    void start() { listener_->start(); }
+    void stop() { listener_->stop(); }
+    unsigned short port() const { return listener_->port(); }
 
 private:
-    struct impl;
-    std::shared_ptr<impl> impl_;
+    std::unique_ptr<http_listener> listener_;
 };
 
 }  // namespace firebreak

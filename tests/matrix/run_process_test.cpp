@@ -7,6 +7,7 @@
 #include "tests/support/fake_homeserver.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/process_rig.hpp"
+#include "tests/support/raw_http.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -34,20 +35,7 @@ const std::string bot = "@firebreak:example.org";
 
 
 std::string http_get(unsigned short port, const std::string& path) {
-    asio::io_context io;
-    asio::ip::tcp::socket s(io);
-    boost::system::error_code ec;
-    s.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
-    if (ec) return {};
-    asio::write(s, asio::buffer("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), ec);
-    std::string out;
-    std::array<char, 4096> buf{};
-    for (;;) {
-        auto n = s.read_some(asio::buffer(buf), ec);
-        out.append(buf.data(), n);
-        if (ec) break;
-    }
-    return out;
+    return firebreak::testing::raw_http_exchange(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
 }
 
 // The bound ops port, from the start-up log line.

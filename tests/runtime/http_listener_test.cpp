@@ -3,44 +3,28 @@
 // alert receiver answers after its commit); no answer in time is a 503, and so at once is a
 // responder let go unanswered; an oversized body is a 413 the handler never sees.
 #include "bot/runtime/http_listener.hpp"
+#include "tests/support/raw_http.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/write.hpp>
 #include <catch2/catch.hpp>
 
 #include <atomic>
 #include <thread>
 
 using namespace firebreak;
+using firebreak::testing::raw_http_exchange;
+using firebreak::testing::status_line;
 namespace asio = boost::asio;
 
 namespace {
 
-std::string raw_exchange(unsigned short port, const std::string& raw) {
-    asio::io_context io;
-    asio::ip::tcp::socket s(io);
-    s.connect({asio::ip::make_address("127.0.0.1"), port});
-    asio::write(s, asio::buffer(raw));
-    std::string out;
-    boost::system::error_code ec;
-    std::array<char, 4096> buf{};
-    for (;;) {
-        auto n = s.read_some(asio::buffer(buf), ec);
-        out.append(buf.data(), n);
-        if (ec) break;
-    }
-    return out;
-}
-
 std::string post(unsigned short port, const std::string& path, const std::string& body) {
-    return raw_exchange(port, "POST " + path + " HTTP/1.1\r\nHost: x\r\nX-Token: Abc\r\nContent-Length: " +
+    return raw_http_exchange(port, "POST " + path + " HTTP/1.1\r\nHost: x\r\nX-Token: Abc\r\nContent-Length: " +
                               std::to_string(body.size()) + "\r\n\r\n" + body);
 }
-
-std::string status_line(const std::string& r) { return r.substr(0, r.find("\r\n")); }
 
 // A listener on an io_context run by a background thread, with the handler the test gives.
 struct listening {
@@ -112,7 +96,7 @@ TEST_CASE("an oversized body is a 413 the handler never sees, a malformed reques
     o.max_body_bytes = 1024;
     listening l(o, [](const http_request_in&, http_responder respond) { respond(http_answer::text(200, "ok\n")); });
     CHECK(status_line(post(l.port(), "/a", std::string(2000, 'x'))) == "HTTP/1.1 413 Payload Too Large");
-    CHECK(status_line(raw_exchange(l.port(), "this is not http\r\n\r\n")) == "HTTP/1.1 400 Bad Request");
+    CHECK(status_line(raw_http_exchange(l.port(), "this is not http\r\n\r\n")) == "HTTP/1.1 400 Bad Request");
     CHECK(l.handled == 0);
     CHECK(status_line(post(l.port(), "/a", std::string(1000, 'x'))) == "HTTP/1.1 200 OK");
     CHECK(l.handled == 1);

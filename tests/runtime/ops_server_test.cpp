@@ -6,6 +6,7 @@
 #include "bot/runtime/ops_server.hpp"
 #include "storage/sqlite_store.hpp"
 #include "tests/runtime/runtime_fixtures.hpp"
+#include "tests/support/raw_http.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -18,33 +19,17 @@
 #include <thread>
 
 using namespace firebreak;
+using firebreak::testing::raw_http_exchange;
 using firebreak::testing::said_in_general;
+using firebreak::testing::status_line;
 namespace asio = boost::asio;
 
 namespace {
 
-// Sends `raw` to the port and reads the whole answer (the server closes after one).
-std::string http_exchange(unsigned short port, const std::string& raw) {
-    asio::io_context io;
-    asio::ip::tcp::socket s(io);
-    s.connect({asio::ip::make_address("127.0.0.1"), port});
-    asio::write(s, asio::buffer(raw));
-    std::string out;
-    boost::system::error_code ec;
-    std::array<char, 4096> buf{};
-    for (;;) {
-        auto n = s.read_some(asio::buffer(buf), ec);
-        out.append(buf.data(), n);
-        if (ec) break;
-    }
-    return out;
-}
-
 std::string get(unsigned short port, const std::string& path) {
-    return http_exchange(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    return raw_http_exchange(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
 }
 
-std::string status_line(const std::string& response) { return response.substr(0, response.find("\r\n")); }
 std::string body(const std::string& response) { return response.substr(response.find("\r\n\r\n") + 4); }
 
 // The engine, its metrics and the endpoint on one io_context run by a background thread;
@@ -153,7 +138,7 @@ TEST_CASE("bad requests get a 4xx and the endpoint keeps serving", "[runtime][op
                       row{"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n", "HTTP/1.1 413 Payload Too Large"},
                       row{std::string("GET /\x01\xff HTTP/1.1\r\n\r\n", 21), "HTTP/1.1 400 Bad Request"});
     INFO(r.raw.substr(0, 60));
-    CHECK(status_line(http_exchange(port, r.raw)) == r.status);
+    CHECK(status_line(raw_http_exchange(port, r.raw)) == r.status);
     CHECK(status_line(get(port, "/healthz")) == "HTTP/1.1 200 OK");
 }
 
