@@ -154,8 +154,6 @@ const json::value* at_path(const json::value& v, std::string_view path) {
     return cur;
 }
 
-std::string lower(std::string s) { return ascii_lower(s); }
-
 }  // namespace
 
 parsed parse_alertmanager(std::string_view body, const std::string& source) {
@@ -203,9 +201,9 @@ parsed parse_generic(std::string_view body, const generic_mapping& m, const std:
             return out;
         }
         if (!m.status.empty()) {
-            auto s = lower(clean_line(text_of(at_path(*item, m.status)), 60));
+            auto s = ascii_lower(clean_line(text_of(at_path(*item, m.status)), 60));
             for (const auto& r : m.resolved_values)
-                if (s == lower(r)) a.status = alert_status::resolved;
+                if (s == ascii_lower(r)) a.status = alert_status::resolved;
         }
         if (!m.severity.empty()) a.severity = clean_line(text_of(at_path(*item, m.severity)), 40);
         if (!m.link.empty()) a.link = clean_line(text_of(at_path(*item, m.link)), 2000);

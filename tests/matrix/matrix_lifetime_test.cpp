@@ -5,7 +5,6 @@
 #include "adapters/matrix/matrix_adapter.hpp"
 #include "bot/runtime/adapter_registry.hpp"
 #include "tests/support/fake_homeserver.hpp"
-#include "tests/support/io_wait.hpp"
 #include "tests/support/stepped_delays.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -47,12 +46,7 @@ struct direct_matrix {
             held.push_back(std::move(ack));
         });
     }
-    bool until(const std::function<bool()>& done) {
-        return testing::run_io_until(io, [&] {
-            delays.step();
-            return done();
-        });
-    }
+    bool until(const std::function<bool()>& done) { return delays.run_until(io, done); }
     void settle() {
         testing::run_io_until(io, [] { return false; }, std::chrono::milliseconds{300});
     }

@@ -4,7 +4,6 @@
 // would report a use after free).
 #include "adapters/slack/slack_adapter.hpp"
 #include "tests/support/fake_slack.hpp"
-#include "tests/support/io_wait.hpp"
 #include "tests/support/stepped_delays.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -49,12 +48,7 @@ struct direct_slack {
             held.acks.push_back(std::move(ack));
         });
     }
-    bool until(const std::function<bool()>& done) {
-        return testing::run_io_until(io, [&] {
-            delays.step();
-            return done();
-        });
-    }
+    bool until(const std::function<bool()>& done) { return delays.run_until(io, done); }
     void settle() {
         testing::run_io_until(io, [] { return false; }, std::chrono::milliseconds{150});
     }

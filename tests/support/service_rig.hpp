@@ -58,10 +58,7 @@ struct service_rig {
     }
     /// Runs until `done()` or ten seconds.
     bool until(const std::function<bool()>& done, std::chrono::milliseconds limit = std::chrono::milliseconds{10000}) {
-        return run_io_until(io, [&] {
-            delays.step();
-            return done();
-        }, limit);
+        return delays.run_until(io, done, limit);
     }
     /// Runs until `done()`, checked after every handler, or ten seconds.
     bool until_each(const std::function<bool()>& done) {

@@ -3,6 +3,7 @@
 // recorded, and each fires when the test rig next steps them (every slice of its io loop),
 // so a test sees the schedule the adapter asked for and never waits on the wall clock.
 #include "bot/core/ports.hpp"
+#include "tests/support/io_wait.hpp"
 
 #include <functional>
 #include <memory>
@@ -30,6 +31,14 @@ public:
             p.then();
         }
         return fired;
+    }
+    /// Runs `io` until `done()` (true) or `limit` (false), stepping these timers every slice.
+    bool run_until(boost::asio::io_context& io, const std::function<bool()>& done,
+                   std::chrono::milliseconds limit = std::chrono::milliseconds{10000}) {
+        return run_io_until(io, [&] {
+            step();
+            return done();
+        }, limit);
     }
     /// Every wait asked for, in order.
     const std::vector<duration>& asked() const { return state_->asked; }
