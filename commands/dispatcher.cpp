@@ -114,6 +114,7 @@ change apply(const engine_state& state, const chat_event& ev, instant now, const
         case event_kind::member_left: commands::on_member(cx, false); break;
         case event_kind::sync_mark: break;
         case event_kind::name_changed: break;  // the runtime keeps names; the record is as it was
+        case event_kind::alert: commands::on_alert(cx); break;
     }
     cx.finish();
     return std::move(cx.out);

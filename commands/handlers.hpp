@@ -29,6 +29,18 @@ void cmd_roles(context& cx, const parsed_command& c);
 // ---- lifecycle (lifecycle.cpp) -------------------------------------------------------
 
 void cmd_declare(context& cx, const parsed_command& c);
+// What a new incident starts from, whoever declares it.
+struct declaration {
+    std::string title;          // cleaned, not empty
+    severity sev = severity::sev2;
+    user_ref commander;         // empty: nobody yet
+    bool is_private = false;
+    user_ref by;                // a person, or an alert sender (is_alert_sender)
+    std::string origin;         // said after the severity: " from alert card A3"
+};
+// Opens the incident (the working copy in cx.inc), its room, the record's first line, the
+// answer where it was asked and the announcement.
+void declare_incident(context& cx, const declaration& d);
 void cmd_sev(context& cx, const parsed_command& c);
 void set_status(context& cx, status to);
 void cmd_status(context& cx, const parsed_command& c);
@@ -81,6 +93,14 @@ std::string tag_of(const std::optional<found_tag>& t);
 void on_message(context& cx);
 // An edit, deletion or highlight of a message in an incident room.
 void on_amend(context& cx, timeline_amendment::what op);
+
+// ---- alerts (alert_cards.cpp) ----------------------------------------------------------
+
+// An alert event: joins its group's card or opens one (declaring at once when routed so).
+void on_alert(context& cx);
+void cmd_declare_from(context& cx, const parsed_command& c);
+void cmd_attach(context& cx, const parsed_command& c);
+void cmd_dismiss(context& cx, const parsed_command& c);
 
 // ---- dispatch (dispatcher.cpp) -------------------------------------------------------
 

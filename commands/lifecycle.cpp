@@ -70,27 +70,35 @@ void cmd_declare(context& cx, const parsed_command& c) {
     }
     title = clean_line(title, max_title_bytes);
     if (title.empty()) return cx.usage(spec, "A title is needed.");
+    declare_incident(cx, declaration{title, sev, commander, is_private, cx.actor(), {}});
+}
 
+void declare_incident(context& cx, const declaration& d) {
+    const user_ref& by = d.by;
+    const bool person = !is_alert_sender(by);
     incident inc;
     inc.id = incident_id{cx.st.next_number};
-    inc.title = title;
-    inc.sev = sev;
+    inc.title = d.title;
+    inc.sev = d.sev;
     inc.state = status::investigating;
-    inc.is_private = is_private;
-    inc.declared_by = cx.actor();
+    inc.is_private = d.is_private;
+    inc.declared_by = by;
     inc.declared_in = cx.ev.room;
     inc.times.declared = cx.now;
-    start_shift(inc, role::commander, commander, {}, cx.actor(), cx.now);
-    inc.members.insert(cx.actor());
-    inc.members.insert(commander);
-    add_phase(inc, cx.actor(), cx.now);
-    if (auto cad = cx.cadence(sev); cad.count() > 0) inc.next_update_due = cx.now + cad;
+    if (!d.commander.empty()) {
+        start_shift(inc, role::commander, d.commander, {}, by, cx.now);
+        inc.members.insert(d.commander);
+    }
+    if (person) inc.members.insert(by);
+    add_phase(inc, by, cx.now);
+    if (auto cad = cx.cadence(d.sev); cad.count() > 0) inc.next_update_due = cx.now + cad;
     cx.inc = inc;
     cx.inc_dirty = true;
     cx.out.next_number = cx.st.next_number + 1;
 
-    cx.system("declared", fmt::format("{} declared {} — {} (commander @{})", "@" + cx.actor().id, to_string(sev),
-                                      title, commander.id));
+    const std::string who = person ? "@" + by.id : sender_name(by);
+    const std::string lead = d.commander.empty() ? "no commander yet" : "commander @" + d.commander.id;
+    cx.system("declared", fmt::format("{} declared {}{} — {} ({})", who, to_string(d.sev), d.origin, d.title, lead));
 
     outbound open;
     open.op = outbound_op::open_room;
@@ -99,16 +107,18 @@ void cmd_declare(context& cx, const parsed_command& c) {
     open.incident = inc.id;
     const std::string room_name = room_name_for(cx.cfg, inc, cx.ev.room.platform);
     open.room_name = room_name;
-    open.invite.push_back(cx.actor());
-    if (commander != cx.actor()) open.invite.push_back(commander);
-    open.is_private = is_private;
+    if (person) open.invite.push_back(by);
+    if (!d.commander.empty() && d.commander != by) open.invite.push_back(d.commander);
+    open.is_private = d.is_private;
     open.body = status_view(inc, cx.now);
     cx.out.outbox.push_back(std::move(open));
     cx.refresh_topic();
     cx.to_incident_room(kickoff_view(inc, cx.now, cx.prefix()));
 
     rich_text ack;
-    ack.bold(inc.id.str()).text(fmt::format(" declared ({}): {} — commander ", to_string(sev), short_title(inc))).mention(commander.id);
+    ack.bold(inc.id.str()).text(fmt::format(" declared ({}){}: {} — ", to_string(d.sev), d.origin, short_title(inc)));
+    if (d.commander.empty()) ack.text("no commander yet (").code(cx.prefix() + " commander @you").text(")");
+    else ack.text("commander ").mention(d.commander.id);
     // The room is linked once delivery knows it (the row names the incident).
     ack.text(". Join ").room_link(room_name).text(" to work it.");
     if (cx.sealed()) {
@@ -119,11 +129,13 @@ void cmd_declare(context& cx, const parsed_command& c) {
     cx.reply(ack);
     cx.out.outbox.back().incident = inc.id;
     rich_text ann;
-    if (is_private) {
-        ann.text("🔒 ").bold(inc.id.str()).text(fmt::format(" declared · {} · private", to_string(sev)));
+    if (d.is_private) {
+        ann.text("🔒 ").bold(inc.id.str()).text(fmt::format(" declared · {} · private", to_string(d.sev)));
     } else {
-        ann.text("🔥 ").bold(inc.id.str()).text(fmt::format(" declared · {} — {} · commander ", to_string(sev), short_title(inc)));
-        ann.mention(commander.id).text(" · ").room_link(room_name);
+        ann.text("🔥 ").bold(inc.id.str()).text(fmt::format(" declared · {} — {} · ", to_string(d.sev), short_title(inc)));
+        if (d.commander.empty()) ann.text("no commander yet");
+        else ann.text("commander ").mention(d.commander.id);
+        ann.text(" · ").room_link(room_name);
     }
     cx.to_announcement(ann);
 }

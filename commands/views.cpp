@@ -77,7 +77,10 @@ std::string status_line(const incident& inc, instant now) { return status_view(i
 
 rich_text kickoff_view(const incident& inc, instant now, const std::string& prefix) {
     rich_text r = header(inc);
-    r.line().text("Declared by ").mention(inc.declared_by.id).text(" at " + format_utc(inc.times.declared));
+    r.line().text("Declared by ");
+    if (is_alert_sender(inc.declared_by)) r.text("alert sender " + sender_name(inc.declared_by));
+    else r.mention(inc.declared_by.id);
+    r.text(" at " + format_utc(inc.times.declared));
     r.line().text("Commander: ");
     mention_or_none(r, inc.commander());
     r.text(" · Scribe: ");

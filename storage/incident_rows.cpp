@@ -492,6 +492,7 @@ restored_state sqlite_store::load(std::size_t tail) {
             if (!state.incidents.empty()) next = std::max(next, state.incidents.rbegin()->first + 1);
             state.next_number = next;
         }
+        impl_->read_cards(state);
         if (tail > 0) {
             for (const auto& [n, inc] : state.incidents) {
                 auto entries = impl_->read_timeline(inc.id, tail);

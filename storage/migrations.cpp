@@ -335,12 +335,51 @@ CREATE INDEX outbox_pending ON outbox(id) WHERE sent_at IS NULL AND failed = 0;
 CREATE INDEX outbox_by_platform_msg ON outbox(platform_msg_id) WHERE platform_msg_id IS NOT NULL;
 )sql";
 
+// Version 6: alert triage cards and the alerts each holds (one row per alert, by its
+// source and fingerprint, updated as notifications change it).
+constexpr std::string_view v6_sql = R"sql(
+CREATE TABLE alert_cards (
+    number        INTEGER PRIMARY KEY,
+    room_platform TEXT    NOT NULL,
+    room_id       TEXT    NOT NULL,
+    group_key     TEXT    NOT NULL,
+    title         TEXT    NOT NULL,
+    severity      INTEGER NOT NULL CHECK (severity BETWEEN 1 AND 4),
+    rule          TEXT    NOT NULL,
+    opened_at     INTEGER NOT NULL,
+    last_at       INTEGER NOT NULL,
+    incident      INTEGER NOT NULL DEFAULT 0,
+    dismissed     INTEGER NOT NULL CHECK (dismissed IN (0, 1)),
+    decided_by    TEXT    NOT NULL,
+    resolved_told INTEGER NOT NULL CHECK (resolved_told IN (0, 1))
+);
+CREATE INDEX alert_cards_by_group ON alert_cards(group_key, number);
+CREATE TABLE card_alerts (
+    card          INTEGER NOT NULL REFERENCES alert_cards(number),
+    alert_key     TEXT    NOT NULL,
+    source        TEXT    NOT NULL,
+    fingerprint   TEXT    NOT NULL,
+    title         TEXT    NOT NULL,
+    severity      TEXT    NOT NULL,
+    summary       TEXT    NOT NULL,
+    link          TEXT    NOT NULL,
+    labels        TEXT    NOT NULL,
+    firing        INTEGER NOT NULL CHECK (firing IN (0, 1)),
+    started_at    INTEGER NOT NULL,
+    resolved_at   INTEGER,
+    received_at   INTEGER NOT NULL,
+    notifications INTEGER NOT NULL,
+    PRIMARY KEY (card, alert_key)
+);
+)sql";
+
 constexpr migration all_migrations[] = {
     {1, v1_sql},
     {2, v2_sql},
     {3, v3_sql},
     {4, v4_sql},
     {5, v5_sql},
+    {6, v6_sql},
 };
 
 // Not part of a numbered step: every step records its version here.

@@ -224,7 +224,22 @@ sqlite_store::impl::statements::statements(SQLite::Database& db)
                     "SELECT * FROM timeline WHERE incident = ?1 ORDER BY seq DESC LIMIT ?2"
                     ") ORDER BY seq"),
       sync_lazily(db, "PRAGMA synchronous = NORMAL"),
-      sync_fully(db, "PRAGMA synchronous = FULL") {}
+      sync_fully(db, "PRAGMA synchronous = FULL"),
+      upsert_card(db,
+                  "INSERT INTO alert_cards(number, room_platform, room_id, group_key, title, severity, rule, "
+                  "opened_at, last_at, incident, dismissed, decided_by, resolved_told) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+                  "ON CONFLICT(number) DO UPDATE SET title = excluded.title, severity = excluded.severity, "
+                  "last_at = excluded.last_at, incident = excluded.incident, dismissed = excluded.dismissed, "
+                  "decided_by = excluded.decided_by, resolved_told = excluded.resolved_told"),
+      upsert_card_alert(db,
+                        "INSERT INTO card_alerts(card, alert_key, source, fingerprint, title, severity, summary, "
+                        "link, labels, firing, started_at, resolved_at, received_at, notifications) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+                        "ON CONFLICT(card, alert_key) DO UPDATE SET title = excluded.title, "
+                        "summary = excluded.summary, link = excluded.link, labels = excluded.labels, "
+                        "firing = excluded.firing, resolved_at = excluded.resolved_at, "
+                        "notifications = excluded.notifications") {}
 
 sqlite_store::impl::impl(const std::string& path)
     : path_(path),
@@ -366,6 +381,14 @@ bool sqlite_store::commit(change& c, const std::string& event_id, instant now,
             bind_flag(*s, 14, e.deleted);
             s->exec();
             seqs.push_back(m.db_.getLastInsertRowid());
+        }
+
+        m.write_cards(c);
+        if (c.next_card != 0) {
+            scoped s(st.put_counter);
+            s->bind(1, next_card_counter);
+            s->bind(2, c.next_card);
+            s->exec();
         }
 
         // After the entries: an amendment may address a message appended by this change.

@@ -50,12 +50,16 @@ struct sqlite_store::impl {
         SQLite::Statement pending, mark_sent, mark_failed;
         SQLite::Statement timeline_all, timeline_tail;
         SQLite::Statement sync_lazily, sync_fully;
+        SQLite::Statement upsert_card, upsert_card_alert;
     };
 
     // The incident rows and the timeline (incident_rows.cpp).
     void write_incident(const incident& inc, const incident* before);
     void apply(const timeline_amendment& a, std::int64_t changed_at);
     static timeline_entry read_entry(const SQLite::Statement& s);
+    // The alert cards (card_rows.cpp).
+    void write_cards(const change& c);
+    void read_cards(engine_state& state);
     std::vector<timeline_entry> read_timeline(incident_id inc, std::size_t limit);
 
     std::string path_;

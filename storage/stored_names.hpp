@@ -83,5 +83,7 @@ inline severity severity_of(std::int64_t n) {
 
 /// The `counters` row holding the next incident number.
 inline constexpr const char* next_number_counter = "next_incident";
+/// The `counters` row holding the next alert card number.
+inline constexpr const char* next_card_counter = "next_alert_card";
 
 }  // namespace firebreak::detail

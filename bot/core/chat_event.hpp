@@ -1,8 +1,10 @@
 #pragma once
 // The normalized inbound event every adapter produces.
+#include "bot/core/alert_card.hpp"
 #include "bot/core/ids.hpp"
 #include "bot/core/time.hpp"
 
+#include <memory>
 #include <string>
 
 namespace firebreak {
@@ -19,6 +21,7 @@ enum class event_kind {
     sync_mark,   ///< nothing happened: only the adapter cursor moves (an empty sync batch)
     member_left, ///< `user` left `room` or was removed from it
     name_changed,  ///< `user` now goes by the display name `text` (the record is unchanged)
+    alert,       ///< an alert receiver took one notification of one alert (`alert`), routed to `room`
 };
 
 /// One inbound event, already translated from the platform's wire format.
@@ -41,6 +44,9 @@ struct chat_event {
     /// runtime: that message's text, so the pin can put it on the record. Empty otherwise.
     std::string bot_post_text;
     incident_id incident;        ///< for room_bound
+    /// For an alert event: the alert as notified and where routing sent it (`room` is the
+    /// card's room, `user` the sender's name). Shared, since events are copied on the way in.
+    std::shared_ptr<const alert_arrival> alert;
 };
 
 }  // namespace firebreak

@@ -1,5 +1,7 @@
 #include "bot/core/engine_state.hpp"
 
+#include <algorithm>
+
 namespace firebreak {
 
 std::array<nudge_timing, 4> default_nudge_timings() {
@@ -31,7 +33,60 @@ const incident* engine_state::find(std::int64_t n) const {
     return it == incidents.end() ? nullptr : &it->second;
 }
 
+const alert_card* engine_state::card(std::int64_t n) const {
+    auto it = cards.find(n);
+    return it == cards.end() ? nullptr : &it->second;
+}
+
+const card_alert* alert_card::find(std::string_view key) const {
+    for (const auto& a : alerts)
+        if (a.key == key) return &a;
+    return nullptr;
+}
+
+std::size_t alert_card::firing() const {
+    std::size_t n = 0;
+    for (const auto& a : alerts) n += a.firing ? 1 : 0;
+    return n;
+}
+
+user_ref alert_sender(const std::string& source) { return user_ref{"alert:" + source}; }
+
+bool is_alert_sender(const user_ref& u) { return u.id.rfind("alert:", 0) == 0; }
+
+std::string sender_name(const user_ref& u) { return is_alert_sender(u) ? u.id.substr(6) : u.id; }
+
+std::optional<std::int64_t> parse_card_id(std::string_view text) {
+    if (text.size() < 2 || text.size() > 19 || (text[0] != 'A' && text[0] != 'a')) return std::nullopt;
+    std::int64_t n = 0;
+    for (char ch : text.substr(1)) {
+        if (ch < '0' || ch > '9') return std::nullopt;
+        n = n * 10 + (ch - '0');
+    }
+    if (n <= 0) return std::nullopt;
+    return n;
+}
+
+static void fold_cards(engine_state& state, const change& c) {
+    for (const auto& card : c.cards) {
+        auto& kept = state.cards[card.number];
+        auto alerts = std::move(kept.alerts);
+        kept = card;
+        kept.alerts = std::move(alerts);
+        state.card_by_group[card.group] = std::max(state.card_by_group[card.group], card.number);
+    }
+    if (c.next_card != 0) state.next_card = c.next_card;
+    for (const auto& a : c.card_alerts) {
+        auto& alerts = state.cards[a.card].alerts;
+        auto it = std::find_if(alerts.begin(), alerts.end(), [&](const card_alert& x) { return x.key == a.key; });
+        if (it == alerts.end()) alerts.push_back(a);
+        else *it = a;
+        state.card_by_alert[a.key] = std::max(state.card_by_alert[a.key], a.card);
+    }
+}
+
 void fold(engine_state& state, const change& c, const engine_settings& settings) {
+    fold_cards(state, c);
     for (const auto& inc : c.incidents) {
         state.incidents[inc.id.n] = inc;
         for (const auto& r : inc.rooms) state.room_index[r] = inc.id;

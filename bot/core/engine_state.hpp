@@ -1,5 +1,6 @@
 #pragma once
 // Everything the pure core decides from, and the change it returns.
+#include "bot/core/alert_card.hpp"
 #include "bot/core/incident.hpp"
 #include "bot/core/outbound.hpp"
 #include "bot/core/timeline.hpp"
@@ -53,6 +54,8 @@ struct engine_settings {
     /// ("slack" -> "/incident", its slash command); elsewhere hints use command_prefix.
     std::map<std::string, std::string> command_forms;
     std::size_t timeline_tail = 50;                       ///< entries kept in memory per incident
+    /// Alerts of one group arriving within this of the last one join the same card.
+    duration alert_group_window = std::chrono::hours{1};
 };
 
 /// The state the core decides from.
@@ -61,12 +64,18 @@ struct engine_state {
     std::int64_t next_number = 1;
     std::map<room_ref, incident_id> room_index;           ///< incident rooms
     std::map<std::int64_t, std::deque<timeline_entry>> recent;  ///< tail per incident
+    std::map<std::int64_t, alert_card> cards;             ///< triage cards by number, with their alerts
+    std::int64_t next_card = 1;
+    std::map<std::string, std::int64_t> card_by_group;    ///< group key -> its latest card
+    std::map<std::string, std::int64_t> card_by_alert;    ///< alert key -> the latest card holding it
     bool operator==(const engine_state&) const = default;
 
     /// The incident whose room this is, if any.
     const incident* by_room(const room_ref& r) const;
     /// The incident with this number, if any.
     const incident* find(std::int64_t n) const;
+    /// The card with this number, if any.
+    const alert_card* card(std::int64_t n) const;
 };
 
 /// The longest text a platform can carry in one message, in bytes: Slack 40,000
@@ -91,9 +100,14 @@ struct change {
     std::vector<timeline_amendment> amendments;   ///< edits/deletes/highlights of earlier rows
     std::vector<outbound> outbox;                 ///< messages to deliver, in order
     std::vector<std::pair<room_ref, incident_id>> rooms_bound;
+    /// Cards opened or changed: everything but their alerts (which the state keeps).
+    std::vector<alert_card> cards;
+    /// Alerts added to a card or changed on it (each names its card).
+    std::vector<card_alert> card_alerts;
+    std::int64_t next_card = 0;                   ///< new card counter, 0 when unchanged
     bool empty() const {
         return incidents.empty() && next_number == 0 && entries.empty() && amendments.empty() &&
-               outbox.empty() && rooms_bound.empty();
+               outbox.empty() && rooms_bound.empty() && cards.empty() && card_alerts.empty() && next_card == 0;
     }
 };
 

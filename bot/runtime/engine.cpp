@@ -18,7 +18,8 @@ namespace {
 std::vector<user_ref> people_of(const engine_state& before, const chat_event& ev, const change& c) {
     std::vector<user_ref> out;
     // System events come from the runtime, not from a person.
-    if (ev.kind == event_kind::room_bound || ev.kind == event_kind::sync_mark || ev.kind == event_kind::name_changed)
+    if (ev.kind == event_kind::room_bound || ev.kind == event_kind::sync_mark || ev.kind == event_kind::name_changed ||
+        ev.kind == event_kind::alert)
         return out;
     if (!ev.user.empty()) out.push_back(ev.user);
     for (const auto& inc : c.incidents) {

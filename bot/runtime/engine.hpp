@@ -41,7 +41,7 @@ using document_writer = std::function<std::optional<std::string>(const rendered_
 
 /// What the engine has done since start, for the ops endpoint's metrics.
 struct engine_counters {
-    std::array<std::int64_t, std::size_t(event_kind::name_changed) + 1> events_by_kind{};   ///< indexed by event_kind
+    std::array<std::int64_t, std::size_t(event_kind::alert) + 1> events_by_kind{};   ///< indexed by event_kind
     std::int64_t commands = 0;                      ///< events that were commands
     std::int64_t duplicates = 0;                    ///< redeliveries recognised
     std::int64_t rate_limit_waits = 0;              ///< deliveries told to wait and retry

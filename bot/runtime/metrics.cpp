@@ -7,8 +7,8 @@ namespace firebreak {
 namespace {
 
 constexpr const char* kind_names[] = {"message", "edit", "remove", "reaction", "command", "room_bound", "member_joined",
-                                      "sync_mark", "member_left", "name_changed"};
-static_assert(std::size(kind_names) == std::size_t(event_kind::name_changed) + 1);
+                                      "sync_mark", "member_left", "name_changed", "alert"};
+static_assert(std::size(kind_names) == std::size_t(event_kind::alert) + 1);
 
 // Label values are escaped as the text format asks (backslash, quote, newline).
 std::string label(std::string_view v) {

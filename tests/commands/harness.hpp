@@ -10,6 +10,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -35,11 +37,16 @@ public:
     void advance(duration d) { clock.advance(d); }
     room_ref room(const std::string& id) const { return room_ref{platform, id}; }
 
+    /// When set, each change is handed here before it is folded, as the engine commits
+    /// it; a false answer (a duplicate) leaves the state as it was.
+    std::function<bool(change&, const chat_event&)> commit;
+
     /// Feeds one event: apply, then fold (as after a successful commit).
     const change& feed(chat_event ev) {
         if (ev.event_id.empty()) ev.event_id = "ev" + std::to_string(++events_);
         last_event = ev;
         last = apply(state, ev, now(), settings);
+        if (commit && !commit(last, ev)) return last;
         fold(state, last, settings);
         return last;
     }
@@ -90,6 +97,43 @@ public:
         auto n = last.next_number - 1;
         bind_room(n, name);
         return n;
+    }
+
+    /// An alert receiver hands in one notification of one alert, routed to `room_id`:
+    /// alert `fingerprint` of `group`, firing or resolved, started at `started` (the clock's
+    /// time when unset). The event id is the receiver's dedupe key.
+    const change& alert(const std::string& room_id, const std::string& fingerprint, bool firing,
+                        const std::string& group = "g1", std::optional<instant> started = std::nullopt,
+                        bool declare = false) {
+        auto ar = std::make_shared<alert_arrival>();
+        const instant start = started.value_or(now());
+        ar->alert.key = "prometheus/" + fingerprint;
+        ar->alert.source = "prometheus";
+        ar->alert.fingerprint = fingerprint;
+        ar->alert.title = "HighErrorRate " + fingerprint;
+        ar->alert.severity = "critical";
+        ar->alert.summary = "5xx above 5% on checkout";
+        ar->alert.link = "http://prometheus.local/graph";
+        ar->alert.labels = {{"alertname", "HighErrorRate"}, {"instance", fingerprint}};
+        ar->alert.firing = firing;
+        ar->alert.started = start;
+        if (!firing) ar->alert.resolved = now();
+        ar->alert.received = now();
+        ar->group = group;
+        ar->room = room(room_id);
+        ar->sev = severity::sev1;
+        ar->title = "Checkout errors";
+        ar->rule = "rules[0]";
+        ar->declare = declare;
+        chat_event ev;
+        ev.kind = event_kind::alert;
+        ev.event_id = "alert:" + ar->alert.key + (firing ? ":firing:" : ":resolved:") +
+                      std::to_string(to_unix_ms(start));
+        ev.room = ar->room;
+        ev.user = alert_sender("prometheus");
+        ev.at = now();
+        ev.alert = ar;
+        return feed(ev);
     }
 
     /// The room id of incident `n` on this platform.
