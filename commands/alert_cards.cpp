@@ -46,6 +46,24 @@ rich_text card_view(const alert_card& card, const card_alert& first, const std::
     return r;
 }
 
+// A card without its alerts: what a change carries, and cheap to copy however many it holds.
+alert_card header_of(const alert_card& c) {
+    alert_card h;
+    h.number = c.number;
+    h.room = c.room;
+    h.group = c.group;
+    h.title = c.title;
+    h.sev = c.sev;
+    h.rule = c.rule;
+    h.opened = c.opened;
+    h.last = c.last;
+    h.incident = c.incident;
+    h.dismissed = c.dismissed;
+    h.decided_by = c.decided_by;
+    h.resolved_told = c.resolved_told;
+    return h;
+}
+
 // Whether the card's incident is closed (its record is done).
 bool closed_incident(const context& cx, const alert_card& card) {
     if (card.incident.n == 0) return false;
@@ -116,17 +134,17 @@ void join_incident(context& cx, const alert_card& card) {
     cx.inc_dirty = true;
 }
 
-// Everything attached has resolved: the incident room is asked, once, never answered for.
-void maybe_all_resolved(context& cx, alert_card& card) {
-    if (card.resolved_told || card.alerts.empty() || card.firing() > 0) return;
+// Everything attached has resolved (`total` alerts, `firing` of them still firing): the
+// incident room is asked, once, never answered for.
+void maybe_all_resolved(context& cx, alert_card& card, std::size_t total, std::size_t firing) {
+    if (card.resolved_told || total == 0 || firing > 0) return;
     if (cx.inc->state >= status::mitigated) return;
     card.resolved_told = true;
     rich_text r;
-    r.text(fmt::format("✅ All {} alert{} of {} resolved — mark mitigated? ", card.alerts.size(),
-                       card.alerts.size() == 1 ? "" : "s", card.str()))
+    r.text(fmt::format("✅ All {} alert{} of {} resolved — mark mitigated? ", total, total == 1 ? "" : "s", card.str()))
         .code(cx.prefix() + " status mitigated");
     cx.to_incident_room(std::move(r));
-    cx.system("alert", fmt::format("all {} alerts of {} resolved", card.alerts.size(), card.str()));
+    cx.system("alert", fmt::format("all {} alerts of {} resolved", total, card.str()));
 }
 
 // Declares an incident from a card: its title and severity, its alerts as the first entries.
@@ -149,8 +167,7 @@ void declare_card(context& cx, alert_card& card, const user_ref& by, const user_
 
 // A card as a change carries it: without its alerts.
 void changed(context& cx, const alert_card& card) {
-    alert_card header = card;
-    header.alerts.clear();
+    alert_card header = header_of(card);
     auto it = std::find_if(cx.out.cards.begin(), cx.out.cards.end(), [&](const alert_card& c) { return c.number == card.number; });
     if (it == cx.out.cards.end()) cx.out.cards.push_back(std::move(header));
     else *it = std::move(header);
@@ -200,10 +217,13 @@ void on_alert(context& cx) {
         return;
     }
 
-    alert_card card = *found;
+    // The card's alerts stay in the state; only the header and this alert change. A storm
+    // of thousands on one card costs no copy of the others.
+    alert_card card = header_of(*found);
     card.last = cx.now;
     a.card = card.number;
-    const card_alert* before = card.find(a.key);
+    const card_alert* before = found->find(a.key);
+    const bool attached = card.incident.n != 0 && !closed_incident(cx, card);
     if (before) {
         card_alert now = *before;
         ++now.notifications;
@@ -214,7 +234,7 @@ void on_alert(context& cx) {
         if (!a.link.empty()) now.link = a.link;
         if (!a.summary.empty()) now.summary = a.summary;
         a = now;
-        if (card.incident.n != 0 && !closed_incident(cx, card) && (fired_again || resolved)) {
+        if (attached && (fired_again || resolved)) {
             cx.inc = *cx.st.find(card.incident.n);
             alert_entry(cx,
                         fired_again ? fmt::format("🔥 alert firing again ({}): {}", card.str(), alert_line(a))
@@ -223,15 +243,16 @@ void on_alert(context& cx) {
         }
     } else {
         if (!a.firing) return;  // resolved before it was ever seen firing: nothing to add
-        if (card.incident.n != 0) {
+        if (attached) {
             cx.inc = *cx.st.find(card.incident.n);
             alert_entry(cx, fmt::format("🔥 alert fired ({} {}): {}", card.str(), a.source, alert_line(a)), cx.now);
         }
     }
-    auto it = std::find_if(card.alerts.begin(), card.alerts.end(), [&](const card_alert& x) { return x.key == a.key; });
-    if (it == card.alerts.end()) card.alerts.push_back(a);
-    else *it = a;
-    if (cx.inc) maybe_all_resolved(cx, card);
+    if (cx.inc) {
+        const std::size_t total = found->alerts.size() + (before ? 0 : 1);
+        const std::size_t firing = found->firing() - (before && before->firing ? 1 : 0) + (a.firing ? 1 : 0);
+        maybe_all_resolved(cx, card, total, firing);
+    }
     cx.out.card_alerts.push_back(a);
     changed(cx, card);
 }
@@ -303,7 +324,7 @@ void cmd_attach(context& cx, const parsed_command& c) {
     r.text(fmt::format(": {} alert{}, {} firing. Their firing and resolution go on the record.", card.alerts.size(),
                        card.alerts.size() == 1 ? "" : "s", card.firing()));
     cx.announce_here(r);
-    maybe_all_resolved(cx, card);
+    maybe_all_resolved(cx, card, card.alerts.size(), card.firing());
     changed(cx, card);
 }
 

@@ -78,10 +78,13 @@ static void fold_cards(engine_state& state, const change& c) {
     if (c.next_card != 0) state.next_card = c.next_card;
     for (const auto& a : c.card_alerts) {
         auto& alerts = state.cards[a.card].alerts;
-        auto it = std::find_if(alerts.begin(), alerts.end(), [&](const card_alert& x) { return x.key == a.key; });
+        auto& holder = state.card_by_alert[a.key];
+        // An alert no card holds yet is new here: no need to look for it.
+        auto it = holder == 0 ? alerts.end()
+                              : std::find_if(alerts.begin(), alerts.end(), [&](const card_alert& x) { return x.key == a.key; });
         if (it == alerts.end()) alerts.push_back(a);
         else *it = a;
-        state.card_by_alert[a.key] = std::max(state.card_by_alert[a.key], a.card);
+        holder = std::max(holder, a.card);
     }
 }
 

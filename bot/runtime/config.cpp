@@ -465,10 +465,6 @@ void read_alerts(reader& r, const toml::table& t, alerts_config& a) {
             a.rules.push_back(std::move(rule));
         }
     }
-    // Checked in full already, so a config is ready for the day they are; until then an
-    // enabled [alerts] would promise alerts that nothing receives.
-    if (a.enabled)
-        r.problem("alerts.enabled", "the alert receivers are not served by this version yet; set enabled = false");
 }
 
 }  // namespace
@@ -635,6 +631,7 @@ firebreak_config parse_config(std::string_view text, const std::string& source, 
         r.problem("", "no platform enabled: set enabled = true in [slack] or [matrix]");
 
     if (auto* t = r.table(doc, "", "alerts")) read_alerts(r, *t, c.alerts);
+    c.settings.alert_group_window = c.alerts.group_window;
 
     if (!r.problems.empty()) throw config_error(source, std::move(r.problems));
     return c;

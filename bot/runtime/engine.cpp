@@ -114,7 +114,12 @@ handled engine::apply_one(const chat_event& ev, const std::optional<std::pair<st
     if (!store_.commit(c, ev.event_id, now, cursor)) {
         spdlog::debug("event {} already handled; skipped", ev.event_id);
         ++counters_.duplicates;
+        if (ev.kind == event_kind::alert) ++counters_.alerts_deduplicated;
         return handled::duplicate;
+    }
+    if (ev.kind == event_kind::alert) {
+        if (c.next_card != 0) ++counters_.alert_cards;
+        else if (!c.card_alerts.empty()) ++counters_.alerts_grouped;
     }
     if (ev.kind == event_kind::command ||
         (ev.kind == event_kind::message && is_command_text(ev.text, settings_.command_prefix)))

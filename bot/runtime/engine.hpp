@@ -48,6 +48,9 @@ struct engine_counters {
     std::int64_t dropped = 0;                       ///< outbox rows refused for good
     std::int64_t groups = 0;                        ///< group commits (handle_batch of 2 or more)
     std::int64_t grouped_events = 0;                ///< events committed in those groups
+    std::int64_t alerts_deduplicated = 0;           ///< alert notifications already committed (a sender's retry)
+    std::int64_t alerts_grouped = 0;                ///< alerts that joined an existing card
+    std::int64_t alert_cards = 0;                   ///< cards opened
 };
 
 /// Owns the in-memory state and drives store and adapters. Not thread-safe: call it

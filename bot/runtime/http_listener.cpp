@@ -87,8 +87,10 @@ struct http_listener::impl : std::enable_shared_from_this<impl> {
             co_return close(stream);
         } else if (ec == http::error::body_limit) {
             answer = http_answer::text(413, fmt::format("request body over {} bytes\n", self->options.max_body_bytes));
+            if (self->options.on_refused) self->options.on_refused(413);
         } else if (ec) {
             answer = http_answer::text(400, "bad request\n");
+            if (self->options.on_refused) self->options.on_refused(400);
         } else {
             auto& req = parser.get();
             http_request_in in;
@@ -141,6 +143,8 @@ struct http_listener::impl : std::enable_shared_from_this<impl> {
             pending_answer& p;
             ~forget_wait() { p.wait = nullptr; }
         } forget{*pending};
+        // Stopped: the handler's owner may be gone.
+        if (!self->handler) co_return http_answer::text(503, "shutting down; try again\n");
         auto life = std::make_shared<responder_life>();
         life->p = pending;
         self->handler(in, [life = std::move(life)](http_answer a) {
@@ -151,6 +155,7 @@ struct http_listener::impl : std::enable_shared_from_this<impl> {
         });
         if (!pending->answer && !pending->dropped) co_await deadline.async_wait(no_throw);
         if (pending->answer) co_return std::move(*pending->answer);
+        if (self->options.on_refused) self->options.on_refused(503);
         if (pending->dropped) co_return http_answer::text(503, "not answered; try again\n");
         spdlog::warn("{}: no answer to {} {} within {} ms", self->options.name, in.method, in.path,
                      self->options.handler_timeout.count());
@@ -186,6 +191,10 @@ void http_listener::start() { impl_->accept(); }
 void http_listener::stop() {
     if (!impl_ || impl_->stopped) return;
     impl_->stopped = true;
+    // Requests still being read get a 503 rather than reaching a handler whose owner may
+    // be gone; answers the handler owes still reach their connections.
+    impl_->handler = nullptr;
+    impl_->options.on_refused = nullptr;
     beast::error_code ec;
     impl_->acceptor.close(ec);
 }

@@ -47,6 +47,8 @@ struct http_listener_options {
     std::size_t max_body_bytes = 8 * 1024;                 ///< larger: 413
     std::chrono::milliseconds timeout{5000};               ///< to read the request, and again to write the answer
     std::chrono::milliseconds handler_timeout{30000};      ///< for the handler to answer: then 503
+    /// Told of each answer the listener gives on its own (400, 413, 503), for counters.
+    std::function<void(int status)> on_refused;
 };
 
 /// Answers a request, once.
@@ -67,7 +69,7 @@ public:
 
     /// Starts accepting.
     void start();
-    /// Stops accepting (open requests finish).
+    /// Stops accepting; open requests finish, those not yet handed to the handler get 503.
     void stop();
     /// The bound port (useful with port 0).
     unsigned short port() const;

@@ -38,7 +38,7 @@ void metrics::observe_ack(std::chrono::duration<double> latency) {
     ack_seconds_ += s;
 }
 
-std::string metrics::render(engine& eng) const {
+std::string metrics::render(engine& eng, const alert_receiver_counters* alerts) const {
     const auto& c = eng.counters();
     std::string out;
     header(out, "firebreak_events_received_total", "counter", "Events handled, by type.");
@@ -71,6 +71,26 @@ std::string metrics::render(engine& eng) const {
         out += fmt::format("firebreak_reconnects_total{{platform=\"{}\"}} {}\n", label(platform), n);
     header(out, "firebreak_nudges_sent_total", "counter", "Nudges sent.");
     out += fmt::format("firebreak_nudges_sent_total {}\n", eng.nudges_sent());
+    if (alerts) {
+        header(out, "firebreak_alerts_received_total", "counter", "Alerts taken in by the receivers and handed on.");
+        out += fmt::format("firebreak_alerts_received_total {}\n", alerts->received);
+        header(out, "firebreak_alerts_deduplicated_total", "counter",
+               "Alert notifications committed before (a sender's retry), skipped.");
+        out += fmt::format("firebreak_alerts_deduplicated_total {}\n", c.alerts_deduplicated);
+        header(out, "firebreak_alerts_grouped_total", "counter", "Alerts that joined an existing card.");
+        out += fmt::format("firebreak_alerts_grouped_total {}\n", c.alerts_grouped);
+        header(out, "firebreak_alert_cards_total", "counter", "Triage cards opened.");
+        out += fmt::format("firebreak_alert_cards_total {}\n", c.alert_cards);
+        header(out, "firebreak_alerts_ignored_total", "counter", "Alerts a routing rule said to ignore.");
+        out += fmt::format("firebreak_alerts_ignored_total {}\n", alerts->ignored);
+        header(out, "firebreak_alerts_rejected_total", "counter", "Alert payloads refused, by reason.");
+        for (const char* reason : {"unauthorized", "malformed", "unknown_source", "unknown_path", "method", "too_large", "bad_request",
+                                   "unanswered"}) {
+            auto it = alerts->rejected.find(reason);
+            out += fmt::format("firebreak_alerts_rejected_total{{reason=\"{}\"}} {}\n", reason,
+                               it == alerts->rejected.end() ? 0 : it->second);
+        }
+    }
     header(out, "firebreak_open_incidents", "gauge", "Incidents not closed, by severity.");
     std::array<std::int64_t, 4> open{};
     for (const auto& [n, inc] : eng.state().incidents)

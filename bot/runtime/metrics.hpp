@@ -1,5 +1,6 @@
 #pragma once
 // The numbers an operator scrapes from /metrics, in Prometheus text format.
+#include "bot/runtime/alert_receiver.hpp"
 #include "bot/runtime/engine.hpp"
 
 #include <array>
@@ -22,8 +23,9 @@ public:
     /// A platform connection was re-established.
     void count_reconnect(const std::string& platform) { ++reconnects_[platform]; }
 
-    /// Everything, with the engine's counters and the store's outbox depth.
-    std::string render(engine& eng) const;
+    /// Everything, with the engine's counters, the store's outbox depth and, when alerts
+    /// are received, the receivers' counters.
+    std::string render(engine& eng, const alert_receiver_counters* alerts = nullptr) const;
 
 private:
     std::array<std::int64_t, ack_buckets.size()> buckets_{};

@@ -1,6 +1,7 @@
 #include "bot/runtime/service.hpp"
 
 #include "bot/runtime/adapter_registry.hpp"
+#include "bot/runtime/alert_receiver.hpp"
 #include "bot/runtime/document_folder.hpp"
 #include "bot/runtime/intake.hpp"
 #include "bot/runtime/local_runs.hpp"
@@ -95,6 +96,7 @@ struct service::impl {
     bool stopping = false;
     bool finished = false;
     std::unique_ptr<intake> events;
+    std::unique_ptr<alert_receiver> alerts;
     std::vector<std::function<void()>> waiters;
 
     impl(asio::io_context& io_, firebreak_config c, const clock& k) : io(io_), cfg(std::move(c)), clk(k) {}
@@ -106,6 +108,7 @@ struct service::impl {
         prune_timer.cancel();
         if (wake) wake->cancel();
         for (auto& a : adapters) a->stop();
+        if (alerts) alerts->stop();
         if (ops) ops->stop();
         finished = true;
         spdlog::info("firebreak stopped");
@@ -168,10 +171,18 @@ service::service(asio::io_context& io, firebreak_config cfg, const clock& clk, d
         io.get_executor(), *m.eng, [this](std::chrono::steady_clock::duration d) { impl_->stats.observe_ack(d); },
         [this](const std::string&) { fail(exit_code::failure); });
     m.wake = std::make_unique<wake_timer>(io.get_executor(), *m.eng, clk);
+    if (m.cfg.alerts.enabled) {
+        for (const auto& p : platforms())
+            if (p.name == m.cfg.alerts.room.platform && !p.enabled(m.cfg))
+                spdlog::warn("alerts.room is on {}, which is not enabled: cards wait in the outbox", p.name);
+        m.alerts = std::make_unique<alert_receiver>(io.get_executor(), m.cfg.alerts, m.events->sink(), clk);
+    }
     if (!m.cfg.ops_listen.empty()) {
         ops_handlers h;
         h.not_ready = [this] { return not_ready(); };
-        h.metrics = [this] { return impl_->stats.render(*impl_->eng); };
+        h.metrics = [this] {
+            return impl_->stats.render(*impl_->eng, impl_->alerts ? &impl_->alerts->counters() : nullptr);
+        };
         m.ops = std::make_unique<ops_server>(io.get_executor(), m.cfg.ops_listen, std::move(h));
     }
 }
@@ -182,6 +193,7 @@ void service::start() {
     auto& m = *impl_;
     if (m.ops) m.ops->start();
     for (auto& a : m.adapters) a->start(m.events->sink());
+    if (m.alerts) m.alerts->start();
     // Whatever the outbox held when the last run ended goes out first.
     m.eng->deliver();
     m.prune();
@@ -192,6 +204,11 @@ void service::start() {
     auto listen = m.cfg.ops_listen.substr(0, m.cfg.ops_listen.rfind(':'));
     spdlog::info("firebreak running: {} open incidents, ops endpoint {}", open,
                  m.ops ? fmt::format("http://{}:{}/", listen, m.ops->port()) : std::string("off"));
+    if (m.alerts) {
+        auto at = m.cfg.alerts.listen.substr(0, m.cfg.alerts.listen.rfind(':'));
+        spdlog::info("alert receivers on http://{}:{}/alerts/<source>: {} source{}", at, m.alerts->port(),
+                     m.cfg.alerts.sources.size(), m.cfg.alerts.sources.size() == 1 ? "" : "s");
+    }
 }
 
 void service::shutdown(milliseconds deadline, std::function<void()> done) {
@@ -200,6 +217,9 @@ void service::shutdown(milliseconds deadline, std::function<void()> done) {
     m.waiters.push_back(std::move(done));
     if (m.stopping) return;
     m.stopping = true;
+    // Alerts under way are answered 503 (their events are forgotten with the intake's), so
+    // their senders retry against the next start.
+    if (m.alerts) m.alerts->stop();
     m.events->stop();
     spdlog::info("shutting down: no new events; delivering the outbox for at most {} ms", deadline.count());
     for (auto& a : m.adapters) a->stop_receiving();
@@ -214,6 +234,7 @@ void service::fail(exit_code c) {
 engine& service::eng() { return *impl_->eng; }
 
 unsigned short service::ops_port() const { return impl_->ops ? impl_->ops->port() : 0; }
+unsigned short service::alerts_port() const { return impl_->alerts ? impl_->alerts->port() : 0; }
 
 std::vector<std::string> service::not_ready() const {
     std::vector<std::string> why;

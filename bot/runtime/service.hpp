@@ -51,6 +51,8 @@ public:
     engine& eng();
     /// The port the ops endpoint listens on (0 when it does not).
     unsigned short ops_port() const;
+    /// The port the alert receivers listen on (0 when alerts are off).
+    unsigned short alerts_port() const;
     /// Why the service is not ready; empty = ready.
     std::vector<std::string> not_ready() const;
     /// What the process should exit with.

@@ -23,7 +23,7 @@ std::vector<timeline_entry> alert_entries(const harness& h, std::int64_t n) {
 
 }  // namespace
 
-TEST_CASE("the first alert of a group posts one card; the rest of a storm joins it quietly", "[alerts]") {
+TEST_CASE("the first alert of a group posts one card, and the rest of a storm joins it quietly", "[alerts]") {
     harness h;
     h.alert("#alerts", "fp0", true);
     REQUIRE(h.state.cards.size() == 1);
@@ -60,7 +60,7 @@ TEST_CASE("the first alert of a group posts one card; the rest of a storm joins 
     CHECK(posts_in(h, "#alerts") == 1);
 }
 
-TEST_CASE("a group's card takes alerts within the window after its last one; later ones open a new card", "[alerts]") {
+TEST_CASE("a group's card takes alerts within the window after its last one, and later ones open a new card", "[alerts]") {
     harness h;
     h.settings.alert_group_window = 1h;
     h.alert("#alerts", "a", true);
@@ -145,7 +145,7 @@ TEST_CASE("a rule that declares opens the incident with the card, with no comman
     CHECK(alert_entries(h, inc.id.n).size() >= 40);
 }
 
-TEST_CASE("an attached card's firing and resolution go on the record; all resolved is told once, never acted on", "[alerts]") {
+TEST_CASE("an attached card's firing and resolution go on the record, and all resolved is told once, never acted on", "[alerts]") {
     harness h;
     auto n = h.open("maya", "Checkout 5xx");
     auto room = h.room_of(n);

@@ -1,6 +1,5 @@
 // The [alerts] section: senders with their authentication and field mappings, routing
-// rules, and every mistake named by its key. Until the receivers are served, an enabled
-// section is refused with that reason, so no config promises alerts that nothing receives.
+// rules, and every mistake named by its key.
 #include "bot/runtime/config.hpp"
 
 #include <catch2/catch.hpp>
@@ -136,12 +135,15 @@ TEST_CASE("an [alerts] section is read whole: senders, their secrets and mapping
     CHECK(std::find(secrets.begin(), secrets.end(), hmac_key) != secrets.end());
 }
 
-TEST_CASE("an enabled [alerts] is refused until the receivers are served", "[runtime][config][alerts]") {
+TEST_CASE("an enabled [alerts] is taken, and its window is the engine's", "[runtime][config][alerts]") {
     std::string text = slack + full_alerts;
     text.replace(text.find("enabled = false"), 15, "enabled = true");
-    auto e = error_of(text);
-    CHECK(e.find("1 problem") != std::string::npos);
-    CHECK(e.find("alerts.enabled: the alert receivers are not served by this version yet") != std::string::npos);
+    auto c = parse_config(text, "test.toml", env_with_secrets());
+    CHECK(c.alerts.enabled);
+    CHECK(c.settings.alert_group_window == 30min);
+    // Enabled with no sender would receive nothing.
+    std::string none = slack + "\n[alerts]\nenabled = true\nroom = \"slack:C0ALERTS\"\n";
+    CHECK(error_of(none).find("alerts.sources: missing") != std::string::npos);
 }
 
 TEST_CASE("[alerts] mistakes name the key and what was expected, never a secret", "[runtime][config][alerts]") {

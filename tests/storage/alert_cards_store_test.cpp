@@ -54,7 +54,7 @@ TEST_CASE("alert cards and every alert on them round-trip through commit and loa
     CHECK(loaded.card_by_alert.at("prometheus/fp105") == 2);
 }
 
-TEST_CASE("a redelivered alert notification writes nothing; an abandoned group keeps no card", "[storage][alerts]") {
+TEST_CASE("a redelivered alert notification writes nothing, and an abandoned group keeps no card", "[storage][alerts]") {
     sqlite_store store(":memory:");
     harness h;
     commit_through(h, store);
