@@ -90,20 +90,6 @@ const alert_card* card_for(const context& cx, const alert_arrival& ar) {
     return cx.now - card->last <= window ? card : nullptr;
 }
 
-// An entry in the incident's timeline for what one alert did.
-void alert_entry(context& cx, const std::string& text, instant at) {
-    timeline_entry e;
-    e.incident = cx.inc->id;
-    e.at = at;
-    e.kind = entry_kind::system;
-    e.tag = "alert";
-    e.author = cx.ev.user;
-    e.text = text;
-    e.room = cx.ev.room;
-    cx.out.entries.push_back(std::move(e));
-    cx.inc_dirty = true;
-}
-
 // The incident learns of its card: each alert as an entry, and the earliest start as the
 // impact start when nobody said one (or a later one).
 void join_incident(context& cx, const alert_card& card) {
@@ -209,9 +195,7 @@ void on_alert(context& cx) {
         card.alerts.push_back(a);
         cx.out.next_card = card.number + 1;
         cx.out.card_alerts.push_back(a);
-        auto& o = cx.this_room_row(outbound_op::post);
-        o.thread = {};
-        o.body = card_view(card, a, cx.prefix());
+        cx.this_room_row(outbound_op::post).body = card_view(card, a, cx.prefix());
         if (ar.declare) declare_card(cx, card, cx.ev.user, {}, std::nullopt, false);
         changed(cx, card);
         return;
@@ -236,16 +220,14 @@ void on_alert(context& cx) {
         a = now;
         if (attached && (fired_again || resolved)) {
             cx.inc = *cx.st.find(card.incident.n);
-            alert_entry(cx,
-                        fired_again ? fmt::format("🔥 alert firing again ({}): {}", card.str(), alert_line(a))
-                                    : fmt::format("✅ alert resolved ({}): {}", card.str(), alert_line(a)),
-                        cx.now);
+            cx.system("alert", fired_again ? fmt::format("🔥 alert firing again ({}): {}", card.str(), alert_line(a))
+                                           : fmt::format("✅ alert resolved ({}): {}", card.str(), alert_line(a)));
         }
     } else {
         if (!a.firing) return;  // resolved before it was ever seen firing: nothing to add
         if (attached) {
             cx.inc = *cx.st.find(card.incident.n);
-            alert_entry(cx, fmt::format("🔥 alert fired ({} {}): {}", card.str(), a.source, alert_line(a)), cx.now);
+            cx.system("alert", fmt::format("🔥 alert fired ({} {}): {}", card.str(), a.source, alert_line(a)));
         }
     }
     if (cx.inc) {

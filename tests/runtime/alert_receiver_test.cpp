@@ -8,6 +8,7 @@
 #include "bot/runtime/metrics.hpp"
 #include "storage/sqlite_store.hpp"
 #include "tests/support/forwarding_store.hpp"
+#include "tests/support/io_wait.hpp"
 #include "tests/support/raw_http.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_adapter.hpp"
@@ -124,13 +125,8 @@ struct receiver_rig {
     // Sends `raw` from another thread while the io_context runs here; the whole answer.
     std::string exchange(const std::string& raw) {
         auto answer = std::async(std::launch::async, [port = receiver.port(), raw] { return raw_http_exchange(port, raw); });
-        const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds{20};
-        while (answer.wait_for(std::chrono::milliseconds{0}) != std::future_status::ready &&
-               std::chrono::steady_clock::now() < limit) {
-            io.restart();
-            io.run_for(std::chrono::milliseconds{5});
-        }
-        REQUIRE(answer.wait_for(std::chrono::milliseconds{0}) == std::future_status::ready);
+        const auto ready = [&] { return answer.wait_for(std::chrono::milliseconds{0}) == std::future_status::ready; };
+        REQUIRE(firebreak::testing::run_io_until(io, ready, std::chrono::milliseconds{20000}));
         return answer.get();
     }
     std::size_t alerts_kept() {
