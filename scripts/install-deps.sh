@@ -9,7 +9,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev
   libsqlite3-dev libsqlitecpp-dev libfmt-dev libspdlog-dev
   libtomlplusplus-dev libcli11-dev catch2 sqlite3
-  libxml2-utils
+  libxml2-utils prometheus-alertmanager
 )
 if [ $# -gt 0 ]; then packages=("$@"); fi
 

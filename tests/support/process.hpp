@@ -70,6 +70,10 @@ public:
             }
             int null_in = ::open("/dev/null", O_RDONLY);
             if (null_in >= 0) ::dup2(null_in, 0);
+            // Nothing else of the test goes along: a listening socket of the test (Asio does
+            // not open them close-on-exec) held by the child would outlive the test's own.
+            if (::close_range(3, ~0U, 0) != 0)
+                for (int other = 3, top = int(::sysconf(_SC_OPEN_MAX)); other < top; ++other) ::close(other);
             for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
             std::vector<char*> args;
             for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
