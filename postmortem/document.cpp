@@ -151,7 +151,7 @@ private:
         bool reopened = false;
         for (std::size_t i = 1; i < inc_.history.size(); ++i)
             if (inc_.history[i].state == status::investigating && inc_.history[i - 1].state >= status::resolved) reopened = true;
-        if (!t.impact_started && notes.empty() && inc_.updates.empty() && !reopened) {
+        if (!t.impact_started && notes.empty() && inc_.updates.empty() && !reopened && src_.cards.empty()) {
             b.push_back(paragraph(one("No impact recorded.")));
             return;
         }
@@ -185,6 +185,7 @@ private:
             else line += fmt::format("; not mitigated again as of {}.", format_utc(f_.end));
             b.push_back(paragraph(one(std::move(line))));
         }
+        if (!src_.cards.empty()) alerts(b);
         if (!notes.empty()) {
             b.push_back(paragraph(one("Impact noted during the incident:")));
             std::vector<fragment> items;
@@ -197,6 +198,26 @@ private:
                                                      format_utc(u.at), who(u.author))),
                                    plain(or_dash(u.impact))}));
         }
+    }
+
+    // The alerts behind the incident: each card's alerts in arrival order, when each first
+    // fired and resolved, and its labels.
+    void alerts(std::vector<block>& b) {
+        std::size_t n = 0;
+        for (const auto& c : src_.cards) n += c.alerts.size();
+        b.push_back(heading("Alerts"));
+        b.push_back(paragraph(one(fmt::format("{} from {}:", counted(n, "alert", "alerts"),
+                                              counted(src_.cards.size(), "alert card", "alert cards")))));
+        auto t = table({"Card", "Alert", "Source", "First fired (UTC)", "Resolved (UTC)", "Labels"});
+        for (const auto& c : src_.cards)
+            for (const auto& a : c.alerts) {
+                std::string labels;
+                for (const auto& [k, v] : a.labels) labels += (labels.empty() ? "" : ", ") + k + "=" + v;
+                t.rows.push_back({{one(c.str()), one(a.title), one(a.source), one(format_utc(a.started)),
+                                   one(a.firing ? std::string("still firing") : utc_or_dash(a.resolved)), one(or_dash(labels))},
+                                  {}});
+            }
+        b.push_back(std::move(t));
     }
 
     void key_times() {

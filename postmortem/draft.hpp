@@ -2,6 +2,7 @@
 // The postmortem draft of PRODUCT §6: what every format is rendered from, and the
 // facts derived once for all of them (participants, dead ends, root cause, span).
 // Pure: no I/O, no clock; the runtime reads the store and hands the record in.
+#include "bot/core/alert_card.hpp"
 #include "bot/core/incident.hpp"
 #include "bot/core/rich_text.hpp"
 #include "bot/core/timeline.hpp"
@@ -28,6 +29,8 @@ struct draft_source {
     /// when none is known, as on the console). Keyed by id alone: ids of different
     /// platforms do not collide in practice (Slack "U…", Matrix "@…:server").
     std::map<std::string, std::string> names;
+    /// The alert cards declared into or attached to the incident, with their alerts.
+    std::vector<alert_card> cards;
 };
 
 /// One person who spoke in the incident room or held a role in it.

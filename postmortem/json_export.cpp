@@ -203,6 +203,25 @@ json::array updates_of(const incident& inc) {
     return a;
 }
 
+json::array alerts_of(const draft_source& src) {
+    json::array a;
+    for (const auto& c : src.cards)
+        for (const auto& al : c.alerts) {
+            json::object labels;
+            for (const auto& [k, v] : al.labels) labels[repaired_utf8(k)] = str(v);
+            a.push_back(json::object{{"card", c.str()},
+                                     {"source", str(al.source)},
+                                     {"fingerprint", str(al.fingerprint)},
+                                     {"title", str(al.title)},
+                                     {"severity", str_or_null(al.severity)},
+                                     {"link", str_or_null(al.link)},
+                                     {"labels", std::move(labels)},
+                                     {"first_fired_at", when(al.started)},
+                                     {"resolved_at", al.firing || !al.resolved ? json::value(nullptr) : when(*al.resolved)}});
+        }
+    return a;
+}
+
 json::array timeline_of(const draft_source& src) {
     json::array a;
     a.reserve(src.entries.size());
@@ -247,10 +266,9 @@ void pretty(std::string& out, const json::value& v, std::size_t depth) {
         std::size_t i = 0;
         for (const auto& kv : o) {
             indent(depth + 1);
-            // Keys are this file's own ASCII names: nothing to escape.
-            out += '"';
-            out += kv.key();
-            out += "\": ";
+            // Keys are this file's own names, or an alert's label names: escaped like values.
+            out += json::serialize(json::string(kv.key()));
+            out += ": ";
             pretty(out, kv.value(), depth + 1);
             out += ++i < o.size() ? ",\n" : "\n";
         }
@@ -300,6 +318,7 @@ std::string postmortem_json(const draft_source& src) {
     root["dead_ends"] = dead_ends_of(f);
     root["actions"] = actions_of(inc);
     root["updates"] = updates_of(inc);
+    if (!src.cards.empty()) root["alerts"] = alerts_of(src);
     root["timeline"] = timeline_of(src);
     std::string out;
     out.reserve(512 + src.entries.size() * 400);

@@ -82,11 +82,15 @@ void sqlite_store::impl::write_cards(const change& c) {
     }
 }
 
-void sqlite_store::impl::read_cards(engine_state& state) {
+std::map<std::int64_t, alert_card> sqlite_store::impl::card_rows(std::optional<incident_id> of) {
+    std::map<std::int64_t, alert_card> cards;
+    const std::string only = of ? " WHERE incident = ?1" : "";
     {
         SQLite::Statement q(db_,
                             "SELECT number, room_platform, room_id, group_key, title, severity, rule, opened_at, "
-                            "last_at, incident, dismissed, decided_by, resolved_told FROM alert_cards ORDER BY number");
+                            "last_at, incident, dismissed, decided_by, resolved_told FROM alert_cards" + only +
+                                " ORDER BY number");
+        if (of) q.bind(1, of->n);
         while (q.executeStep()) {
             alert_card card;
             card.number = q.getColumn(0).getInt64();
@@ -101,39 +105,47 @@ void sqlite_store::impl::read_cards(engine_state& state) {
             card.dismissed = col_flag(q, 10);
             card.decided_by = user_ref{col_text(q, 11)};
             card.resolved_told = col_flag(q, 12);
-            auto& latest = state.card_by_group[card.group];
-            latest = std::max(latest, card.number);
-            state.cards.emplace(card.number, std::move(card));
+            cards.emplace(card.number, std::move(card));
         }
     }
-    {
-        // rowid order: the order each card's alerts arrived in.
-        SQLite::Statement q(db_,
-                            "SELECT card, alert_key, source, fingerprint, title, severity, summary, link, labels, "
-                            "firing, started_at, resolved_at, received_at, notifications FROM card_alerts "
-                            "ORDER BY card, rowid");
-        while (q.executeStep()) {
-            card_alert a;
-            a.card = q.getColumn(0).getInt64();
-            auto it = state.cards.find(a.card);
-            if (it == state.cards.end())
-                throw store_error(fmt::format("corrupt database {}: an alert of unknown card A{}", path_, a.card));
-            a.key = col_text(q, 1);
-            a.source = col_text(q, 2);
-            a.fingerprint = col_text(q, 3);
-            a.title = col_text(q, 4);
-            a.severity = col_text(q, 5);
-            a.summary = col_text(q, 6);
-            a.link = col_text(q, 7);
-            a.labels = decode_labels(col_text(q, 8), path_);
-            a.firing = col_flag(q, 9);
-            a.started = col_ms(q, 10);
-            a.resolved = col_opt_ms(q, 11);
-            a.received = col_ms(q, 12);
-            a.notifications = int(q.getColumn(13).getInt64());
+    // rowid order: the order each card's alerts arrived in.
+    SQLite::Statement q(db_,
+                        "SELECT card, alert_key, source, fingerprint, title, severity, summary, link, labels, "
+                        "firing, started_at, resolved_at, received_at, notifications FROM card_alerts" +
+                            std::string(of ? " WHERE card IN (SELECT number FROM alert_cards WHERE incident = ?1)" : "") +
+                            " ORDER BY card, rowid");
+    if (of) q.bind(1, of->n);
+    while (q.executeStep()) {
+        card_alert a;
+        a.card = q.getColumn(0).getInt64();
+        auto it = cards.find(a.card);
+        if (it == cards.end()) throw store_error(fmt::format("corrupt database {}: an alert of unknown card A{}", path_, a.card));
+        a.key = col_text(q, 1);
+        a.source = col_text(q, 2);
+        a.fingerprint = col_text(q, 3);
+        a.title = col_text(q, 4);
+        a.severity = col_text(q, 5);
+        a.summary = col_text(q, 6);
+        a.link = col_text(q, 7);
+        a.labels = decode_labels(col_text(q, 8), path_);
+        a.firing = col_flag(q, 9);
+        a.started = col_ms(q, 10);
+        a.resolved = col_opt_ms(q, 11);
+        a.received = col_ms(q, 12);
+        a.notifications = int(q.getColumn(13).getInt64());
+        it->second.alerts.push_back(std::move(a));
+    }
+    return cards;
+}
+
+void sqlite_store::impl::read_cards(engine_state& state) {
+    state.cards = card_rows(std::nullopt);
+    for (const auto& [number, card] : state.cards) {
+        auto& latest = state.card_by_group[card.group];
+        latest = std::max(latest, number);
+        for (const auto& a : card.alerts) {
             auto& holder = state.card_by_alert[a.key];
-            holder = std::max(holder, a.card);
-            it->second.alerts.push_back(std::move(a));
+            holder = std::max(holder, number);
         }
     }
     std::int64_t next = state.cards.empty() ? 1 : state.cards.rbegin()->first + 1;
@@ -141,6 +153,14 @@ void sqlite_store::impl::read_cards(engine_state& state) {
     c.bind(1, next_card_counter);
     if (c.executeStep()) next = std::max(next, c.getColumn(0).getInt64());
     state.next_card = next;
+}
+
+std::vector<alert_card> sqlite_store::cards_of(incident_id inc) {
+    return guarded(impl_->path_, "reading the alert cards of an incident", [&] {
+        std::vector<alert_card> out;
+        for (auto& [number, card] : impl_->card_rows(inc)) out.push_back(std::move(card));
+        return out;
+    });
 }
 
 }  // namespace firebreak

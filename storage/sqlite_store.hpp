@@ -100,6 +100,8 @@ public:
                           instant at) override;
     /// The `people` rows of one platform: user id -> display name.
     std::map<std::string, std::string> display_names(const std::string& platform) override;
+    /// The `alert_cards` rows of one incident with their `card_alerts`.
+    std::vector<alert_card> cards_of(incident_id inc) override;
 
 private:
     struct impl;

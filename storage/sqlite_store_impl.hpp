@@ -60,6 +60,8 @@ struct sqlite_store::impl {
     // The alert cards (card_rows.cpp).
     void write_cards(const change& c);
     void read_cards(engine_state& state);
+    /// The cards (with their alerts) of incident `of`, or all of them.
+    std::map<std::int64_t, alert_card> card_rows(std::optional<incident_id> of);
     std::vector<timeline_entry> read_timeline(incident_id inc, std::size_t limit);
 
     std::string path_;

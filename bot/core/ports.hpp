@@ -278,6 +278,9 @@ public:
     /// The display names known on one platform: user id -> name. Per platform, because a
     /// user id means something only on its own platform; callers merge as they need.
     virtual std::map<std::string, std::string> display_names(const std::string& platform) = 0;
+    /// The alert cards declared into or attached to `inc`, each with its alerts, by number
+    /// (for the postmortem, which is drawn from the store, not the engine's state).
+    virtual std::vector<alert_card> cards_of(incident_id inc) = 0;
 };
 
 }  // namespace firebreak

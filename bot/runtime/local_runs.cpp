@@ -64,6 +64,7 @@ draft_source postmortem_source(const incident& inc, incident_store& store) {
     src.entries = store.timeline(inc.id);
     for (const auto& e : src.entries)
         if (e.edited && !e.deleted) src.edits[e.seq] = store.edit_history(e.seq);
+    src.cards = store.cards_of(inc.id);
     // The names known on every platform the incident touched. Ids of different platforms
     // do not collide in practice; if one ever did, the first platform in name order wins,
     // so the draft stays deterministic.

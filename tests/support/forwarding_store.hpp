@@ -54,6 +54,7 @@ public:
     std::map<std::string, std::string> display_names(const std::string& platform) override {
         return inner_.display_names(platform);
     }
+    std::vector<alert_card> cards_of(incident_id inc) override { return inner_.cards_of(inc); }
 
 protected:
     incident_store& inner_;
