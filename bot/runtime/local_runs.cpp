@@ -2,6 +2,7 @@
 
 #include "adapters/console/console_adapter.hpp"
 #include "adapters/console/console_session.hpp"
+#include "bot/core/text.hpp"
 #include "bot/core/visibility.hpp"
 #include "adapters/console/transcript.hpp"
 #include "bot/runtime/document_folder.hpp"
@@ -415,6 +416,58 @@ int run_list(const local_options& o, bool all, std::ostream& out, std::ostream& 
         ++shown;
     }
     if (shown == 0) out << (all ? "No incidents.\n" : "No open incidents (use --all to include closed ones).\n");
+    return 0;
+}
+
+namespace {
+
+// Where a card went, in a few words: "INC-3 (attached)", "dismissed by @U0MAYA", "open".
+std::string card_fate(const alert_card& c) {
+    if (c.incident.n != 0) return c.incident.str();
+    if (c.dismissed) return "dismissed" + (c.decided_by.empty() ? std::string{} : " by @" + c.decided_by.id);
+    return "open";
+}
+
+}  // namespace
+
+int run_alerts(const local_options& o, std::size_t limit, std::ostream& out, std::ostream& err) {
+    auto path = existing_database(o, err);
+    if (!path) return 1;
+    auto store = open_store(*path, err);
+    if (!store) return 2;
+    const auto st = store->load(1).state;
+    std::vector<const card_alert*> recent;
+    for (const auto& [n, card] : st.cards)
+        for (const auto& a : card.alerts) recent.push_back(&a);
+    if (recent.empty()) {
+        out << "No alerts received.\n";
+        return 0;
+    }
+    // Newest first; within one payload (one instant) the last in it first.
+    std::stable_sort(recent.begin(), recent.end(), [](const card_alert* a, const card_alert* b) { return a->received > b->received; });
+    const std::size_t total = recent.size();
+    if (recent.size() > limit) recent.resize(limit);
+    // What a sender wrote is shown on one line, without control characters.
+    const auto line = [](std::string_view s, std::size_t max) { return clean_line(s, max); };
+    out << fmt::format("Alerts, newest first ({} of {}):\n", recent.size(), total);
+    std::set<std::int64_t> shown_cards;
+    for (const auto* a : recent) {
+        const auto& card = st.cards.at(a->card);
+        shown_cards.insert(a->card);
+        std::string labels;
+        for (const auto& [k, v] : a->labels) labels += (labels.empty() ? "" : " ") + line(k, 60) + "=" + line(v, 60);
+        out << fmt::format("  {}  {:<8} A{:<4} {:<22} {}  [{}]  fired {}{}\n", format_utc(a->received),
+                           a->firing ? "firing" : "resolved", a->card, card_fate(card), line(a->title, 120),
+                           line(a->source, 40) + "/" + line(a->fingerprint, 40), format_utc(a->started),
+                           labels.empty() ? std::string{} : "  " + shorten_words(labels, 200));
+    }
+    out << "Their cards:\n";
+    for (auto n : shown_cards) {
+        const auto& c = st.cards.at(n);
+        out << fmt::format("  {:<5} {:<22} {:<5} {} firing of {}  {}  (room {}:{}, opened {}, last alert {})\n", c.str(),
+                           card_fate(c), to_string(c.sev), c.firing(), c.alerts.size(), line(c.title, 120), c.room.platform,
+                           c.room.id, format_utc(c.opened), format_utc(c.last));
+    }
     return 0;
 }
 

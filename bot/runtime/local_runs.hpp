@@ -68,6 +68,9 @@ int run_demo(const local_options& o, std::ostream& out, std::ostream& err);
 std::optional<std::string> existing_database(const local_options& o, std::ostream& err);
 /// Lists incidents in the store.
 int run_list(const local_options& o, bool all, std::ostream& out, std::ostream& err);
+/// Lists the `limit` most recently received alerts, newest first, each with its card and
+/// where the card went (open, dismissed, INC-n), then the cards those alerts are on.
+int run_alerts(const local_options& o, std::size_t limit, std::ostream& out, std::ostream& err);
 /// Exports the postmortem draft of one incident ("INC-3") in a format ("md", "html", "json")
 /// to `out_file` or `out`.
 int run_export(const local_options& o, const std::string& incident, const std::string& format,

@@ -35,6 +35,11 @@ int main(int argc, char** argv) {
     list->add_flag("--all", all, "include closed incidents");
     common(list);
 
+    std::size_t alert_limit = 50;
+    auto* alerts = app.add_subcommand("alerts", "list recent alerts and the cards and incidents they went to");
+    alerts->add_option("-n,--limit", alert_limit, "how many alerts to show, newest first")->capture_default_str()->check(CLI::PositiveNumber);
+    common(alerts);
+
     std::string which, format = "md", out_file;
     auto* exp = app.add_subcommand("export", "export the postmortem draft of one incident");
     exp->add_option("incident", which, "e.g. INC-3")->required();
@@ -66,6 +71,7 @@ int main(int argc, char** argv) {
     if (*replay) return run_replay(opts, transcript, std::cout, std::cerr);
     if (*demo) return run_demo(opts, std::cout, std::cerr);
     if (*list) return run_list(opts, all, std::cout, std::cerr);
+    if (*alerts) return run_alerts(opts, alert_limit, std::cout, std::cerr);
     if (*exp) return run_export(opts, which, format, out_file, std::cout, std::cerr);
     if (*run) return run_service(config_path, process_env(), std::cerr);
     if (*check) return run_check_config(config_path, process_env(), std::cout, std::cerr, online);

@@ -219,3 +219,73 @@ TEST_CASE("check-config validates a file offline and never prints a secret", "[r
     CHECK_THAT(ok.output, Catch::Contains("SEV1 nudges   update every 15m"));
     CHECK(ok.output.find("TOPSECRET") == std::string::npos);
 }
+
+TEST_CASE("firebreak alerts lists recent alerts newest first with their cards and where each went", "[runtime][alerts][cli]") {
+    using namespace firebreak;
+    temp_dir dir;
+    auto db = dir.file("firebreak.sqlite");
+    const instant t0 = from_unix_ms(1796613600000);  // 2026-12-07 03:20 UTC
+    {
+        sqlite_store store(db);
+        change c;
+        incident inc;
+        inc.id = incident_id{1};
+        inc.title = "Checkout errors";
+        inc.times.declared = t0;
+        c.incidents = {inc};
+        const auto card = [&](std::int64_t n, incident_id to, bool dismissed, std::string title) {
+            alert_card k;
+            k.number = n;
+            k.room = room_ref{"slack", "C0ALERTS"};
+            k.group = "prometheus|g" + std::to_string(n);
+            k.title = std::move(title);
+            k.sev = severity::sev2;
+            k.opened = k.last = t0;
+            k.incident = to;
+            k.dismissed = dismissed;
+            if (dismissed) k.decided_by = user_ref{"U0MAYA"};
+            return k;
+        };
+        c.cards = {card(1, incident_id{1}, false, "HighErrorRate"), card(2, {}, true, "Watchdog"),
+                   card(3, {}, false, "Disk \x1b[31mfull")};
+        const auto alert = [&](std::int64_t n, const std::string& fp, int minute, bool firing) {
+            card_alert a;
+            a.card = n;
+            a.source = "prometheus";
+            a.fingerprint = fp;
+            a.key = "prometheus/" + fp;
+            a.title = c.cards[std::size_t(n - 1)].title;
+            a.labels = {{"alertname", a.title}, {"instance", "api-" + fp}};
+            a.started = t0;
+            a.firing = firing;
+            if (!firing) a.resolved = t0 + std::chrono::minutes{minute};
+            a.received = t0 + std::chrono::minutes{minute};
+            return a;
+        };
+        c.card_alerts = {alert(1, "a1", 1, false), alert(2, "w1", 2, true), alert(1, "a2", 3, true), alert(3, "d1", 4, true)};
+        c.next_card = 4;
+        REQUIRE(store.commit(c, "ev", t0, std::nullopt));
+    }
+    auto r = run_firebreak("alerts --db '" + db + "' -n 3", "", dir.path().string());
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.output, Catch::Contains("Alerts, newest first (3 of 4):"));
+    // Newest first: d1 (04:04), a2 (04:03), w1 (04:02); a1 is beyond the limit.
+    auto d1 = r.output.find("prometheus/d1"), a2 = r.output.find("prometheus/a2"), w1 = r.output.find("prometheus/w1");
+    REQUIRE(d1 != std::string::npos);
+    REQUIRE(a2 != std::string::npos);
+    REQUIRE(w1 != std::string::npos);
+    CHECK((d1 < a2 && a2 < w1));
+    CHECK(r.output.find("prometheus/a1") == std::string::npos);
+    CHECK_THAT(r.output, Catch::Contains("A1    INC-1") && Catch::Contains("dismissed by @U0MAYA") && Catch::Contains("A3    open"));
+    CHECK_THAT(r.output, Catch::Contains("1 firing of 2  HighErrorRate"));
+    CHECK(r.output.find('\x1b') == std::string::npos);  // a sender's control characters never reach the terminal
+
+    temp_dir empty;
+    {
+        sqlite_store store(empty.file("firebreak.sqlite"));
+    }
+    auto none = run_firebreak("alerts --db '" + empty.file("firebreak.sqlite") + "'", "", empty.path().string());
+    CHECK(none.exit_code == 0);
+    CHECK_THAT(none.output, Catch::Contains("No alerts received."));
+}
