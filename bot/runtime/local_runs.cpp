@@ -421,7 +421,7 @@ int run_list(const local_options& o, bool all, std::ostream& out, std::ostream& 
 
 namespace {
 
-// Where a card went, in a few words: "INC-3 (attached)", "dismissed by @U0MAYA", "open".
+// Where a card went, in a few words: "INC-3", "dismissed by @U0MAYA", "open".
 std::string card_fate(const alert_card& c) {
     if (c.incident.n != 0) return c.incident.str();
     if (c.dismissed) return "dismissed" + (c.decided_by.empty() ? std::string{} : " by @" + c.decided_by.id);
