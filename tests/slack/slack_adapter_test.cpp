@@ -625,6 +625,9 @@ TEST_CASE("📌 on firebreak's own status update puts it on the record, highligh
                 ts = m.ts;
         return !ts.empty();
     }));
+    // A person reacts after seeing the message, long after the bot has read Slack's answer
+    // to its post (and so knows the ts as its own); the fake shows the message before that.
+    REQUIRE(rig.until([&] { return rig.eng().store().pending_outbox(100).empty(); }));
     slack.push_event(reaction("reaction_added", dana, channel, ts));
     auto pinned = [&] {
         for (auto& e : rig.eng().store().timeline(incident_id{1}))
