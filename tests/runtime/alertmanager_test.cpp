@@ -5,15 +5,16 @@
 //     Alertmanager's retry reaches the restarted receiver on the same port and is kept;
 //   - later alerts of the group join the same card, another alertname opens a second;
 //   - the resolution Alertmanager sends marks the card's alerts resolved.
-// Alertmanager runs on the wall clock, so the alerts' start and end times are wall-clock
-// times; everything firebreak decides runs on the rig's manual clock.
+// Alertmanager runs on the wall clock, so the alerts' start and end times come from the
+// runtime's system_clock, handed to the Alertmanager side; everything firebreak decides
+// runs on the rig's manual clock.
+#include "bot/runtime/system_clock.hpp"
 #include "tests/support/alert_rig.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/process_rig.hpp"
 
 #include <chrono>
 #include <csignal>
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <fstream>
 #include <regex>
@@ -25,16 +26,12 @@ namespace {
 
 constexpr auto patience = std::chrono::milliseconds{30000};
 
-// RFC 3339 in UTC, as Alertmanager's API takes it.
-std::string rfc3339(std::chrono::system_clock::time_point t) {
-    return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(t)));
-}
-
 struct alertmanager_process {
+    const firebreak::clock& wall;  // Alertmanager's clock: alerts are stamped in its time
     std::unique_ptr<child_process> proc;
     unsigned short port = 0;
 
-    alertmanager_process(const temp_dir& dir, unsigned short receiver_port) {
+    alertmanager_process(const temp_dir& dir, unsigned short receiver_port, const firebreak::clock& c) : wall(c) {
         {
             std::ofstream(dir.file("am-token")) << token;
             std::ofstream f(dir.file("alertmanager.yml"));
@@ -74,7 +71,7 @@ receivers:
 
     // Pushes alerts `first`..`last` of `name` to Alertmanager's v2 API, firing, or resolved
     // when `ended`; true when it took them.
-    bool push(const std::string& name, int first, int last, bool ended, std::chrono::system_clock::time_point started) {
+    bool push(const std::string& name, int first, int last, bool ended, instant started) {
         std::string items;
         for (int i = first; i <= last; ++i) {
             if (!items.empty()) items += ",";
@@ -82,8 +79,8 @@ receivers:
                 R"({{"labels":{{"alertname":"{}","severity":"critical","instance":"api-{}"}},)"
                 R"("annotations":{{"summary":"{} on api-{}"}},"generatorURL":"http://prometheus.test/graph",)"
                 R"("startsAt":"{}"{}}})",
-                name, i, name, i, rfc3339(started),
-                ended ? fmt::format(R"(,"endsAt":"{}")", rfc3339(std::chrono::system_clock::now() - std::chrono::seconds{1}))
+                name, i, name, i, format_iso(started),
+                ended ? fmt::format(R"(,"endsAt":"{}")", format_iso(wall.now() - std::chrono::seconds{1}))
                       : std::string{});
         }
         const std::string body = "[" + items + "]";
@@ -110,7 +107,8 @@ TEST_CASE("a real Alertmanager's notifications become cards: its retry after a 5
     auto first = std::make_unique<receiver_rig>(dir);
     const unsigned short receiver_port = first->receiver.port();
     first->store.failures = 1;  // the first commit fails, as a full disk would
-    alertmanager_process am(*dir, receiver_port);
+    const system_clock wall;
+    alertmanager_process am(*dir, receiver_port, wall);
 
     // Runs `rig` until `done`, or fails the test with what Alertmanager said.
     const auto wait = [&](receiver_rig& rig, const char* what, const std::function<bool()>& done) {
@@ -121,7 +119,7 @@ TEST_CASE("a real Alertmanager's notifications become cards: its retry after a 5
     };
 
     // Started a minute ago, as Prometheus would report an alert that has been pending.
-    const auto started = std::chrono::system_clock::now() - std::chrono::minutes{1};
+    const instant started = wall.now() - std::chrono::minutes{1};
     REQUIRE(am.push("HighErrorRate", 1, 3, false, started));
 
     // Alertmanager's first notification: the commit fails, the answer is 503.
