@@ -46,6 +46,15 @@ std::optional<instant> time_of(const std::string& text) {
     return parse_iso(text);
 }
 
+// A number of seconds since the epoch, or of milliseconds when it is too large to be seconds
+// (10^11 s is in the year 5138; 10^11 ms is in 1973): senders use either. Nothing past
+// 10^14 ms, nor at or before the epoch, is a time an alert started.
+std::optional<instant> epoch_time(double v) {
+    constexpr double seconds_until = 1e11, ms_until = 1e14;
+    if (!(v > 0) || v >= ms_until) return std::nullopt;
+    return from_unix_ms(static_cast<std::int64_t>(v < seconds_until ? v * 1000 : v));
+}
+
 std::optional<json::value> parse_body(std::string_view body, std::string& error) {
     boost::system::error_code ec;
     auto v = json::parse(body, ec);
@@ -115,8 +124,9 @@ parsed parse_alertmanager_shape(std::string_view body, const std::string& source
             return out;
         }
         auto name = a.labels.count("alertname") ? a.labels["alertname"] : std::string{};
-        if (grafana && name.empty()) name = field(root, "title");
+        // Its rule's name, else its own summary, else (Grafana) the notification's title.
         if (auto s = a.annotations.find("summary"); name.empty() && s != a.annotations.end()) name = s->second;
+        if (grafana && name.empty()) name = field(root, "title");
         a.title = clean_line(name.empty() ? std::string("alert ") + a.fingerprint : name, max_title_bytes);
         if (auto s = a.labels.find("severity"); s != a.labels.end()) a.severity = clean_line(s->second, 40);
         a.starts_at = time_of(field(o, "startsAt"));
@@ -211,8 +221,7 @@ parsed parse_generic(std::string_view body, const generic_mapping& m, const std:
         if (!m.starts_at.empty()) {
             if (const auto* t = at_path(*item, m.starts_at)) {
                 if (t->is_string()) a.starts_at = time_of(std::string(t->get_string()));
-                else if (t->is_int64() && t->get_int64() > 0) a.starts_at = from_unix_ms(t->get_int64() * 1000);
-                else if (t->is_double() && t->get_double() > 0) a.starts_at = from_unix_ms(std::int64_t(t->get_double() * 1000));
+                else if (t->is_number()) a.starts_at = epoch_time(t->to_number<double>());
             }
         }
         n.alerts.push_back(std::move(a));

@@ -36,7 +36,7 @@ struct generic_mapping {
     std::string status;       ///< "" means always firing
     std::string severity;
     std::string link;
-    std::string starts_at;    ///< an RFC 3339 time, or seconds since the epoch
+    std::string starts_at;    ///< an RFC 3339 time, or seconds (or milliseconds) since the epoch
     std::string labels;       ///< an object whose members become labels
     /// Status values that mean resolved (compared without case); others mean firing.
     std::vector<std::string> resolved_values{"resolved", "ok", "up", "closed"};

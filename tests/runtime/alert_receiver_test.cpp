@@ -5,6 +5,9 @@
 #include "bot/runtime/metrics.hpp"
 #include "tests/support/alert_rig.hpp"
 
+#include <fstream>
+#include <sstream>
+
 using namespace firebreak;
 using namespace firebreak::testing;
 
@@ -125,4 +128,60 @@ TEST_CASE("a payload the store could not commit is answered 503, and the sender'
     CHECK(again.eng.counters().alerts_deduplicated == 2);
     CHECK(again.sqlite.load(0).state.cards.size() == 1);
     CHECK(again.room.posted_in.empty());  // the card was posted before the failure, once
+}
+
+namespace {
+
+// A payload as its sender documents it (tests/fixtures/alerts).
+std::string documented(const std::string& name) {
+    std::ifstream f(std::string(FIREBREAK_SOURCE_DIR) + "/tests/fixtures/alerts/" + name, std::ios::binary);
+    REQUIRE(f);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+}  // namespace
+
+TEST_CASE("Grafana's and OpenStatus's documented webhook bodies, posted as they send them, become cards", "[runtime][alerts]") {
+    receiver_rig r;
+    // Grafana's example: two alerts of one group, one card, posted once.
+    const auto grafana = documented("grafana-webhook.json");
+    auto first = r.exchange(post("/alerts/grafana", grafana, bearer()));
+    CHECK(status_line(first) == "HTTP/1.1 200 OK");
+    CHECK(first.find("accepted 2 alerts") != std::string::npos);
+    CHECK(r.alerts_kept() == 2);
+    CHECK(r.room.posted_in.size() == 1);
+    // Grafana's retry of the same notification changes nothing.
+    CHECK(status_line(r.exchange(post("/alerts/grafana", grafana, bearer()))) == "HTTP/1.1 200 OK");
+    CHECK(r.alerts_kept() == 2);
+    CHECK(r.room.posted_in.size() == 1);
+    // The same body with a wrong token, or grown past the limit: refused, nothing kept.
+    CHECK(status_line(r.exchange(post("/alerts/grafana", grafana, bearer("not-the-token")))) == "HTTP/1.1 401 Unauthorized");
+    auto huge = grafana;
+    huge.insert(huge.find("**Firing**"), std::string(10 * 1024 * 1024, 'x'));
+    CHECK(status_line(r.exchange(post("/alerts/grafana", huge, bearer()))) == "HTTP/1.1 413 Payload Too Large");
+
+    // OpenStatus's failure through the generic receiver: its own card, started when the
+    // check ran (its milliseconds read as such); its recovery resolves that alert.
+    auto down = r.exchange(post("/alerts/openstatus", documented("openstatus-failure.json"), bearer()));
+    CHECK(status_line(down) == "HTTP/1.1 200 OK");
+    auto cards = r.sqlite.load(0).state.cards;
+    REQUIRE(cards.size() == 2);
+    const alert_card* monitor = nullptr;
+    for (const auto& [n, c] : cards)
+        if (c.alerts.size() == 1) monitor = &c;
+    REQUIRE(monitor != nullptr);
+    CHECK(monitor->alerts[0].title == "test");
+    CHECK(monitor->alerts[0].link == "http://openstat.us");
+    CHECK(format_iso(monitor->alerts[0].started) == "2025-04-07T11:01:45.307Z");
+    CHECK(monitor->firing() == 1);
+    CHECK(status_line(r.exchange(post("/alerts/openstatus", documented("openstatus-recovery.json"), bearer()))) ==
+          "HTTP/1.1 200 OK");
+    cards = r.sqlite.load(0).state.cards;
+    CHECK(cards.size() == 2);
+    for (const auto& [n, c] : cards)
+        if (c.alerts.size() == 1) CHECK(c.firing() == 0);
+    CHECK(r.room.posted_in.size() == 2);
+    CHECK(r.alerts_kept() == 3);
 }

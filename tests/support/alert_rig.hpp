@@ -1,8 +1,9 @@
 #pragma once
 // The alert receivers as `firebreak run` wires them, for tests over real sockets: the real
 // intake, engine and SQLite store in a temp dir (a store that can be made to fail), a card
-// room that takes every post at once, and the two sources the tests send as: "prometheus"
-// (Alertmanager, bearer token) and "uptime" (generic JSON, HMAC).
+// room that takes every post at once, and the sources the tests send as: "prometheus"
+// (Alertmanager, bearer token), "uptime" (generic JSON, HMAC), "grafana" (bearer) and
+// "openstatus" (generic JSON mapped to OpenStatus's documented webhook, bearer).
 #include "alerts/auth.hpp"
 #include "bot/runtime/alert_receiver.hpp"
 #include "bot/runtime/intake.hpp"
@@ -107,7 +108,21 @@ struct receiver_rig {
         up.fields.fingerprint = "id";
         up.fields.status = "state";
         up.group_by = {"check"};
-        a.sources = {prom, up};
+        alert_source_config grafana;
+        grafana.name = "grafana";
+        grafana.kind = "grafana";
+        grafana.token.value = token;
+        alert_source_config openstatus;  // a sender without a translator, mapped in TOML
+        openstatus.name = "openstatus";
+        openstatus.kind = "generic";
+        openstatus.token.value = token;
+        openstatus.fields.title = "monitor.name";
+        openstatus.fields.fingerprint = "monitor.id";
+        openstatus.fields.status = "status";
+        openstatus.fields.link = "monitor.url";
+        openstatus.fields.starts_at = "cronTimestamp";
+        openstatus.fields.resolved_values = {"recovered"};
+        a.sources = {prom, up, grafana, openstatus};
         alerts::routing_rule ignore;
         ignore.name = "drop the watchdog";
         ignore.matchers.push_back(alerts::label_matcher::equals("alertname", "Watchdog"));
