@@ -5,12 +5,11 @@
 #include "alerts/receivers.hpp"
 
 #include "bot/core/time.hpp"
+#include "tests/support/fixture.hpp"
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 
 using namespace firebreak;
@@ -19,13 +18,7 @@ namespace json = boost::json;
 
 namespace {
 
-std::string fixture(const std::string& name) {
-    std::ifstream f(std::string(FIREBREAK_SOURCE_DIR) + "/tests/fixtures/alerts/" + name, std::ios::binary);
-    REQUIRE(f);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
+std::string fixture(const std::string& name) { return firebreak::testing::read_fixture("alerts/" + name); }
 
 // The mapping a team would write for OpenStatus (see the README's Alerts section).
 generic_mapping openstatus_mapping() {

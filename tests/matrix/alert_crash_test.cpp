@@ -18,6 +18,7 @@
 // printed. To replay: FIREBREAK_CRASH_SEED=<seed> build/tests/matrix_tests "[alerts]"
 #include "bot/runtime/system_clock.hpp"
 #include "storage/sqlite_store.hpp"
+#include "tests/support/crash_rig.hpp"
 #include "tests/support/alert_rig.hpp"
 #include "tests/support/fake_homeserver.hpp"
 #include "tests/support/process.hpp"
@@ -29,6 +30,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstdlib>
 #include <fmt/format.h>
@@ -104,39 +106,21 @@ std::vector<notification> notifications_of(int group, const std::string& started
     return out;
 }
 
-// The bodies of the bot's messages in a room.
-std::vector<std::string> bot_messages(const fake_homeserver& hs, const std::string& room) {
-    std::vector<std::string> out;
-    for (const auto& e : hs.timeline(room)) {
-        if (e.at("sender") != bot.c_str() || e.at("type") != "m.room.message") continue;
-        const auto& c = e.at("content").as_object();
-        out.emplace_back(c.contains("body") && c.at("body").is_string() ? std::string(c.at("body").as_string()) : "");
-    }
-    return out;
-}
-
 // "A12" of each card post in the room ("🔔 Alert A12 · SEV1 · …"), in order.
 std::vector<std::string> card_posts(const fake_homeserver& hs, const std::string& room) {
     static const std::regex card(R"(^🔔 \*?\*?Alert (A\d+)\b)");
     std::vector<std::string> out;
     std::smatch m;
-    for (const auto& body : bot_messages(hs, room))
+    for (const auto& body : bot_messages(hs, room, bot))
         if (std::regex_search(body, m, card)) out.push_back(m[1].str());
     return out;
-}
-
-std::string tail(const std::string& s, std::size_t n = 12000) {
-    return s.size() <= n ? s : "…" + s.substr(s.size() - n);
 }
 
 }  // namespace
 
 TEST_CASE("firebreak run: SIGKILL during an alert storm loses no acknowledged alert and doubles no card or incident",
           "[matrix][crash][alerts]") {
-    std::uint32_t seed = 0;
-    if (const char* s = std::getenv("FIREBREAK_CRASH_SEED")) seed = static_cast<std::uint32_t>(std::stoul(s));
-    else seed = std::random_device{}();
-    std::cout << "alert crash test seed: " << seed << " (replay with FIREBREAK_CRASH_SEED=" << seed << ")" << std::endl;
+    const std::uint32_t seed = crash_seed("alert crash test");
     INFO("seed " << seed);
     std::mt19937 rng(seed);
 
@@ -172,7 +156,7 @@ severity = {{ critical = 1 }}
     auto start = [&](unsigned short& port) {
         auto c = std::make_unique<child_process>(argv, env, dir.file(fmt::format("run{}.log", run_no++)));
         if (!c->wait_output("alert receivers on http://127.0.0.1:", std::chrono::milliseconds{20000}))
-            FAIL("run " << run_no - 1 << " never opened its alert receivers; it said:\n" << tail(c->output()));
+            FAIL("run " << run_no - 1 << " never opened its alert receivers; it said:\n" << log_tail(c->output()));
         std::smatch m;
         const auto out = c->output();
         REQUIRE(std::regex_search(out, m, std::regex(R"(alert receivers on http://127\.0\.0\.1:(\d+)/)")));
@@ -194,9 +178,34 @@ severity = {{ critical = 1 }}
         q.insert(q.end(), own.begin(), own.end());
     }
     // The senders: each sends its next notification until it is answered 200, to whichever
-    // run is up (port 0 while none is).
-    std::atomic<unsigned short> port{0};
-    std::atomic<bool> quit{false};
+    // run is up, and waits while none is. A refused send is retried at once: between a kill
+    // and the test noticing it the connections are refused fast, and then the sender waits.
+    struct receiver_address {
+        std::mutex m;
+        std::condition_variable changed;
+        unsigned short port = 0;  // 0 while no run is up
+        bool quit = false;
+        void set(unsigned short p) {
+            {
+                std::lock_guard lock(m);
+                port = p;
+            }
+            changed.notify_all();
+        }
+        void stop() {
+            {
+                std::lock_guard lock(m);
+                quit = true;
+            }
+            changed.notify_all();
+        }
+        // The port of the run that is up; 0 once stopped.
+        unsigned short wait_up() {
+            std::unique_lock lock(m);
+            changed.wait(lock, [&] { return port != 0 || quit; });
+            return quit ? 0 : port;
+        }
+    } receiver;
     std::mutex acked_mutex;
     std::vector<std::size_t> acked(senders, 0);  // how many of each queue were answered 200
     std::atomic<int> refused{0};                 // answers other than 200 (or none)
@@ -204,30 +213,26 @@ severity = {{ critical = 1 }}
     for (int s = 0; s < senders; ++s)
         threads.emplace_back([&, s] {
             const auto& q = queues[std::size_t(s)];
-            for (std::size_t i = 0; i < q.size() && !quit;) {
-                const auto p = port.load();
-                if (p == 0) {
-                    std::this_thread::sleep_for(std::chrono::milliseconds{5});
-                    continue;
-                }
+            for (std::size_t i = 0; i < q.size();) {
+                const auto p = receiver.wait_up();
+                if (p == 0) return;
                 const auto answer = raw_http_exchange(p, post("/alerts/prometheus", q[i].body, bearer()));
                 if (status_line(answer) == "HTTP/1.1 200 OK") {
                     std::lock_guard lock(acked_mutex);
                     acked[std::size_t(s)] = ++i;
                 } else {
                     ++refused;
-                    std::this_thread::sleep_for(std::chrono::milliseconds{2});
                 }
             }
         });
     struct joiner {
-        std::atomic<bool>& quit;
+        receiver_address& receiver;
         std::vector<std::thread>& threads;
         ~joiner() {
-            quit = true;
+            receiver.stop();
             for (auto& t : threads) t.join();
         }
-    } join_senders{quit, threads};
+    } join_senders{receiver, threads};
     const auto all_acked = [&] {
         std::lock_guard lock(acked_mutex);
         for (int s = 0; s < senders; ++s)
@@ -240,7 +245,7 @@ severity = {{ critical = 1 }}
     };
     // The invariants, with no run alive. `final`: everything answered, posted and opened.
     auto check = [&](const std::string& when, const child_process& last, bool final) {
-        INFO(when << "\nthe last run said:\n" << tail(last.output()));
+        INFO(when << "\nthe last run said:\n" << log_tail(last.output()));
         std::vector<std::size_t> acked_now;
         {
             std::lock_guard lock(acked_mutex);
@@ -334,10 +339,10 @@ severity = {{ critical = 1 }}
                 auto m = hs.members(alerts_room);
                 return std::find(m.begin(), m.end(), bot) != m.end();
             }))
-            FAIL("the bot never joined the alerts room; it said:\n" << tail(first->output()));
+            FAIL("the bot never joined the alerts room; it said:\n" << log_tail(first->output()));
         first->signal(SIGTERM);
         auto code = first->wait_exit(std::chrono::milliseconds{20000});
-        if (!code || *code != 0) FAIL("the first run did not stop cleanly; it said:\n" << tail(first->output()));
+        if (!code || *code != 0) FAIL("the first run did not stop cleanly; it said:\n" << log_tail(first->output()));
     }
 
     std::uniform_int_distribution<int> delay_ms(20, 300);
@@ -346,14 +351,14 @@ severity = {{ critical = 1 }}
         unsigned short p = 0;
         auto child = start(p);
         moment t0;
-        port = p;
+        receiver.set(p);
         const int delay = delay_ms(rng);
         t0.wait(std::chrono::milliseconds{delay});
         child->signal(SIGKILL);
         auto code = child->wait_exit(std::chrono::milliseconds{10000});
-        port = 0;
+        receiver.set(0);
         if (!code || *code != 128 + SIGKILL)
-            FAIL("kill " << it << ": the run did not die by SIGKILL; it said:\n" << tail(child->output()));
+            FAIL("kill " << it << ": the run did not die by SIGKILL; it said:\n" << log_tail(child->output()));
         auto pr = check(fmt::format("after kill {} ({} ms)", it, delay), *child, false);
         summary << fmt::format("kill {:2} after {:3} ms: {:3} notifications answered, {:4} alerts, {:2} cards, "
                                "{} incidents, {:2} card posts, {} messages pending\n",
@@ -365,18 +370,18 @@ severity = {{ critical = 1 }}
     // ---- a last run, undisturbed, until every notification is answered and every card posted.
     unsigned short p = 0;
     auto last = start(p);
-    port = p;
+    receiver.set(p);
     if (!eventually(all_acked, std::chrono::milliseconds{60000}))
-        FAIL("the senders were not all answered; the last run said:\n" << tail(last->output()));
+        FAIL("the senders were not all answered; the last run said:\n" << log_tail(last->output()));
     if (!eventually([&] {
             return card_posts(hs, alerts_room).size() >= std::size_t(groups) &&
                    hs.rooms().size() >= 1 + std::size_t(groups / 6);
         }, std::chrono::milliseconds{30000}))
-        FAIL("not every card was posted nor every incident room opened; the last run said:\n" << tail(last->output()));
+        FAIL("not every card was posted nor every incident room opened; the last run said:\n" << log_tail(last->output()));
     last->signal(SIGTERM);
     auto code = last->wait_exit(std::chrono::milliseconds{20000});
-    port = 0;
-    if (!code || *code != 0) FAIL("the last run did not stop cleanly; it said:\n" << tail(last->output()));
+    receiver.set(0);
+    if (!code || *code != 0) FAIL("the last run did not stop cleanly; it said:\n" << log_tail(last->output()));
     CHECK(last->output().find(token) == std::string::npos);
     CHECK(last->output().find(matrix_token) == std::string::npos);
     check("after the last run", *last, true);

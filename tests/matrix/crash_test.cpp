@@ -15,6 +15,7 @@
 // The kill delays come from a seeded std::mt19937; the seed is printed. To replay a run:
 //   FIREBREAK_CRASH_SEED=<seed> build/tests/matrix_tests "[crash]"
 #include "storage/sqlite_store.hpp"
+#include "tests/support/crash_rig.hpp"
 #include "tests/support/fake_homeserver.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/process_rig.hpp"
@@ -71,22 +72,6 @@ struct said {
     std::size_t stream_after = 0;
 };
 
-// The bodies of the bot's m.room.message events in a room, in timeline order.
-std::vector<std::string> bot_messages(const fake_homeserver& hs, const std::string& room) {
-    std::vector<std::string> out;
-    for (const auto& e : hs.timeline(room)) {
-        if (e.at("sender") != bot.c_str() || e.at("type") != "m.room.message") continue;
-        const auto& c = e.at("content").as_object();
-        out.emplace_back(c.contains("body") && c.at("body").is_string() ? std::string(c.at("body").as_string()) : "");
-    }
-    return out;
-}
-
-// The last `n` characters of a log, so a failure report stays readable.
-std::string tail(const std::string& s, std::size_t n = 20000) {
-    return s.size() <= n ? s : "…" + s.substr(s.size() - n);
-}
-
 // Lines `around - 5` .. `around + 5` of a list (all of a short one), numbered from 1.
 std::string join_lines(const std::vector<std::string>& v, std::size_t around = 0) {
     std::size_t from = around > 5 ? around - 5 : 0, to = std::min(v.size(), around + 6);
@@ -107,10 +92,7 @@ std::string ended(const std::optional<int>& code) {
 }  // namespace
 
 TEST_CASE("firebreak run: SIGKILL at random points loses nothing and doubles nothing", "[matrix][crash]") {
-    std::uint32_t seed = 0;
-    if (const char* s = std::getenv("FIREBREAK_CRASH_SEED")) seed = static_cast<std::uint32_t>(std::stoul(s));
-    else seed = std::random_device{}();
-    std::cout << "crash test seed: " << seed << " (replay with FIREBREAK_CRASH_SEED=" << seed << ")" << std::endl;
+    const std::uint32_t seed = crash_seed("crash test");
     INFO("seed " << seed);
     std::mt19937 rng(seed);
 
@@ -133,7 +115,7 @@ TEST_CASE("firebreak run: SIGKILL at random points loses nothing and doubles not
     auto answered = [&](child_process& c, const std::string& body) {
         bool done = false;
         eventually([&] {
-            auto m = bot_messages(hs, room);
+            auto m = bot_messages(hs, room, bot);
             done = std::find(m.begin(), m.end(), body) != m.end();
             return done || c.wait_exit(std::chrono::milliseconds{0}).has_value();
         }, std::chrono::milliseconds{30000});
@@ -153,16 +135,16 @@ TEST_CASE("firebreak run: SIGKILL at random points loses nothing and doubles not
         room = hs.rooms().back();
         hs.join(room, alice);
         if (!eventually([&] {
-                auto m = bot_messages(hs, room);
-                return m.size() == 1 && m[0].find("First steps") != std::string::npos && bot_messages(hs, lobby).size() == 1;
+                auto m = bot_messages(hs, room, bot);
+                return m.size() == 1 && m[0].find("First steps") != std::string::npos && bot_messages(hs, lobby, bot).size() == 1;
             }))
             FAIL("no kickoff in the incident room; the bot said:\n" << first->output());
         first->signal(SIGTERM);
         auto code = first->wait_exit(std::chrono::milliseconds{20000});
         if (!code || *code != 0) FAIL("the setup run did not stop cleanly; it said:\n" << first->output());
     }
-    const std::string kickoff = bot_messages(hs, room).at(0);
-    const std::string declare_ack = bot_messages(hs, lobby).at(0);
+    const std::string kickoff = bot_messages(hs, room, bot).at(0);
+    const std::string declare_ack = bot_messages(hs, lobby, bot).at(0);
 
     std::vector<said> script;  // everything said in the incident room, in order
     int hypotheses = 0;
@@ -217,7 +199,7 @@ TEST_CASE("firebreak run: SIGKILL at random points loses nothing and doubles not
                 pending.push_back(fmt::format("{} op={}", r.msg.body.plain(), int(r.msg.op)));
             cursor = stream_index(store.cursor(cursor_key));
         }
-        if (!cursor) FAIL("no committed /sync cursor; the last run said:\n" << tail(last.output()));
+        if (!cursor) FAIL("no committed /sync cursor; the last run said:\n" << log_tail(last.output()));
 
         // What the store recorded of the room is a prefix of what was said, in order.
         std::vector<std::string> recorded;
@@ -234,7 +216,7 @@ TEST_CASE("firebreak run: SIGKILL at random points loses nothing and doubles not
             FAIL("the store's record of the room is not what was said, in order, once: entry "
                  << m << " is \"" << recorded[m] << "\", expected \"" << (m < script.size() ? script[m].text : "<nothing>")
                  << "\" (" << recorded.size() << " recorded, " << script.size() << " said)\nthe last run said:\n"
-                 << tail(last.output()));
+                 << log_tail(last.output()));
         // Every event the committed cursor covers is acknowledged: it must be there.
         std::size_t acknowledged = 0;
         for (const auto& s : script) acknowledged += s.stream_after <= *cursor ? 1 : 0;
@@ -243,9 +225,9 @@ TEST_CASE("firebreak run: SIGKILL at random points loses nothing and doubles not
         if (m < acknowledged)
             FAIL("an acknowledged event is missing: \"" << script[m].text << "\" is covered by the committed cursor s"
                                                          << *cursor << " but not in the store\nthe last run said:\n"
-                                                         << tail(last.output()));
+                                                         << log_tail(last.output()));
         if (final && m != script.size())
-            FAIL("not everything said was handled\nthe last run said:\n" << tail(last.output()));
+            FAIL("not everything said was handled\nthe last run said:\n" << log_tail(last.output()));
 
         // Setup's own system entries stay single.
         CHECK(system_count["declared"] == 1);
@@ -262,7 +244,7 @@ TEST_CASE("firebreak run: SIGKILL at random points loses nothing and doubles not
         CHECK(command_systems == want_systems);
 
         // On the server: the kickoff once, then exactly a prefix of the owed replies, in order.
-        auto sent = bot_messages(hs, room);
+        auto sent = bot_messages(hs, room, bot);
         if (sent.empty() || sent[0] != kickoff || std::count(sent.begin(), sent.end(), kickoff) != 1)
             FAIL("the kickoff is not the bot's first and only kickoff message in the room:\n" << join_lines(sent));
         sent.erase(sent.begin());
@@ -274,7 +256,7 @@ TEST_CASE("firebreak run: SIGKILL at random points loses nothing and doubles not
                  << "\"\nsent after the kickoff:\n"
                  << join_lines(sent, f) << "owed:\n"
                  << join_lines(owed, f) << "the last run said:\n"
-                 << tail(last.output()));
+                 << log_tail(last.output()));
         // In the outbox: the rest of the owed replies; at most the one row in flight at the
         // kill is both sent and pending (its resend carries the same txnId).
         std::size_t p = owed.size() - std::min(owed.size(), pending.size());
@@ -286,13 +268,13 @@ TEST_CASE("firebreak run: SIGKILL at random points loses nothing and doubles not
                  << " on the server, pending:\n"
                  << join_lines(pending) << "owed (around the first not on the server):\n"
                  << join_lines(owed, f) << "the last run said:\n"
-                 << tail(last.output()));
+                 << log_tail(last.output()));
         if (final) {
             CHECK(pending.empty());
             CHECK(f == owed.size());
         }
         // The lobby saw the declare acknowledgement once and nothing else.
-        auto in_lobby = bot_messages(hs, lobby);
+        auto in_lobby = bot_messages(hs, lobby, bot);
         CHECK(in_lobby == std::vector<std::string>{declare_ack});
         return progress{m, acknowledged, f, pending.size(), f > p};
     };
@@ -319,7 +301,7 @@ TEST_CASE("firebreak run: SIGKILL at random points loses nothing and doubles not
             if (!answered(*child, awaited))
                 FAIL("iteration " << it << ": the bot never caught up to \"" << awaited << "\" ("
                                   << ended(child->wait_exit(std::chrono::milliseconds{0})) << "); it said:\n"
-                                  << tail(child->output()));
+                                  << log_tail(child->output()));
         }
         moment t0;
         for (std::size_t k = before; k < lines.size(); ++k) push_line(lines[k]);
@@ -328,7 +310,7 @@ TEST_CASE("firebreak run: SIGKILL at random points loses nothing and doubles not
         auto code = child->wait_exit(std::chrono::milliseconds{10000});
         if (!code || *code != 128 + SIGKILL)
             FAIL("iteration " << it << ": expected death by SIGKILL, got " << ended(code) << "; it said:\n"
-                              << tail(child->output()));
+                              << log_tail(child->output()));
         auto pr = check_store(fmt::format("after the kill of iteration {} ({} ms)", it, delay), *child, false);
         mid_batch += pr.recorded > pr.acknowledged ? 1 : 0;
         in_flight += pr.in_flight ? 1 : 0;
@@ -357,11 +339,11 @@ TEST_CASE("firebreak run: SIGKILL at random points loses nothing and doubles not
     if (!answered(*last, script.back().reply))
         FAIL("the sentinel was never answered (" << ended(last->wait_exit(std::chrono::milliseconds{0}))
                                                  << "); the last run said:\n"
-                                                 << tail(last->output()));
+                                                 << log_tail(last->output()));
     last->signal(SIGTERM);
     auto code = last->wait_exit(std::chrono::milliseconds{20000});
     if (!code || *code != 0)
-        FAIL("the last run did not stop cleanly (" << ended(code) << "); it said:\n" << tail(last->output()));
+        FAIL("the last run did not stop cleanly (" << ended(code) << "); it said:\n" << log_tail(last->output()));
     CHECK(last->output().find(token) == std::string::npos);
 
     auto end = check_store("after the last run", *last, true);
@@ -370,5 +352,5 @@ TEST_CASE("firebreak run: SIGKILL at random points loses nothing and doubles not
     CHECK(end.recorded == script.size());
     CHECK(end.delivered == commands);
     // Every bot message in the room is one distinct expected reply: the kickoff and one per command.
-    CHECK(bot_messages(hs, room).size() == 1 + commands);
+    CHECK(bot_messages(hs, room, bot).size() == 1 + commands);
 }

@@ -4,9 +4,7 @@
 // fails answered 503 so the sender tries again.
 #include "bot/runtime/metrics.hpp"
 #include "tests/support/alert_rig.hpp"
-
-#include <fstream>
-#include <sstream>
+#include "tests/support/fixture.hpp"
 
 using namespace firebreak;
 using namespace firebreak::testing;
@@ -130,23 +128,10 @@ TEST_CASE("a payload the store could not commit is answered 503, and the sender'
     CHECK(again.room.posted_in.empty());  // the card was posted before the failure, once
 }
 
-namespace {
-
-// A payload as its sender documents it (tests/fixtures/alerts).
-std::string documented(const std::string& name) {
-    std::ifstream f(std::string(FIREBREAK_SOURCE_DIR) + "/tests/fixtures/alerts/" + name, std::ios::binary);
-    REQUIRE(f);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
-}  // namespace
-
 TEST_CASE("Grafana's and OpenStatus's documented webhook bodies, posted as they send them, become cards", "[runtime][alerts]") {
     receiver_rig r;
     // Grafana's example: two alerts of one group, one card, posted once.
-    const auto grafana = documented("grafana-webhook.json");
+    const auto grafana = read_fixture("alerts/grafana-webhook.json");
     auto first = r.exchange(post("/alerts/grafana", grafana, bearer()));
     CHECK(status_line(first) == "HTTP/1.1 200 OK");
     CHECK(first.find("accepted 2 alerts") != std::string::npos);
@@ -164,7 +149,7 @@ TEST_CASE("Grafana's and OpenStatus's documented webhook bodies, posted as they 
 
     // OpenStatus's failure through the generic receiver: its own card, started when the
     // check ran (its milliseconds read as such); its recovery resolves that alert.
-    auto down = r.exchange(post("/alerts/openstatus", documented("openstatus-failure.json"), bearer()));
+    auto down = r.exchange(post("/alerts/openstatus", read_fixture("alerts/openstatus-failure.json"), bearer()));
     CHECK(status_line(down) == "HTTP/1.1 200 OK");
     auto cards = r.sqlite.load(0).state.cards;
     REQUIRE(cards.size() == 2);
@@ -176,7 +161,7 @@ TEST_CASE("Grafana's and OpenStatus's documented webhook bodies, posted as they 
     CHECK(monitor->alerts[0].link == "http://openstat.us");
     CHECK(format_iso(monitor->alerts[0].started) == "2025-04-07T11:01:45.307Z");
     CHECK(monitor->firing() == 1);
-    CHECK(status_line(r.exchange(post("/alerts/openstatus", documented("openstatus-recovery.json"), bearer()))) ==
+    CHECK(status_line(r.exchange(post("/alerts/openstatus", read_fixture("alerts/openstatus-recovery.json"), bearer()))) ==
           "HTTP/1.1 200 OK");
     cards = r.sqlite.load(0).state.cards;
     CHECK(cards.size() == 2);

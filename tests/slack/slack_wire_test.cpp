@@ -5,12 +5,11 @@
 #include "adapters/slack/slack_forms.hpp"
 #include "adapters/slack/slack_frames.hpp"
 #include "adapters/slack/slack_render.hpp"
+#include "tests/support/fixture.hpp"
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
-#include <fstream>
-#include <sstream>
 
 using namespace firebreak;
 using namespace firebreak::slack;
@@ -19,11 +18,7 @@ namespace json = boost::json;
 namespace {
 
 std::string fixture(const std::string& name) {
-    std::ifstream f(std::string(FIREBREAK_SOURCE_DIR) + "/tests/fixtures/specs/slack/socket-mode/" + name);
-    REQUIRE(f);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
+    return firebreak::testing::read_fixture("specs/slack/socket-mode/" + name);
 }
 
 frame decode(const std::string& text) {
