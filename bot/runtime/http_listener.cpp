@@ -30,6 +30,27 @@ std::string http_request_in::header(std::string_view name) const {
     return {};
 }
 
+struct http_stream_access {
+    static std::deque<std::string>& queue(http_stream& s) { return s.queue_; }
+    static void set_wake(http_stream& s, asio::steady_timer* t) { s.wake_ = t; }
+    static void end(http_stream& s) { s.closed_ = true; }
+};
+
+void http_stream::poke() {
+    if (wake_) wake_->cancel();
+}
+
+void http_stream::push(std::string chunk) {
+    if (closed_) return;
+    queue_.push_back(std::move(chunk));
+    poke();
+}
+
+void http_stream::close() {
+    closed_ = true;
+    poke();
+}
+
 http_answer http_answer::text(int status, std::string body) {
     http_answer a;
     a.status = status;
@@ -62,18 +83,36 @@ struct http_listener::impl : std::enable_shared_from_this<impl> {
     http_listener_options options;
     http_handler handler;
     bool stopped = false;
+    std::size_t open = 0;
+    // Streams being written, so stop() can end them.
+    std::vector<std::weak_ptr<http_stream>> streams;
 
     void accept() {
         acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
             if (self->stopped || ec == asio::error::operation_aborted) return;
-            if (!ec) asio::co_spawn(self->acceptor.get_executor(), serve(self, std::move(socket)), asio::detached);
-            else spdlog::warn("{}: accept failed: {}", self->options.name, ec.message());
+            if (ec) {
+                spdlog::warn("{}: accept failed: {}", self->options.name, ec.message());
+            } else if (self->open >= self->options.max_connections) {
+                // Full: closing at once costs nothing and tells the client to come back.
+                if (self->options.on_refused) self->options.on_refused(503);
+                beast::error_code ignored;
+                socket.close(ignored);
+            } else {
+                asio::co_spawn(self->acceptor.get_executor(), serve(self, std::move(socket)), asio::detached);
+            }
             self->accept();
         });
     }
 
+    struct counted {
+        impl& l;
+        explicit counted(impl& i) : l(i) { ++l.open; }
+        ~counted() { --l.open; }
+    };
+
     // One connection, top to bottom: read one request, let the handler answer, write, close.
     static asio::awaitable<void> serve(std::shared_ptr<impl> self, tcp::socket socket) {
+        counted one(*self);
         beast::tcp_stream stream(std::move(socket));
         beast::flat_buffer buffer;
         http::request_parser<http::string_body> parser;
@@ -102,6 +141,10 @@ struct http_listener::impl : std::enable_shared_from_this<impl> {
             head = req.method() == http::verb::head;
             answer = co_await answer_of(self, in);
         }
+        if (answer.stream && !head) {
+            co_await stream_out(self, stream, std::move(answer));
+            co_return;
+        }
         http::response<http::string_body> res;
         res.result(http::int_to_status(unsigned(answer.status)));
         res.version(11);
@@ -116,6 +159,48 @@ struct http_listener::impl : std::enable_shared_from_this<impl> {
         co_await http::async_write(stream, res, no_throw);
         close(stream);
     }
+
+    // Headers, then the stream's chunks as they come, until it or the client ends.
+    static asio::awaitable<void> stream_out(std::shared_ptr<impl> self, beast::tcp_stream& stream, http_answer answer) {
+        auto body = answer.stream;
+        http::response<http::empty_body> res;
+        res.result(http::int_to_status(unsigned(answer.status)));
+        res.version(11);
+        res.set(http::field::server, "firebreak");
+        res.set(http::field::content_type, answer.content_type);
+        for (const auto& [k, v] : answer.headers) res.set(k, v);
+        res.set(http::field::connection, "close");
+        res.keep_alive(false);
+        http::response_serializer<http::empty_body> sr{res};
+        stream.expires_after(self->options.timeout);
+        auto [ec, n] = co_await http::async_write_header(stream, sr, no_throw);
+        if (!ec && !self->stopped) {
+            self->streams.push_back(body);
+            asio::steady_timer wake(stream.get_executor());
+            auto& queue = http_stream_access::queue(*body);
+            while (!ec) {
+                if (queue.empty()) {
+                    if (body->closed()) break;
+                    wake.expires_after(self->options.stream_heartbeat);
+                    http_stream_access::set_wake(*body, &wake);
+                    auto [wec] = co_await wake.async_wait(no_throw);
+                    http_stream_access::set_wake(*body, nullptr);
+                    // Quiet for a whole beat: a comment line finds out whether anyone listens.
+                    if (!wec && queue.empty() && !body->closed()) queue.push_back(":\n\n");
+                    continue;
+                }
+                std::string chunk = std::move(queue.front());
+                queue.pop_front();
+                stream.expires_after(self->options.timeout);
+                std::tie(ec, n) = co_await asio::async_write(stream, asio::buffer(chunk), no_throw);
+            }
+            std::erase_if(self->streams, [&](const auto& w) { return w.expired() || w.lock() == body; });
+        }
+        http_stream_access::end(*body);
+        queue_clear(*body);
+        close(stream);
+    }
+    static void queue_clear(http_stream& s) { http_stream_access::queue(s).clear(); }
 
     // The handler's answer, or 503 when it has none within its deadline. The responder
     // holds no I/O object, so a handler may keep it past the listener's life.
@@ -197,7 +282,11 @@ void http_listener::stop() {
     impl_->options.on_refused = nullptr;
     beast::error_code ec;
     impl_->acceptor.close(ec);
+    for (auto& w : impl_->streams)
+        if (auto s = w.lock()) s->close();
 }
+
+std::size_t http_listener::open_connections() const { return impl_->open; }
 
 unsigned short http_listener::port() const { return impl_->acceptor.local_endpoint().port(); }
 

@@ -7,8 +7,10 @@
 // tries again.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -30,12 +32,37 @@ struct http_request_in {
     std::string header(std::string_view name) const;
 };
 
+/// The body of an answer that goes on after its headers (Server-Sent Events): the listener
+/// writes each chunk pushed, in order, until either side closes. Used on the listener's
+/// executor only. A client that stops reading is dropped once a write takes longer than
+/// the listener's timeout.
+class http_stream {
+public:
+    /// Queues a chunk; ignored once closed.
+    void push(std::string chunk);
+    /// Ends the answer once what is queued is written.
+    void close();
+    /// Closed by the handler, the listener stopping, or the client gone.
+    bool closed() const { return closed_; }
+    /// Chunks queued and not yet written.
+    std::size_t backlog() const { return queue_.size(); }
+
+private:
+    friend struct http_stream_access;
+    std::deque<std::string> queue_;
+    bool closed_ = false;
+    boost::asio::steady_timer* wake_ = nullptr;  // while the writer waits for a chunk
+    void poke();
+};
+
 /// One answer.
 struct http_answer {
     int status = 200;
     std::string body;
     std::string content_type = "text/plain; charset=utf-8";
     std::vector<std::pair<std::string, std::string>> headers;
+    /// Set: the answer's body is this stream (no Content-Length), not `body`.
+    std::shared_ptr<http_stream> stream;
     /// A plain-text answer.
     static http_answer text(int status, std::string body);
 };
@@ -47,6 +74,12 @@ struct http_listener_options {
     std::size_t max_body_bytes = 8 * 1024;                 ///< larger: 413
     std::chrono::milliseconds timeout{5000};               ///< to read the request, and again to write the answer
     std::chrono::milliseconds handler_timeout{30000};      ///< for the handler to answer: then 503
+    /// Connections open at once; one more is closed at accept, before anything is read, so
+    /// a flood of idle clients costs a file descriptor each and never the process.
+    std::size_t max_connections = 512;
+    /// A stream with nothing to write for this long gets a comment line, so a client gone
+    /// without a word is noticed.
+    std::chrono::milliseconds stream_heartbeat{15000};
     /// Told of each answer the listener gives on its own (400, 413, 503), for counters.
     std::function<void(int status)> on_refused;
 };
@@ -73,6 +106,8 @@ public:
     void stop();
     /// The bound port (useful with port 0).
     unsigned short port() const;
+    /// Connections open now (being read, waiting for the handler, written, streaming).
+    std::size_t open_connections() const;
 
 private:
     struct impl;

@@ -3,6 +3,7 @@
 // alert receiver answers after its commit); no answer in time is a 503, and so at once is a
 // responder let go unanswered; an oversized body is a 413 the handler never sees.
 #include "bot/runtime/http_listener.hpp"
+#include "tests/support/io_wait.hpp"
 #include "tests/support/raw_http.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -102,4 +103,122 @@ TEST_CASE("an oversized body is a 413 the handler never sees, a malformed reques
     CHECK(l.handled == 0);
     CHECK(status_line(post(l.port(), "/a", std::string(1000, 'x'))) == "HTTP/1.1 200 OK");
     CHECK(l.handled == 1);
+}
+
+namespace {
+
+// A client that keeps its connection open and reads what arrives, within a limit.
+struct open_client {
+    asio::io_context io;
+    asio::ip::tcp::socket s{io};
+    std::string got;
+    bool ended = false;
+    std::array<char, 4096> buf{};
+
+    explicit open_client(unsigned short port) {
+        boost::system::error_code ec;
+        s.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+        REQUIRE_FALSE(ec);
+        read();
+    }
+    void send(const std::string& raw) { asio::write(s, asio::buffer(raw)); }
+    void read() {
+        s.async_read_some(asio::buffer(buf), [this](boost::system::error_code ec, std::size_t n) {
+            got.append(buf.data(), n);
+            if (ec) ended = true;
+            else read();
+        });
+    }
+    bool until(const std::function<bool()>& f) { return firebreak::testing::run_io_until(io, f); }
+};
+
+}  // namespace
+
+TEST_CASE("a streamed answer sends its headers, then each chunk as it is pushed, until closed", "[runtime][http]") {
+    std::shared_ptr<http_stream> open;
+    listening l({}, [&](const http_request_in&, http_responder respond) {
+        http_answer a;
+        a.content_type = "text/event-stream";
+        a.headers.emplace_back("Cache-Control", "no-store");
+        a.stream = std::make_shared<http_stream>();
+        a.stream->push("data: one\n\n");
+        open = a.stream;
+        respond(a);
+    });
+    open_client c(l.port());
+    c.send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+    REQUIRE(c.until([&] { return c.got.find("data: one\n\n") != std::string::npos; }));
+    CHECK(status_line(c.got) == "HTTP/1.1 200 OK");
+    CHECK(c.got.find("Content-Type: text/event-stream") != std::string::npos);
+    CHECK(c.got.find("Cache-Control: no-store") != std::string::npos);
+    CHECK(c.got.find("Content-Length") == std::string::npos);
+    CHECK_FALSE(c.ended);
+    // Pushed later, from the listener's executor, as the web view does on a commit.
+    asio::post(l.io, [&] { open->push("data: two\n\n"); });
+    REQUIRE(c.until([&] { return c.got.find("data: two\n\n") != std::string::npos; }));
+    CHECK_FALSE(c.ended);
+    asio::post(l.io, [&] {
+        open->push("data: three\n\n");
+        open->close();
+    });
+    REQUIRE(c.until([&] { return c.ended; }));
+    CHECK(c.got.substr(c.got.size() - 13) == "data: three\n\n");
+}
+
+TEST_CASE("stopping the listener ends its open streams, and a client gone closes its stream", "[runtime][http]") {
+    std::vector<std::shared_ptr<http_stream>> streams;
+    http_listener_options o;
+    o.stream_heartbeat = std::chrono::milliseconds{20};
+    listening l(o, [&](const http_request_in&, http_responder respond) {
+        http_answer a;
+        a.stream = std::make_shared<http_stream>();
+        streams.push_back(a.stream);
+        respond(a);
+    });
+    {
+        open_client gone(l.port());
+        gone.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+        REQUIRE(gone.until([&] { return gone.got.find("\r\n\r\n") != std::string::npos; }));
+    }
+    // The heartbeat's write fails on the closed socket: the stream says it is closed.
+    std::atomic<bool> first_closed{false};
+    open_client waiting(l.port());
+    waiting.send("GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+    REQUIRE(waiting.until([&] {
+        asio::post(l.io, [&] { first_closed = !streams.empty() && streams[0]->closed(); });
+        return first_closed.load() && waiting.got.find(":\n\n") != std::string::npos;
+    }));
+    CHECK_FALSE(waiting.ended);
+    asio::post(l.io, [&] { l.listener->stop(); });
+    REQUIRE(waiting.until([&] { return waiting.ended; }));
+}
+
+TEST_CASE("connections past the limit are closed at accept, and served again once others end", "[runtime][http]") {
+    http_listener_options o;
+    o.max_connections = 3;
+    o.timeout = std::chrono::milliseconds{400};
+    std::atomic<int> refused{0};
+    o.on_refused = [&](int status) {
+        if (status == 503) ++refused;
+    };
+    listening l(o, [](const http_request_in&, http_responder respond) { respond(http_answer::text(200, "ok\n")); });
+    // Three idle clients that never send a byte hold every place.
+    std::vector<std::unique_ptr<open_client>> idle;
+    for (int i = 0; i < 3; ++i) idle.push_back(std::make_unique<open_client>(l.port()));
+    std::atomic<std::size_t> open{0};
+    REQUIRE(idle[0]->until([&] {
+        asio::post(l.io, [&] { open = l.listener->open_connections(); });
+        return open.load() == 3;
+    }));
+    auto r = raw_http_exchange(l.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(r.empty());
+    CHECK(refused.load() == 1);
+    // Their read deadline closes them; then a request is answered again.
+    for (auto& c : idle) REQUIRE(c->until([&] { return c->ended; }));
+    std::string again;
+    REQUIRE(idle[0]->until([&] {
+        again = raw_http_exchange(l.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        return !again.empty();
+    }));
+    CHECK(status_line(again) == "HTTP/1.1 200 OK");
 }
