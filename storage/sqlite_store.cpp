@@ -58,6 +58,22 @@ bool is_memory(const std::string& path) { return path.empty() || path == ":memor
 // Opens, checks, migrates and configures the database file. The order matters:
 // nothing is written before the file is known to be a firebreak database (or a new
 // one), so refusing a file leaves it untouched.
+// A second connection that only reads (the web view's), beside the process that owns the
+// file: no lock, no migration, no journal change; a file of another schema is refused.
+SQLite::Database open_reader(const std::string& path) {
+    try {
+        SQLite::Database db(path, SQLite::OPEN_READONLY, 2000);
+        db.exec("SELECT count(*) FROM sqlite_master");
+        int found = detail::read_schema_version(db);
+        if (found != detail::latest_schema_version())
+            throw store_error(fmt::format("cannot read database {}: schema version {}, this build reads {}", path,
+                                          found, detail::latest_schema_version()));
+        return db;
+    } catch (const SQLite::Exception& e) {
+        throw store_error(fmt::format("cannot read database {}: {}", path, e.what()));
+    }
+}
+
 SQLite::Database open_database(const std::string& path, bool in_memory) {
     constexpr int busy_timeout_ms = 2000;  // we hold the file alone; waits come only from
                                            // an operator's sqlite3 shell or a backup tool
@@ -241,12 +257,12 @@ sqlite_store::impl::statements::statements(SQLite::Database& db)
                         "firing = excluded.firing, resolved_at = excluded.resolved_at, "
                         "notifications = excluded.notifications") {}
 
-sqlite_store::impl::impl(const std::string& path)
+sqlite_store::impl::impl(const std::string& path, bool reader)
     : path_(path),
-      lock_(is_memory(path) ? lock_file{} : lock_file{path}),
-      db_(open_database(path, is_memory(path))),
+      lock_(is_memory(path) || reader ? lock_file{} : lock_file{path}),
+      db_(reader ? open_reader(path) : open_database(path, is_memory(path))),
       st_(db_) {
-    if (is_memory(path)) return;
+    if (is_memory(path) || reader) return;
     // A WAL that a burst grew is cut back to this size when it restarts.
     db_.exec("PRAGMA journal_size_limit = 16777216");
     ckpt_ = std::make_unique<checkpointer>(path);
@@ -256,7 +272,8 @@ sqlite_store::impl::impl(const std::string& path)
 
 // ---------------------------------------------------------------------------
 
-sqlite_store::sqlite_store(const std::string& path) try : impl_(std::make_unique<impl>(path)) {
+sqlite_store::sqlite_store(const std::string& path, open_mode mode) try
+    : impl_(std::make_unique<impl>(path, mode == open_mode::reader)) {
 } catch (const SQLite::Exception& e) {
     // Preparing the statements is the only step left unwrapped; failing there means
     // the schema and this build disagree.

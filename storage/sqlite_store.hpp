@@ -29,8 +29,14 @@ public:
 /// forget_processed_before() drops the old ones; the service does so at start and daily.
 class sqlite_store final : public incident_store {
 public:
-    /// Opens (creating if needed) and migrates the database at `path`; throws store_error.
-    explicit sqlite_store(const std::string& path);
+    /// How a store holds its file.
+    enum class open_mode {
+        owner,   ///< takes the lock, creates and migrates: the one process that writes
+        reader,  ///< a read-only connection beside the owner (the web view's): no lock,
+                 ///< no migration; refuses a file of another schema version. Every write throws.
+    };
+    /// Opens the database at `path` (as owner: creating if needed, migrating); throws store_error.
+    explicit sqlite_store(const std::string& path, open_mode mode = open_mode::owner);
     ~sqlite_store() override;
     sqlite_store(const sqlite_store&) = delete;
     sqlite_store& operator=(const sqlite_store&) = delete;

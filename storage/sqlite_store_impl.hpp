@@ -21,7 +21,7 @@
 namespace firebreak {
 
 struct sqlite_store::impl {
-    explicit impl(const std::string& path);
+    impl(const std::string& path, bool reader);
 
     // Statements of the hot paths (commit, delivery, dedupe), prepared once.
     struct statements {

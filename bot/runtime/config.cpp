@@ -414,6 +414,46 @@ void read_rule(reader& r, const toml::table& t, const std::string& path, const a
     if (auto e = alerts::check_template(rule.title_template); !e.empty()) r.problem(path + ".title", e);
 }
 
+void read_web(reader& r, const toml::table& t, web_config& w) {
+    r.only(t, "web", {"enabled", "listen", "secure_cookie", "session_ttl", "trusted_header", "trusted_proxies", "viewers"});
+    r.boolean(t, "web", "enabled", w.enabled);
+    r.string(t, "web", "listen", w.listen);
+    check_listen(r, w.listen, "web.listen");
+    r.boolean(t, "web", "secure_cookie", w.secure_cookie);
+    r.span(t, "web", "session_ttl", w.session_ttl);
+    if (w.session_ttl.count() <= 0) r.problem("web.session_ttl", "expected a span such as \"12h\"");
+    r.string(t, "web", "trusted_header", w.trusted_header);
+    r.strings(t, "web", "trusted_proxies", w.trusted_proxies);
+    if (!w.trusted_header.empty() && w.trusted_proxies.empty())
+        r.problem("web.trusted_proxies", "missing: the addresses of the proxies that set trusted_header (anyone else could)");
+    if (auto* viewers = r.table(t, "web", "viewers")) {
+        for (auto&& [name, node] : *viewers) {
+            const std::string path = "web.viewers." + std::string(name.str());
+            auto* vt = node.as_table();
+            if (!vt) {
+                r.problem(path, "expected a table [web.viewers.NAME]");
+                continue;
+            }
+            web_viewer_config v;
+            v.name = std::string(name.str());
+            r.only(*vt, path, {"token_env", "token_file", "people", "every_incident", "proxy_users"});
+            r.secret_of(*vt, path, "token", w.enabled && !vt->get("proxy_users"), v.token);
+            r.strings(*vt, path, "people", v.people);
+            std::set<std::string> plain;
+            for (const auto& p : v.people) plain.insert(p.size() > 1 && p[0] == '@' ? p.substr(1) : p);
+            v.people = std::move(plain);
+            r.boolean(*vt, path, "every_incident", v.every_incident);
+            r.strings(*vt, path, "proxy_users", v.proxy_users);
+            if (!v.token.empty() && v.token.value.size() < 16)
+                r.problem(path + ".token", fmt::format("the token from {} is shorter than 16 characters: too easy to guess",
+                                                       v.token.origin));
+            w.viewers.push_back(std::move(v));
+        }
+    }
+    if (w.enabled && w.viewers.empty() && w.trusted_header.empty())
+        r.problem("web.viewers", "missing: at least one [web.viewers.NAME] with a token, or trusted_header");
+}
+
 void read_alerts(reader& r, const toml::table& t, alerts_config& a) {
     r.only(t, "alerts", {"enabled", "listen", "room", "group_window", "sources", "rules"});
     r.boolean(t, "alerts", "enabled", a.enabled);
@@ -476,6 +516,8 @@ std::vector<std::string> firebreak_config::secrets() const {
     for (const auto& src : alerts.sources)
         for (const auto* s : {&src.token, &src.hmac_secret})
             if (!s->empty()) out.push_back(s->value);
+    for (const auto& v : web.viewers)
+        if (!v.token.empty()) out.push_back(v.token.value);
     return out;
 }
 
@@ -505,7 +547,7 @@ firebreak_config parse_config(std::string_view text, const std::string& source, 
     }
     reader r(env);
     firebreak_config c;
-    r.only(doc, "", {"storage", "ops", "log", "incidents", "nudges", "slack", "matrix", "alerts"});
+    r.only(doc, "", {"storage", "ops", "log", "incidents", "nudges", "slack", "matrix", "alerts", "web"});
 
     if (auto* t = r.table(doc, "", "storage")) {
         r.only(*t, "storage", {"path", "documents_dir"});
@@ -632,6 +674,7 @@ firebreak_config parse_config(std::string_view text, const std::string& source, 
 
     if (auto* t = r.table(doc, "", "alerts")) read_alerts(r, *t, c.alerts);
     c.settings.alert_group_window = c.alerts.group_window;
+    if (auto* t = r.table(doc, "", "web")) read_web(r, *t, c.web);
 
     if (!r.problems.empty()) throw config_error(source, std::move(r.problems));
     return c;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -75,6 +76,26 @@ struct alerts_config {
     std::vector<alerts::routing_rule> rules;
 };
 
+/// One viewer token of the web view.
+struct web_viewer_config {
+    std::string name;                  ///< its key in [web.viewers]
+    secret token;
+    std::set<std::string> people;      ///< chat users it reads for (their private incidents)
+    bool every_incident = false;       ///< every private incident too, as an admin
+    std::set<std::string> proxy_users; ///< what the trusted proxy's header says for this viewer
+};
+
+/// The [web] section: the read-only web view.
+struct web_config {
+    bool enabled = false;
+    std::string listen = "127.0.0.1:9110";
+    bool secure_cookie = false;        ///< served behind TLS (a proxy): the session cookie is Secure
+    duration session_ttl = std::chrono::hours{12};
+    std::string trusted_header;        ///< set by a reverse proxy after its own sign-in
+    std::set<std::string> trusted_proxies;
+    std::vector<web_viewer_config> viewers;
+};
+
 /// Everything `firebreak run` is told.
 struct firebreak_config {
     std::string database = "/var/lib/firebreak/firebreak.sqlite";
@@ -86,6 +107,7 @@ struct firebreak_config {
     slack_config slack;
     matrix_config matrix;
     alerts_config alerts;
+    web_config web;
 
     /// Every secret value, for redaction.
     std::vector<std::string> secrets() const;

@@ -72,6 +72,7 @@ std::vector<handled> engine::handle_batch(const std::vector<inbound>& batch) {
         }
         store_.end_group();
     } catch (...) {
+        grouped_.clear();
         // The store kept nothing of the group, but the state took in every event before the
         // failure: the store is the truth, so the state is read back from it.
         store_.abandon_group();
@@ -80,6 +81,9 @@ std::vector<handled> engine::handle_batch(const std::vector<inbound>& batch) {
         state_ = store_.load(settings_.timeline_tail).state;
         throw;
     }
+    // Durable now: those who follow the record hear of it.
+    for (const auto& c : grouped_) folded(c);
+    grouped_.clear();
     if (batch.size() > 1) {
         ++counters_.groups;
         counters_.grouped_events += std::int64_t(batch.size());
@@ -130,6 +134,7 @@ handled engine::apply_one(const chat_event& ev, const std::optional<std::pair<st
     // nobody into the record.
     last_people_ = empty ? std::vector<user_ref>{} : people_of(state_, ev, c);
     fold(state_, c, settings_);
+    if (on_commit_ && !empty) grouped_.push_back(c);
     spdlog::debug("event {} ({}) handled: {} entries, {} outbound", ev.event_id, int(ev.kind), c.entries.size(),
                   c.outbox.size());
     return empty ? handled::nothing : handled::committed;
@@ -144,6 +149,7 @@ std::size_t engine::tick() {
         if (c.empty()) continue;
         if (!store_.commit(c, nudge_event_id(n), now, std::nullopt)) continue;
         fold(state_, c, settings_);
+        folded(c);
         ++sent;
         ++nudges_sent_;
         spdlog::debug("{} {} nudge sent (step {})", n.incident.str(), n.kind, n.step);

@@ -95,6 +95,9 @@ public:
     /// Called after anything that may move the next wake (a commit, a delivery); the
     /// scheduler re-aims its timer from here.
     void set_on_progress(std::function<void()> f) { on_progress_ = std::move(f); }
+    /// Told of every change once it is committed and folded into the state, on the
+    /// engine's strand (the web view follows the record from here).
+    void set_on_commit(std::function<void(const change&)> f) { on_commit_ = std::move(f); }
 
     /// When the engine next has something to do by itself: the earliest planned nudge
     /// or the end of a rate-limit wait in the outbox. The scheduler sleeps until then.
@@ -133,6 +136,11 @@ private:
     std::map<std::string, chat_adapter*> adapters_;
     document_renderer renderer_;
     std::function<void()> on_progress_;
+    std::function<void(const change&)> on_commit_;
+    std::vector<change> grouped_;  // committed in the open group, told once it is durable
+    void folded(const change& c) {
+        if (on_commit_ && !c.empty()) on_commit_(c);
+    }
     void progressed() {
         if (on_progress_) on_progress_();
     }

@@ -138,6 +138,9 @@ struct http_listener::impl : std::enable_shared_from_this<impl> {
             in.path = in.target.substr(0, in.target.find('?'));
             for (const auto& f : req) in.headers.emplace_back(ascii_lower(f.name_string()), std::string(f.value()));
             in.body = std::move(req.body());
+            beast::error_code pec;
+            auto remote = stream.socket().remote_endpoint(pec);
+            if (!pec) in.peer = remote.address().to_string();
             head = req.method() == http::verb::head;
             answer = co_await answer_of(self, in);
         }

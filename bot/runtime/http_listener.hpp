@@ -28,6 +28,7 @@ struct http_request_in {
     std::string path;     ///< the target without the query
     std::vector<std::pair<std::string, std::string>> headers;  ///< names in lower case
     std::string body;
+    std::string peer;     ///< the client's address ("127.0.0.1")
     /// A header's value (name in lower case); "" when absent.
     std::string header(std::string_view name) const;
 };

@@ -9,6 +9,7 @@
 #include "bot/runtime/engine.hpp"
 #include "bot/runtime/example_transcript.hpp"
 #include "bot/runtime/system_clock.hpp"
+#include "bot/runtime/web_server.hpp"
 #include "commands/parser.hpp"
 #include "commands/views.hpp"
 #include "postmortem/html.hpp"
@@ -17,6 +18,7 @@
 #include "storage/sqlite_store.hpp"
 
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
@@ -219,6 +221,41 @@ std::optional<std::string> existing_database(const local_options& o, std::ostrea
     return std::nullopt;
 }
 
+namespace {
+
+// The web view of a local run (`--serve`): one viewer token made up now and printed, the
+// URL to open, the engine's commits followed live. Stopped when the run ends.
+struct local_web {
+    system_clock clk;
+    std::unique_ptr<web_server> server;
+
+    void start(const local_options& o, engine& eng, const std::string& db, std::ostream& out) {
+        if (!o.serve) return;
+        web_options w;
+        w.listen = o.web_listen;
+        w.database = db;
+        w.access.admins = eng.settings().admins;
+        web::viewer_token v{"local viewer", web::random_token(), {}, false, {}};
+        if (!o.serve_as.empty()) {
+            v.name = "@" + o.serve_as;
+            v.people.insert(o.serve_as);
+        }
+        auto token = v.token;
+        w.access.viewers.push_back(std::move(v));
+        server = std::make_unique<web_server>(std::move(w), clk);
+        eng.set_on_commit([s = server.get()](const change& c) { s->publish(c); });
+        server->start(eng.state());
+        auto host = o.web_listen.substr(0, o.web_listen.rfind(':'));
+        out << fmt::format("Web view: http://{}:{}/login\nViewer token: {}\n", host, server->port(), token)
+            << std::flush;
+    }
+    ~local_web() {
+        if (server) server->stop();
+    }
+};
+
+}  // namespace
+
 int run_console(const local_options& o, std::istream& in, std::ostream& out, bool interactive) {
     configure_logging(o);
     auto store = open_store(database_path(o), std::cerr);
@@ -263,6 +300,13 @@ int run_console(const local_options& o, std::istream& in, std::ostream& out, boo
                             std::to_string(to_unix_ms(clk.now())), gate);
     out << "firebreak console — a local chat. Type /help for console commands, !incident help for the bot's.\n";
     out << fmt::format("Database: {}\n", database_path(o));
+    local_web web;
+    try {
+        web.start(o, eng, database_path(o), out);
+    } catch (const std::exception& e) {
+        std::cerr << "firebreak: " << e.what() << "\n";
+        return 2;
+    }
     std::string line;
     for (;;) {
         if (interactive) out << session.prompt() << std::flush;
@@ -396,7 +440,27 @@ int run_demo(const local_options& o, std::ostream& out, std::ostream& err) {
     out << fmt::format("Next:\n  {} list --all --db {}\n  {} export INC-1 --format html --db {} -o INC-1.html\n"
                        "  {} console   (chat with firebreak yourself)\n",
                        self, db, self, db, self);
-    return s.errors == 0 && drafts_ok ? 0 : 1;
+    int code = s.errors == 0 && drafts_ok ? 0 : 1;
+    if (!o.serve) return code;
+    // Serve until Ctrl-C: the signals are taken here, before the view's thread exists, so
+    // that thread never sees them.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    local_web web;
+    try {
+        out << "\n";
+        web.start(o, eng, d.db_path, out);
+    } catch (const std::exception& e) {
+        err << "firebreak: " << e.what() << "\n";
+        return 2;
+    }
+    out << "Serving the web view until Ctrl-C.\n" << std::flush;
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    return code;
 }
 
 int run_list(const local_options& o, bool all, std::ostream& out, std::ostream& err) {

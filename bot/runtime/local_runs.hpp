@@ -51,6 +51,9 @@ struct local_options {
     std::string data_dir = "firebreak-data";   ///< where the database and documents live
     std::string db_path;                        ///< defaults to <data_dir>/firebreak.sqlite
     std::string log_level = "warn";
+    bool serve = false;                         ///< also serve the web view (console, demo)
+    std::string web_listen = "127.0.0.1:8080";  ///< where (port 0: any free one)
+    std::string serve_as;                       ///< the printed token reads for this chat user
 };
 
 /// Resolves db_path from data_dir when unset.

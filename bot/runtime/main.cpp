@@ -19,8 +19,15 @@ int main(int argc, char** argv) {
         sub->add_option("--log-level", opts.log_level, "trace, debug, info, warn, error")->capture_default_str();
     };
 
+    auto serving = [&opts](CLI::App* sub) {
+        sub->add_flag("--serve", opts.serve, "also serve the web view; prints its address and a viewer token");
+        sub->add_option("--web-listen", opts.web_listen, "where the web view listens (port 0: any free port)")
+            ->capture_default_str();
+        sub->add_option("--serve-as", opts.serve_as, "the viewer token sees what this chat user sees (private incidents)");
+    };
     auto* console = app.add_subcommand("console", "chat with firebreak locally (several users and rooms)");
     common(console);
+    serving(console);
 
     std::string transcript;
     auto* replay = app.add_subcommand("replay", "replay a JSONL transcript on a virtual clock");
@@ -29,6 +36,7 @@ int main(int argc, char** argv) {
 
     auto* demo = app.add_subcommand("demo", "replay the bundled example incident, from declaration to close");
     common(demo);
+    serving(demo);
 
     bool all = false;
     auto* list = app.add_subcommand("list", "list open incidents in the store");

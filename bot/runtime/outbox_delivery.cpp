@@ -97,7 +97,10 @@ void engine::deliver_row(const outbox_row& row, std::function<void(bool)> next) 
                 // Flushed with the row's mark at the end of the burst. A power cut before
                 // that loses both (never one without the other), and open_room runs again:
                 // Matrix finds the room it made by its creation key, Slack makes another.
-                if (store_.commit_lazily(c, bound.event_id, now)) fold(state_, c, settings_);
+                if (store_.commit_lazily(c, bound.event_id, now)) {
+                    fold(state_, c, settings_);
+                    folded(c);
+                }
                 d.id = message_id{d.room.id};
             }
             finish_row(row, d, next);

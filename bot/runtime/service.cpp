@@ -10,6 +10,7 @@
 #include "bot/runtime/ops_server.hpp"
 #include "bot/runtime/system_clock.hpp"
 #include "bot/runtime/wake_timer.hpp"
+#include "bot/runtime/web_server.hpp"
 #include "storage/sqlite_store.hpp"
 
 #include <boost/asio/signal_set.hpp>
@@ -57,6 +58,21 @@ int check_online(const firebreak_config& c, std::ostream& out, std::ostream& err
 
 }  // namespace
 
+web_options web_options_of(const firebreak_config& c) {
+    web_options o;
+    o.listen = c.web.listen;
+    o.database = c.database;
+    auto& a = o.access;
+    a.secure_cookie = c.web.secure_cookie;
+    a.session_ttl = c.web.session_ttl;
+    a.trusted_header = c.web.trusted_header;
+    a.trusted_proxies = c.web.trusted_proxies;
+    a.admins = c.settings.admins;
+    for (const auto& v : c.web.viewers)
+        a.viewers.push_back(web::viewer_token{v.name, v.token.value, v.people, v.every_incident, v.proxy_users});
+    return o;
+}
+
 int run_check_config(const std::string& path, const env_lookup& env, std::ostream& out, std::ostream& err,
                      bool online) {
     firebreak_config c;
@@ -97,6 +113,7 @@ struct service::impl {
     bool finished = false;
     std::unique_ptr<intake> events;
     std::unique_ptr<alert_receiver> alerts;
+    std::unique_ptr<web_server> web;
     std::vector<std::function<void()>> waiters;
 
     impl(asio::io_context& io_, firebreak_config c, const clock& k) : io(io_), cfg(std::move(c)), clk(k) {}
@@ -109,6 +126,7 @@ struct service::impl {
         if (wake) wake->cancel();
         for (auto& a : adapters) a->stop();
         if (alerts) alerts->stop();
+        if (web) web->stop();
         if (ops) ops->stop();
         finished = true;
         spdlog::info("firebreak stopped");
@@ -177,6 +195,10 @@ service::service(asio::io_context& io, firebreak_config cfg, const clock& clk, d
                 spdlog::warn("alerts.room is on {}, which is not enabled: cards wait in the outbox", p.name);
         m.alerts = std::make_unique<alert_receiver>(io.get_executor(), m.cfg.alerts, m.events->sink(), clk);
     }
+    if (m.cfg.web.enabled) {
+        m.web = std::make_unique<web_server>(web_options_of(m.cfg), clk);
+        m.eng->set_on_commit([w = m.web.get()](const change& c) { w->publish(c); });
+    }
     if (!m.cfg.ops_listen.empty()) {
         ops_handlers h;
         h.not_ready = [this] { return not_ready(); };
@@ -194,6 +216,7 @@ void service::start() {
     if (m.ops) m.ops->start();
     for (auto& a : m.adapters) a->start(m.events->sink());
     if (m.alerts) m.alerts->start();
+    if (m.web) m.web->start(m.eng->state());
     // Whatever the outbox held when the last run ended goes out first.
     m.eng->deliver();
     m.prune();
@@ -208,6 +231,12 @@ void service::start() {
         auto at = m.cfg.alerts.listen.substr(0, m.cfg.alerts.listen.rfind(':'));
         spdlog::info("alert receivers on http://{}:{}/alerts/<source>: {} source{}", at, m.alerts->port(),
                      m.cfg.alerts.sources.size(), m.cfg.alerts.sources.size() == 1 ? "" : "s");
+    }
+    if (m.web) {
+        auto at = m.cfg.web.listen.substr(0, m.cfg.web.listen.rfind(':'));
+        spdlog::info("web view on http://{}:{}/: {} viewer token{}{}", at, m.web->port(), m.cfg.web.viewers.size(),
+                     m.cfg.web.viewers.size() == 1 ? "" : "s",
+                     m.cfg.web.trusted_header.empty() ? "" : ", proxy sign-in by " + m.cfg.web.trusted_header);
     }
 }
 
@@ -235,6 +264,7 @@ engine& service::eng() { return *impl_->eng; }
 
 unsigned short service::ops_port() const { return impl_->ops ? impl_->ops->port() : 0; }
 unsigned short service::alerts_port() const { return impl_->alerts ? impl_->alerts->port() : 0; }
+unsigned short service::web_port() const { return impl_->web ? impl_->web->port() : 0; }
 
 std::vector<std::string> service::not_ready() const {
     std::vector<std::string> why;

@@ -4,6 +4,7 @@
 // io_context thread. Each entry point returns the process exit code.
 #include "bot/runtime/config.hpp"
 #include "bot/runtime/engine.hpp"
+#include "bot/runtime/web_server.hpp"
 
 #include <boost/asio/io_context.hpp>
 
@@ -26,6 +27,9 @@ int run_check_config(const std::string& path, const env_lookup& env, std::ostrea
 
 /// Exit codes of `firebreak run`.
 enum class exit_code : int { ok = 0, failure = 1, config = 2, platform = 3 };
+
+/// How the web view of `c` is served ([web], the store's file, the admins).
+web_options web_options_of(const firebreak_config& c);
 
 /// Everything `firebreak run` runs, on one io_context (its thread is the engine's strand).
 class service {
@@ -53,6 +57,8 @@ public:
     unsigned short ops_port() const;
     /// The port the alert receivers listen on (0 when alerts are off).
     unsigned short alerts_port() const;
+    /// The web view's bound port; 0 when [web] is off.
+    unsigned short web_port() const;
     /// Why the service is not ready; empty = ready.
     std::vector<std::string> not_ready() const;
     /// What the process should exit with.
