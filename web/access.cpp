@@ -52,13 +52,13 @@ std::string cookie_value(std::string_view header, std::string_view name) {
     return {};
 }
 
-access::access(access_settings s) : s_(std::move(s)) {}
+access_gate::access_gate(access_settings s) : s_(std::move(s)) {}
 
-std::string access::cookie_attributes() const {
+std::string access_gate::cookie_attributes() const {
     return fmt::format("; Path=/; HttpOnly; SameSite=Strict{}", s_.secure_cookie ? "; Secure" : "");
 }
 
-std::optional<reader> access::who(std::string_view peer, std::string_view header_value, std::string_view cookie_header,
+std::optional<reader> access_gate::who(std::string_view peer, std::string_view header_value, std::string_view cookie_header,
                                   instant now) const {
     if (!s_.trusted_header.empty() && !header_value.empty() && s_.trusted_proxies.count(std::string(peer)) > 0) {
         reader r;
@@ -84,7 +84,7 @@ std::optional<reader> access::who(std::string_view peer, std::string_view header
     return reader{v.name, v.people, v.every_incident, false};
 }
 
-std::optional<std::string> access::login(std::string_view token, instant now) {
+std::optional<std::string> access_gate::login(std::string_view token, instant now) {
     // Every token is compared, so the time taken does not say which one came close.
     std::optional<std::size_t> match;
     for (std::size_t i = 0; i < s_.viewers.size(); ++i)
@@ -104,7 +104,7 @@ std::optional<std::string> access::login(std::string_view token, instant now) {
     return fmt::format("{}={}; Max-Age={}{}", session_cookie, id, seconds, cookie_attributes());
 }
 
-std::string access::logout(std::string_view cookie_header) {
+std::string access_gate::logout(std::string_view cookie_header) {
     auto id = cookie_value(cookie_header, session_cookie);
     if (!id.empty()) sessions_.erase(id);
     return fmt::format("{}=; Max-Age=0{}", session_cookie, cookie_attributes());

@@ -54,9 +54,9 @@ bool may_read(const incident& inc, const reader& who, const std::set<std::string
 inline constexpr std::string_view session_cookie = "firebreak_session";
 
 /// Viewer sessions, in memory: a restart signs every reader out.
-class access {
+class access_gate {
 public:
-    explicit access(access_settings s);
+    explicit access_gate(access_settings s);
 
     /// The reader a request is from: the trusted header (from a trusted peer), else a live
     /// session cookie; nothing when neither.

@@ -110,7 +110,7 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
     asio::io_context io{1};
     asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
     std::unique_ptr<http_listener> listener;
-    web::access gate;
+    web::access_gate gate;
     std::map<std::int64_t, incident> incidents;   // on the view's thread only
     std::unique_ptr<sqlite_store> records;         // opened on first use
     std::vector<subscriber> live;
@@ -318,10 +318,11 @@ void web_server::stop() {
     auto& m = *impl_;
     if (!m.runner.joinable()) return;
     asio::post(m.io, [self = impl_] {
-        // Pages are read-only: answers still being written are simply dropped.
+        // Live pages end first (their writers wake to a closed stream and close the
+        // socket); then pages are read-only, so answers still being written are dropped.
         self->listener->stop();
         self->work.reset();
-        self->io.stop();
+        asio::post(self->io, [self] { self->io.stop(); });
     });
     m.runner.join();
     m.records.reset();

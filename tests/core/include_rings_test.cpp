@@ -23,11 +23,12 @@ const std::map<std::string, std::vector<std::string>> rings = {
     {"storage", {"bot/core", "storage"}},
     {"postmortem", {"bot/core", "postmortem"}},
     {"alerts", {"bot/core", "alerts"}},
+    {"web", {"bot/core", "postmortem", "web"}},
     {"adapters/net", {"adapters/net"}},
     {"adapters/console", {"bot/core", "adapters/console"}},
     {"adapters/slack", {"bot/core", "adapters/net", "adapters/slack"}},
     {"adapters/matrix", {"bot/core", "adapters/net", "adapters/matrix"}},
-    {"bot/runtime", {"bot/core", "bot/runtime", "commands", "storage", "postmortem", "alerts", "adapters/console",
+    {"bot/runtime", {"bot/core", "bot/runtime", "commands", "storage", "postmortem", "alerts", "web", "adapters/console",
                      "adapters/slack", "adapters/matrix", "adapters/net"}},
 };
 

@@ -150,7 +150,7 @@ TEST_CASE("config mistakes name the key, what was expected and what was found", 
     auto r = GENERATE(
         row{"[storage]\npath = 5\n", "storage.path: expected a string, found 5"},
         row{"[storage]\nfile = \"x\"\n", "storage.file: unknown key (expected one of: path, documents_dir)"},
-        row{"[stroage]\n", "stroage: unknown key (expected one of: storage, ops, log, incidents, nudges, slack, matrix, alerts)"},
+        row{"[stroage]\n", "stroage: unknown key (expected one of: storage, ops, log, incidents, nudges, slack, matrix, alerts, web)"},
         row{"storage = 3\n", "storage: expected a table, found 3"},
         row{"[ops]\nlisten = \"localhost\"\n", "ops.listen: expected host:port such as \"127.0.0.1:9108\", found \"localhost\""},
         row{"[ops]\nlisten = \"127.0.0.1:99999\"\n", "ops.listen: expected host:port"},

@@ -105,34 +105,7 @@ TEST_CASE("an oversized body is a 413 the handler never sees, a malformed reques
     CHECK(l.handled == 1);
 }
 
-namespace {
-
-// A client that keeps its connection open and reads what arrives, within a limit.
-struct open_client {
-    asio::io_context io;
-    asio::ip::tcp::socket s{io};
-    std::string got;
-    bool ended = false;
-    std::array<char, 4096> buf{};
-
-    explicit open_client(unsigned short port) {
-        boost::system::error_code ec;
-        s.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
-        REQUIRE_FALSE(ec);
-        read();
-    }
-    void send(const std::string& raw) { asio::write(s, asio::buffer(raw)); }
-    void read() {
-        s.async_read_some(asio::buffer(buf), [this](boost::system::error_code ec, std::size_t n) {
-            got.append(buf.data(), n);
-            if (ec) ended = true;
-            else read();
-        });
-    }
-    bool until(const std::function<bool()>& f) { return firebreak::testing::run_io_until(io, f); }
-};
-
-}  // namespace
+using firebreak::testing::open_client;
 
 TEST_CASE("a streamed answer sends its headers, then each chunk as it is pushed, until closed", "[runtime][http]") {
     std::shared_ptr<http_stream> open;
