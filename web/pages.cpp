@@ -45,7 +45,7 @@ std::string_view sev_class(severity s) {
 void head(html& h, std::string_view title, std::string_view live) {
     h.raw("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     h.raw("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    h.raw("<meta name=\"referrer\" content=\"no-referrer\">\n");
+    h.raw("<meta name=\"referrer\" content=\"same-origin\">\n");
     // Without script the page still reads, and refreshes itself now and then.
     if (!live.empty()) h.raw("<noscript><meta http-equiv=\"refresh\" content=\"30\"></noscript>\n");
     h.raw("<title>").text(title).raw("</title>\n");

@@ -84,7 +84,9 @@ void harden(http_answer& a, std::string_view csp) {
     a.headers.emplace_back("Content-Security-Policy", std::string(csp));
     a.headers.emplace_back("X-Content-Type-Options", "nosniff");
     a.headers.emplace_back("X-Frame-Options", "DENY");
-    a.headers.emplace_back("Referrer-Policy", "no-referrer");
+    // same-origin, not no-referrer: with no-referrer a browser sends "Origin: null" on the
+    // sign-in form, and the sign-in check could not tell it from a forged one.
+    a.headers.emplace_back("Referrer-Policy", "same-origin");
     bool cached = false;
     for (const auto& [k, v] : a.headers) cached = cached || k == "Cache-Control";
     if (!cached) a.headers.emplace_back("Cache-Control", "no-store");
