@@ -2,6 +2,7 @@
 // store surviving the process, and clear errors for bad databases.
 #include "storage/sqlite_store.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/raw_http.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -288,4 +289,39 @@ TEST_CASE("firebreak alerts lists recent alerts newest first with their cards an
     auto none = run_firebreak("alerts --db '" + empty.file("firebreak.sqlite") + "'", "", empty.path().string());
     CHECK(none.exit_code == 0);
     CHECK_THAT(none.output, Catch::Contains("No alerts received."));
+}
+
+TEST_CASE("demo --serve prints the web view's address and a token that signs in, and stops on SIGINT",
+          "[runtime][demo][web]") {
+    using firebreak::testing::raw_http_exchange;
+    using firebreak::testing::status_line;
+    firebreak::testing::temp_dir dir;
+    firebreak::testing::child_process demo(
+        {FIREBREAK_BINARY, "demo", "--serve", "--web-listen", "127.0.0.1:0", "--data-dir", dir.file("data")}, {},
+        dir.file("demo.log"));
+    REQUIRE(demo.wait_output("Serving the web view until Ctrl-C.", std::chrono::seconds{60}));
+    auto out = demo.output();
+    auto url = out.find("Web view: http://127.0.0.1:");
+    REQUIRE(url != std::string::npos);
+    auto port = static_cast<unsigned short>(std::stoi(out.substr(url + 27)));
+    CHECK(out.find("/login\n", url) != std::string::npos);
+    auto at = out.find("Viewer token: ");
+    REQUIRE(at != std::string::npos);
+    auto token = out.substr(at + 14, out.find('\n', at) - at - 14);
+    CHECK(token.size() == 48);
+    auto login = raw_http_exchange(port, "POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                                             std::to_string(token.size() + 6) + "\r\n\r\ntoken=" + token);
+    REQUIRE(status_line(login) == "HTTP/1.1 303 See Other");
+    auto c = login.find("Set-Cookie: ");
+    auto cookie = login.substr(c + 12, login.find(';', c) - c - 12);
+    auto page = raw_http_exchange(port, "GET /incidents/INC-1 HTTP/1.1\r\nHost: x\r\nCookie: " + cookie + "\r\n\r\n");
+    CHECK(status_line(page) == "HTTP/1.1 200 OK");
+    CHECK(page.find("Closed") != std::string::npos);
+    CHECK(page.find("/incidents/INC-1/postmortem.html") != std::string::npos);
+    auto draft = raw_http_exchange(port, "GET /incidents/INC-1/postmortem.md HTTP/1.1\r\nHost: x\r\nCookie: " + cookie +
+                                             "\r\n\r\n");
+    CHECK(status_line(draft) == "HTTP/1.1 200 OK");
+    CHECK(draft.find("postmortem draft") != std::string::npos);
+    demo.signal(SIGINT);
+    CHECK(demo.wait_exit(std::chrono::seconds{10}) == 0);
 }
