@@ -149,13 +149,7 @@ struct http_listener::impl : std::enable_shared_from_this<impl> {
             co_return;
         }
         http::response<http::string_body> res;
-        res.result(http::int_to_status(unsigned(answer.status)));
-        res.version(11);
-        res.set(http::field::server, "firebreak");
-        res.set(http::field::content_type, answer.content_type);
-        for (const auto& [k, v] : answer.headers) res.set(k, v);
-        res.set(http::field::connection, "close");
-        res.keep_alive(false);
+        set_header(res, answer);
         res.content_length(answer.body.size());
         if (!head) res.body() = std::move(answer.body);
         stream.expires_after(self->options.timeout);
@@ -163,10 +157,9 @@ struct http_listener::impl : std::enable_shared_from_this<impl> {
         close(stream);
     }
 
-    // Headers, then the stream's chunks as they come, until it or the client ends.
-    static asio::awaitable<void> stream_out(std::shared_ptr<impl> self, beast::tcp_stream& stream, http_answer answer) {
-        auto body = answer.stream;
-        http::response<http::empty_body> res;
+    // The status line and headers of an answer, whole or streamed: one request per connection.
+    template <class Body>
+    static void set_header(http::response<Body>& res, const http_answer& answer) {
         res.result(http::int_to_status(unsigned(answer.status)));
         res.version(11);
         res.set(http::field::server, "firebreak");
@@ -174,6 +167,13 @@ struct http_listener::impl : std::enable_shared_from_this<impl> {
         for (const auto& [k, v] : answer.headers) res.set(k, v);
         res.set(http::field::connection, "close");
         res.keep_alive(false);
+    }
+
+    // Headers, then the stream's chunks as they come, until it or the client ends.
+    static asio::awaitable<void> stream_out(std::shared_ptr<impl> self, beast::tcp_stream& stream, http_answer answer) {
+        auto body = answer.stream;
+        http::response<http::empty_body> res;
+        set_header(res, answer);
         http::response_serializer<http::empty_body> sr{res};
         stream.expires_after(self->options.timeout);
         auto [ec, n] = co_await http::async_write_header(stream, sr, no_throw);

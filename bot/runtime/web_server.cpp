@@ -4,6 +4,7 @@
 #include "bot/core/visibility.hpp"
 #include "bot/runtime/http_listener.hpp"
 #include "bot/runtime/local_runs.hpp"
+#include "commands/parser.hpp"
 #include "postmortem/chart.hpp"
 #include "storage/sqlite_store.hpp"
 #include "web/pages.hpp"
@@ -11,60 +12,37 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/url/parse_query.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
-#include <cctype>
 #include <map>
 #include <thread>
 
 namespace firebreak {
 
 namespace asio = boost::asio;
+namespace urls = boost::urls;
 
 namespace {
 
-// "%41" -> "A", "+" -> " ": a form field's value.
-std::string form_decoded(std::string_view v) {
-    std::string out;
-    for (std::size_t i = 0; i < v.size(); ++i) {
-        char c = v[i];
-        if (c == '+') {
-            out += ' ';
-        } else if (c == '%' && i + 2 < v.size() && std::isxdigit(static_cast<unsigned char>(v[i + 1])) &&
-                   std::isxdigit(static_cast<unsigned char>(v[i + 2]))) {
-            out += char(std::stoi(std::string(v.substr(i + 1, 2)), nullptr, 16));
-            i += 2;
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
-
+// A field of a form body or query string, decoded ("+" as a space); empty when absent.
 std::string form_field(std::string_view body, std::string_view name) {
-    while (!body.empty()) {
-        auto amp = body.find('&');
-        auto part = body.substr(0, amp);
-        body = amp == std::string_view::npos ? std::string_view{} : body.substr(amp + 1);
-        auto eq = part.find('=');
-        if (eq != std::string_view::npos && part.substr(0, eq) == name) return form_decoded(part.substr(eq + 1));
-    }
+    auto params = urls::parse_query(body);
+    if (!params) return {};
+    urls::encoding_opts plus_is_space;
+    plus_is_space.space_as_plus = true;
+    for (auto p : *params)
+        if (p.key == name && p.has_value) return p.value.decode(plus_is_space);
     return {};
 }
 
-// "INC-12" exactly (no sign, no leading zero, at most 15 digits): its number, else 0.
+// The number of "INC-12" written as the view links it (no other case, no leading zero);
+// 0 for anything else, so each incident has one address.
 std::int64_t incident_number(std::string_view s) {
-    if (s.rfind("INC-", 0) != 0) return 0;
-    s.remove_prefix(4);
-    if (s.empty() || s.size() > 15 || s[0] == '0') return 0;
-    std::int64_t n = 0;
-    for (char c : s) {
-        if (c < '0' || c > '9') return 0;
-        n = n * 10 + (c - '0');
-    }
-    return n;
+    auto n = parse_incident_ref(s);
+    return n && incident_id{*n}.str() == s ? *n : 0;
 }
 
 http_answer page(int status, std::string body) {
@@ -243,9 +221,8 @@ struct web_server::impl : std::enable_shared_from_this<impl> {
 
     http_answer events(const web::reader& reader, std::string_view query) {
         std::int64_t topic = 0;
-        auto eq = query.find("topic=");
-        std::string t = eq == std::string_view::npos ? std::string("list") : form_decoded(query.substr(eq + 6, query.find('&', eq) - eq - 6));
-        if (t != "list") {
+        std::string t = form_field(query, "topic");
+        if (!t.empty() && t != "list") {
             topic = incident_number(t);
             auto it = topic > 0 ? incidents.find(topic) : incidents.end();
             if (it == incidents.end() || !web::may_read(it->second, reader, o.access.admins))

@@ -228,7 +228,7 @@ token_env = "FB_NOT_SET"
     CHECK(missing.find("alerts.sources.prometheus.token: the secret is empty or cannot be read") != std::string::npos);
 }
 
-TEST_CASE("the example config in deploy/ is accepted, [alerts] included", "[runtime][config][alerts]") {
+TEST_CASE("the example config in deploy/ is accepted, [alerts] and [web] included", "[runtime][config][alerts]") {
     auto env = [](const std::string& name) -> std::optional<std::string> {
         if (name == "FIREBREAK_MATRIX_TOKEN") return std::string("syt_example");
         return std::nullopt;
@@ -238,4 +238,7 @@ TEST_CASE("the example config in deploy/ is accepted, [alerts] included", "[runt
     CHECK(c.alerts.sources.size() == 2);
     CHECK(c.alerts.rules.size() == 2);
     CHECK(c.alerts.room == room_ref{"matrix", "!alerts:example.org"});
+    CHECK_FALSE(c.web.enabled);
+    CHECK(c.web.viewers.size() == 2);
+    CHECK(c.web.viewers[1].every_incident);
 }

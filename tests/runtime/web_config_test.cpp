@@ -91,14 +91,3 @@ TEST_CASE("[web] mistakes name the key and never the secret", "[runtime][config]
     CHECK(typo.find("web.viewers.a.colour") != std::string::npos);
     CHECK(typo.find(viewer_secret) == std::string::npos);
 }
-
-TEST_CASE("the example config in deploy/ documents [web] and is accepted", "[runtime][config][web]") {
-    auto e = [](const std::string& name) -> std::optional<std::string> {
-        if (name == "FIREBREAK_MATRIX_TOKEN") return std::string("syt_example");
-        return std::nullopt;
-    };
-    auto c = load_config_file(std::string(FIREBREAK_SOURCE_DIR) + "/deploy/firebreak.example.toml", e);
-    CHECK_FALSE(c.web.enabled);
-    CHECK(c.web.viewers.size() == 2);
-    CHECK(c.web.viewers[1].every_incident);
-}
